@@ -1,0 +1,253 @@
+"""Small graph constructions for the expander chapters.
+
+* random d-regular graphs and random (d_L, d_R)-biregular bipartite graphs
+  (configuration model, re-pairing until there is no loop or multi-edge);
+* the three toy networks of the paper's Figure 1;
+* the exact vertex Cheeger constant of a small graph, by enumeration.
+
+Graphs are plain numpy 0/1 matrices: a symmetric adjacency matrix for a
+general graph, a bi-adjacency matrix (rows = left, columns = right) for a
+bipartite one.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.sparse
+import scipy.sparse.csgraph
+
+__all__ = [
+    "random_regular",
+    "random_biregular",
+    "bipartite_adjacency",
+    "n_components",
+    "figure1_networks",
+    "reachable_pairs",
+    "vertex_boundary",
+    "cheeger_constant",
+    "spectral_gap",
+    "alon_milman_lower",
+    "alon_upper",
+    "MAX_CHEEGER_VERTICES",
+]
+
+MAX_CHEEGER_VERTICES = 20
+
+
+def _rng(seed):
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+
+def _pair(left_stubs, right_stubs, rng, bipartite, max_restarts=200):
+    """Pair stubs into simple edges: shuffle, keep the pairs that are valid,
+    re-shuffle the rest; start over when no valid pair is left."""
+    for _ in range(max_restarts):
+        edges = set()
+        left = np.array(left_stubs)
+        right = np.array(right_stubs) if bipartite else None
+        stalls = 0
+        while left.size:
+            if bipartite:
+                a = rng.permutation(left)
+                b = rng.permutation(right)
+            else:
+                perm = rng.permutation(left)
+                a, b = perm[0::2], perm[1::2]
+            keep_a, keep_b = [], []
+            progress = False
+            for u, v in zip(a.tolist(), b.tolist()):
+                e = (u, v) if bipartite else (min(u, v), max(u, v))
+                if (bipartite or u != v) and e not in edges:
+                    edges.add(e)
+                    progress = True
+                else:
+                    keep_a.append(u)
+                    keep_b.append(v)
+            if bipartite:
+                left, right = np.array(keep_a, dtype=int), np.array(keep_b, dtype=int)
+            else:
+                left = np.array(keep_a + keep_b, dtype=int)
+            stalls = 0 if progress else stalls + 1
+            if stalls > 20:
+                break
+        else:
+            return edges
+    raise RuntimeError("could not draw a simple graph with these degrees; try another seed")
+
+
+def random_regular(n: int, d: int, seed=None) -> np.ndarray:
+    """Adjacency matrix of a uniformly-paired random simple d-regular graph on n vertices."""
+    if n < 1 or d < 0:
+        raise ValueError(f"need n >= 1 and d >= 0, got n={n}, d={d}")
+    if d >= n:
+        raise ValueError(f"a simple d-regular graph needs d < n, got d={d}, n={n}")
+    if (n * d) % 2:
+        raise ValueError(f"n*d must be even for a d-regular graph, got n={n}, d={d}")
+    rng = _rng(seed)
+    stubs = np.repeat(np.arange(n), d)
+    edges = _pair(stubs, None, rng, bipartite=False)
+    A = np.zeros((n, n))
+    for u, v in edges:
+        A[u, v] = A[v, u] = 1.0
+    return A
+
+
+def random_biregular(n_left: int, n_right: int, d_left: int, d_right: int, seed=None) -> np.ndarray:
+    """Bi-adjacency ``(n_left, n_right)`` of a random simple (d_left, d_right)-biregular graph."""
+    if min(n_left, n_right) < 1 or min(d_left, d_right) < 1:
+        raise ValueError("sizes and degrees must be positive")
+    if n_left * d_left != n_right * d_right:
+        raise ValueError(
+            f"edge counts differ: n_left*d_left = {n_left * d_left}, n_right*d_right = {n_right * d_right}"
+        )
+    if d_left > n_right or d_right > n_left:
+        raise ValueError("a degree exceeds the size of the other side")
+    rng = _rng(seed)
+    edges = _pair(np.repeat(np.arange(n_left), d_left), np.repeat(np.arange(n_right), d_right), rng, bipartite=True)
+    B = np.zeros((n_left, n_right))
+    for u, v in edges:
+        B[u, v] = 1.0
+    return B
+
+
+def bipartite_adjacency(B) -> np.ndarray:
+    """The full adjacency matrix ``[[0, B], [B^T, 0]]`` of a bipartite graph."""
+    B = np.asarray(B, dtype=float)
+    n, m = B.shape
+    A = np.zeros((n + m, n + m))
+    A[:n, n:] = B
+    A[n:, :n] = B.T
+    return A
+
+
+def n_components(B, bipartite: bool = True, ignore_isolated: bool = True) -> int:
+    """Number of connected components (of the bipartite graph of ``B`` by default).
+
+    Isolated vertices (pruned neurons) are not counted unless asked.
+    """
+    A = bipartite_adjacency(B) if bipartite else np.asarray(B, dtype=float)
+    keep = A.any(axis=1) if ignore_isolated else np.ones(len(A), bool)
+    A = A[np.ix_(keep, keep)]
+    if A.size == 0:
+        return 0
+    return int(scipy.sparse.csgraph.connected_components(scipy.sparse.csr_matrix(A != 0), directed=False)[0])
+
+
+def figure1_networks() -> dict:
+    """The three 4-4-4 networks of the paper's Figure 1, each as the list of its
+    two bi-adjacency matrices (input->hidden, hidden->output), 8 edges per layer.
+
+    * ``disconnected``: both layers are two disjoint K_{2,2} blocks, so an
+      input reaches only half of the outputs (8 of the 16 input-output pairs);
+    * ``partially``: the first layer is an 8-cycle (an expander), the second
+      still two blocks (12 pairs);
+    * ``fully``: both layers are 8-cycles, the second wired so that
+      neighbouring hidden units feed disjoint outputs (14 pairs).  With two
+      edges per vertex no 4-4-4 network joins all 16 pairs: the figure's "all
+      inputs reach all outputs" needs more edges.
+    """
+    blocks = np.kron(np.eye(2), np.ones((2, 2)))
+    cycle = np.eye(4) + np.roll(np.eye(4), 1, axis=1)  # C8: input i ~ hidden i, i+1
+    second = np.zeros((4, 4))
+    for h, outs in enumerate([(0, 1), (2, 3), (1, 2), (3, 0)]):  # also an 8-cycle
+        second[h, list(outs)] = 1.0
+    return {
+        "disconnected": [blocks.copy(), blocks.copy()],
+        "partially": [cycle.copy(), blocks.copy()],
+        "fully": [cycle.copy(), second],
+    }
+
+
+def reachable_pairs(*layers) -> int:
+    """Number of (input, output) pairs joined by a forward path through ``layers``."""
+    R = np.asarray(layers[0]) != 0
+    for B in layers[1:]:
+        R = (R.astype(float) @ (np.asarray(B) != 0)) > 0
+    return int(R.sum())
+
+
+# --------------------------------------------------------------------------
+# Vertex expansion
+# --------------------------------------------------------------------------
+def _neighbour_masks(A: np.ndarray) -> np.ndarray:
+    n = len(A)
+    return np.array([sum(1 << j for j in range(n) if A[i, j] and j != i) for i in range(n)], dtype=np.int64)
+
+
+def vertex_boundary(A, subset) -> set:
+    """δ(U): the vertices outside ``U`` with a neighbour in ``U``."""
+    A = np.asarray(A)
+    U = set(int(u) for u in subset)
+    nb = set(np.nonzero(A[sorted(U)].any(axis=0))[0].tolist()) if U else set()
+    return nb - U
+
+
+def _popcount(x: np.ndarray) -> np.ndarray:
+    x = x.astype(np.int64)
+    out = np.zeros(x.shape, dtype=np.int64)
+    while np.any(x):
+        out += x & 1
+        x = x >> 1
+    return out
+
+
+def cheeger_constant(A, return_set: bool = False):
+    """Exact vertex Cheeger constant ``h(G) = min |δ(U)| / |U|`` over non-empty
+    ``U`` with ``|U| <= n/2`` (paper Definition 3.1), by enumerating all subsets.
+
+    Refuses graphs over :data:`MAX_CHEEGER_VERTICES` vertices (2^n subsets).
+    With ``return_set``, also returns one minimising set.
+    """
+    A = np.asarray(A)
+    if A.ndim != 2 or A.shape[0] != A.shape[1]:
+        raise ValueError(f"cheeger_constant needs a square adjacency matrix, got shape {A.shape}")
+    n = A.shape[0]
+    if n > MAX_CHEEGER_VERTICES:
+        raise ValueError(
+            f"cheeger_constant enumerates all 2^n subsets and accepts at most "
+            f"{MAX_CHEEGER_VERTICES} vertices; this graph has {n}"
+        )
+    if n < 2:
+        raise ValueError("cheeger_constant needs at least 2 vertices")
+    nb = _neighbour_masks(A != 0)
+    # neighbourhood mask and size of every subset, built bit by bit
+    N = np.zeros(1, dtype=np.int64)
+    size = np.zeros(1, dtype=np.int64)
+    for i in range(n):
+        N = np.concatenate([N, N | nb[i]])
+        size = np.concatenate([size, size + 1])
+    masks = np.arange(1 << n, dtype=np.int64)
+    ok = (size >= 1) & (size <= n // 2)
+    boundary = _popcount(N[ok] & ~masks[ok])
+    ratio = boundary / size[ok]
+    k = int(np.argmin(ratio))
+    h = float(ratio[k])
+    if not return_set:
+        return h
+    best = int(masks[ok][k])
+    return h, {j for j in range(n) if best >> j & 1}
+
+
+def spectral_gap(A) -> float:
+    """``d - λ2`` for a graph's adjacency matrix, with ``d`` its largest eigenvalue.
+
+    (For a d-regular graph this is the second-smallest Laplacian eigenvalue.)
+    """
+    ev = np.linalg.eigvalsh(np.asarray(A, dtype=float))[::-1]
+    return float(ev[0] - ev[1])
+
+
+def alon_milman_lower(gap: float, d: float) -> float:
+    """Lower bound on the vertex expansion of a d-regular graph from its
+    spectral gap λ (Alon & Milman 1985): ``h >= 2λ / (d + 2λ)``."""
+    return 2.0 * gap / (d + 2.0 * gap)
+
+
+def alon_upper(gap: float) -> float:
+    """Upper bound on the vertex expansion from the spectral gap (Alon 1986):
+    an (n, d, c)-expander has ``λ >= c^2 / (4 + 2c^2)``, so
+    ``c <= 2 sqrt(λ / (1 - 2λ))`` while ``λ < 1/2`` (no bound beyond)."""
+    if gap >= 0.5:
+        return math.inf
+    return 2.0 * math.sqrt(gap / (1.0 - 2.0 * gap))

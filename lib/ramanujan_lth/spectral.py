@@ -1,0 +1,392 @@
+"""Spectral checks of a layer seen as a bipartite graph (SPEC sections 1 and 2).
+
+A layer's bi-adjacency matrix ``B`` has one row per input vertex (left side)
+and one column per output vertex (right side).  The adjacency matrix of the
+bipartite graph, ``[[0, B], [B^T, 0]]``, has the eigenvalues ``±σ_i(B)``, so
+every quantity of the paper's Table 1 comes from the singular values of ``B``
+and from its row and column sums.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+
+import numpy as np
+import pandas as pd
+import scipy.linalg
+import scipy.sparse
+import scipy.sparse.linalg
+
+__all__ = [
+    "SpectralRecord",
+    "biadjacency",
+    "bipartite_spectrum",
+    "singular_values",
+    "arpack_top2",
+    "layer_report",
+    "regime",
+    "eigenvalue_bound",
+    "degree_bound",
+    "REGIMES",
+]
+
+#: Two singular values closer than this (relative to ``t1``) count as equal:
+#: ``t2`` is the largest singular value strictly below ``t1`` (SPEC §2).
+T2_RTOL = 1e-9
+
+#: Below this ratio ``t2 / t1`` the Gram route loses digits, so the exact SVD
+#: is used instead (an eigenvalue error of ``eps*t1**2`` moves a singular value
+#: ``s`` by about ``eps*t1**2/s``; at ``s = 1e-3*t1`` that is ``2e-10`` relative).
+_GRAM_SAFE_RATIO = 1e-3
+
+REGIMES = ("fully", "partially", "non")
+
+
+@dataclass(frozen=True)
+class SpectralRecord:
+    """The spectral quantities of one bipartite graph (SPEC §2, paper Table 1).
+
+    ``t1``/``t2``: largest singular value and the largest one strictly below it;
+    ``d_avg_left``/``d_avg_right``: edges (or edge weight) per non-isolated
+    vertex on each side; ``eb = 2 sqrt(t1 - 1)``; ``db = sqrt(dL - 1) +
+    sqrt(dR - 1)``; ``delta_s = (eb - t2) / t2``; ``delta_r = (db - t2) / t2``;
+    ``ramanujan``: ``max(delta_s, delta_r) > 0`` (NaN counts as not satisfied).
+    """
+
+    t1: float
+    t2: float
+    d_avg_left: float
+    d_avg_right: float
+    eb: float
+    db: float
+    delta_s: float
+    delta_r: float
+    ramanujan: bool
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+FIELDS = tuple(f.name for f in fields(SpectralRecord))
+
+
+# --------------------------------------------------------------------------
+# Bi-adjacency matrices
+# --------------------------------------------------------------------------
+def _to_numpy(x) -> np.ndarray:
+    try:
+        import torch
+
+        if isinstance(x, torch.Tensor):
+            return x.detach().to("cpu", torch.float64).numpy()
+    except ImportError:  # pragma: no cover - torch is a dependency
+        pass
+    if scipy.sparse.issparse(x):
+        return np.asarray(x.todense(), dtype=np.float64)
+    return np.asarray(x, dtype=np.float64)
+
+
+def biadjacency(weight) -> np.ndarray:
+    """Bi-adjacency matrix of a layer weight (SPEC §1).
+
+    * Linear weight ``(n_out, n_in)`` -> ``W.T`` of shape ``(n_in, n_out)``;
+    * Conv2d weight ``(c_out, c_in, kh, kw)`` -> ``(c_in*kh*kw, c_out)``, one
+      left vertex per (input channel, kernel row, kernel column).
+
+    The entries keep their sign and value: take ``abs`` for a weighted graph,
+    or pass a 0/1 mask for the unweighted one.
+    """
+    w = _to_numpy(weight)
+    if w.ndim == 2:
+        return np.ascontiguousarray(w.T)
+    if w.ndim == 4:
+        return np.ascontiguousarray(w.reshape(w.shape[0], -1).T)
+    raise ValueError(
+        f"biadjacency expects a 2-D (Linear) or 4-D (Conv2d) weight, got shape {tuple(w.shape)}"
+    )
+
+
+# --------------------------------------------------------------------------
+# Bounds
+# --------------------------------------------------------------------------
+def _sqrt_or_nan(x: float) -> float:
+    return math.sqrt(x) if x >= 0 else math.nan
+
+
+def eigenvalue_bound(t1: float) -> float:
+    """``eb = 2 sqrt(t1 - 1)``; NaN when ``t1 < 1`` (or NaN)."""
+    return 2.0 * _sqrt_or_nan(t1 - 1.0) if not math.isnan(t1) else math.nan
+
+
+def degree_bound(d_left: float, d_right: float) -> float:
+    """Hoory's bound ``sqrt(dL - 1) + sqrt(dR - 1)``; NaN when a degree is < 1."""
+    if math.isnan(d_left) or math.isnan(d_right):
+        return math.nan
+    return _sqrt_or_nan(d_left - 1.0) + _sqrt_or_nan(d_right - 1.0)
+
+
+def _delta(bound: float, t2: float) -> float:
+    if math.isnan(bound) or math.isnan(t2):
+        return math.nan
+    if t2 == 0.0:
+        return math.inf
+    return (bound - t2) / t2
+
+
+# --------------------------------------------------------------------------
+# Singular values
+# --------------------------------------------------------------------------
+def _check_matrix(B) -> np.ndarray:
+    if scipy.sparse.issparse(B):
+        B = B.toarray()
+    M = _to_numpy(B)
+    if M.ndim != 2:
+        raise ValueError(f"a bi-adjacency matrix must be 2-D, got shape {tuple(M.shape)}")
+    if not np.all(np.isfinite(M)):
+        n_bad = int(np.size(M) - np.isfinite(M).sum())
+        raise ValueError(
+            f"bi-adjacency matrix has {n_bad} NaN or infinite entries; "
+            "a graph needs finite non-negative edge weights"
+        )
+    if M.size and M.min() < 0:
+        raise ValueError(
+            f"bi-adjacency matrix has negative entries (min {M.min():.3g}); "
+            "edge weights must be non-negative: pass abs(weight) for a weighted graph"
+        )
+    return M
+
+
+def _compact(M: np.ndarray) -> np.ndarray:
+    """Drop isolated vertices (zero rows and columns): same non-zero spectrum."""
+    rows = M.any(axis=1)
+    cols = M.any(axis=0)
+    if rows.all() and cols.all():
+        return M
+    return M[np.ix_(rows, cols)]
+
+
+def _zero_tol(C: np.ndarray, s1: float) -> float:
+    # numerical-rank tolerance, as numpy.linalg.matrix_rank uses
+    return max(C.shape) * np.finfo(np.float64).eps * s1
+
+
+def singular_values(B, method: str = "auto") -> np.ndarray:
+    """All non-zero singular values of ``B`` in decreasing order.
+
+    ``method``: ``"svd"`` (LAPACK ``gesdd`` on the matrix with isolated
+    vertices removed), ``"gram"`` (eigenvalues of the smaller Gram matrix,
+    exact to ~1e-10 relative for the values that matter here) or ``"auto"``
+    (Gram, falling back to the SVD when the second value is too small for the
+    Gram route to resolve).  Values below the numerical-rank tolerance are
+    dropped, so a rank-one matrix returns one value.
+    """
+    M = _check_matrix(B)
+    return _singular_values(M, method)
+
+
+def _singular_values(M: np.ndarray, method: str) -> np.ndarray:
+    if method not in ("auto", "svd", "gram"):
+        raise ValueError(f"method must be 'auto', 'svd' or 'gram', got {method!r}")
+    C = _compact(M)
+    if C.size == 0:
+        return np.zeros(0)
+    if min(C.shape) == 1:  # a star: one singular value, the vector norm
+        return np.array([float(np.linalg.norm(C))])
+    if method in ("auto", "gram"):
+        G = C.T @ C if C.shape[0] >= C.shape[1] else C @ C.T
+        ev = scipy.linalg.eigvalsh(G, overwrite_a=True, check_finite=False)[::-1]
+        s1 = math.sqrt(max(ev[0], 0.0))
+        # eigenvalue noise is ~ n * eps * s1^2
+        floor = max(C.shape) * np.finfo(np.float64).eps * ev[0]
+        s = np.sqrt(ev[ev > floor])
+        if method == "gram":
+            return s
+        second = s[1] if s.size > 1 else 0.0
+        if second >= _GRAM_SAFE_RATIO * s1:
+            return s
+    s = scipy.linalg.svdvals(C, check_finite=False)
+    return s[s > _zero_tol(C, s[0])] if s.size else s
+
+
+def _arpack(C: np.ndarray) -> np.ndarray:
+    S = scipy.sparse.csr_matrix(C)
+    G = (S.T @ S) if C.shape[0] >= C.shape[1] else (S @ S.T)
+    ev = scipy.sparse.linalg.eigsh(G.tocsr(), k=2, which="LA", return_eigenvectors=False, tol=1e-13)
+    return np.sqrt(np.sort(np.maximum(ev, 0.0))[::-1])
+
+
+def arpack_top2(B) -> tuple[float, float]:
+    """The paper's route: ARPACK ``eigsh`` for the two largest eigenvalues of
+    the sparse ``B^T B``, then square roots.  Returns ``(σ1, σ2)`` counted with
+    multiplicity (so a disconnected graph with equal components gives σ2 = σ1,
+    where the strict rule of SPEC §2 looks further down).
+    """
+    C = _compact(_check_matrix(B))
+    if min(C.shape, default=0) < 3:
+        s = np.concatenate([_singular_values(C, "svd"), np.zeros(2)])
+        return float(s[0]), float(s[1])
+    s = _arpack(C)
+    return float(s[0]), float(s[1])
+
+
+#: the sparse route pays off on large, sparse matrices (see benchmarks/spectral.py)
+_SPARSE_MAX_DENSITY = 0.02
+_SPARSE_MIN_SIDE = 128
+
+
+def _top_values(M: np.ndarray, method: str) -> np.ndarray:
+    """Leading non-zero singular values, enough to apply the strict ``t2`` rule."""
+    if method == "arpack" or (method == "auto" and _sparse_pays(M)):
+        C = _compact(M)
+        if min(C.shape, default=0) >= 3:
+            s = _arpack(C)
+            # trust it only when the top two are clearly apart and clearly non-zero
+            if _GRAM_SAFE_RATIO * s[0] <= s[1] < s[0] * (1.0 - 1e-6):
+                return s
+        return _singular_values(M, "auto" if method == "arpack" else method)
+    return _singular_values(M, method)
+
+
+def _sparse_pays(M: np.ndarray) -> bool:
+    if min(M.shape) < _SPARSE_MIN_SIDE:
+        return False
+    return np.count_nonzero(M) <= _SPARSE_MAX_DENSITY * M.size
+
+
+# --------------------------------------------------------------------------
+# One graph
+# --------------------------------------------------------------------------
+_METHODS = ("auto", "svd", "gram", "arpack")
+
+
+def bipartite_spectrum(B, method: str = "auto") -> SpectralRecord:
+    """Spectral record of the bipartite graph with non-negative bi-adjacency ``B``.
+
+    Left vertices are the rows, right vertices the columns.  For a 0/1 matrix
+    the degrees count edges; for a weighted matrix they sum edge weights.
+    ``method``: ``"auto"`` (exact Gram eigenvalues, the SVD where those lose
+    digits, ARPACK on large matrices under 2 % density, checked and
+    replaced by the exact route when its top two values are too close to
+    apply the strict ``t2`` rule), ``"svd"``, ``"gram"`` or ``"arpack"``.
+    Never raises on a graph (empty, single edge, complete, disconnected); raises
+    ``ValueError`` on NaN/infinite or negative entries, or a non 2-D input.
+    """
+    if method not in _METHODS:
+        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+    M = _check_matrix(B)
+    s = _top_values(M, method)
+    t1 = float(s[0]) if s.size else 0.0
+    below = s[s < t1 * (1.0 - T2_RTOL)]
+    t2 = float(below[0]) if below.size else 0.0
+
+    total = float(M.sum())
+    n_left = int(M.any(axis=1).sum())
+    n_right = int(M.any(axis=0).sum())
+    d_left = total / n_left if n_left else math.nan
+    d_right = total / n_right if n_right else math.nan
+
+    eb = eigenvalue_bound(t1)
+    db = degree_bound(d_left, d_right)
+    ds = _delta(eb, t2)
+    dr = _delta(db, t2)
+    ramanujan = bool((ds > 0) or (dr > 0))  # NaN compares False
+    return SpectralRecord(t1, t2, d_left, d_right, eb, db, ds, dr, ramanujan)
+
+
+# --------------------------------------------------------------------------
+# A whole model
+# --------------------------------------------------------------------------
+def _lookup(table, name):
+    if table is None:
+        return None
+    for key in (name, f"{name}.weight"):
+        if key in table:
+            return table[key]
+    return None
+
+
+GRAPHS = ("unweighted", "weighted", "score")
+
+
+def layer_report(model, masks=None, graph: str = "unweighted", scores=None, method: str = "auto") -> pd.DataFrame:
+    """One row per prunable layer (``nn.Linear``, ``nn.Conv2d``) of ``model``.
+
+    ``masks``: mapping from layer name (or ``name.weight``) to a 0/1 tensor of
+    the weight's shape; a layer without one uses its non-zero pattern.
+    ``graph``: ``"unweighted"`` (the mask), ``"weighted"`` (``|W| * M``) or
+    ``"score"`` (``|score| * M``; needs ``scores``, a mapping like ``masks``).
+    Passing ``scores`` with ``graph="weighted"`` also weights by the scores.
+    """
+    if graph not in GRAPHS:
+        raise ValueError(f"graph must be one of {GRAPHS}, got {graph!r}")
+    if graph == "score" and scores is None:
+        raise ValueError("graph='score' needs scores: a mapping from layer name to a score tensor")
+    from .models import prunable_layers
+
+    layers = prunable_layers(model)
+    if not layers:
+        raise ValueError("the model has no prunable layer (nn.Linear or nn.Conv2d)")
+    rows = []
+    for i, (name, module) in enumerate(layers):
+        w = module.weight
+        mask = _lookup(masks, name)
+        if mask is None:
+            m = (_to_numpy(w) != 0).astype(np.float64)
+        else:
+            m = _to_numpy(mask)
+            if m.shape != tuple(w.shape):
+                raise ValueError(
+                    f"mask for layer {name!r} has shape {m.shape}, its weight {tuple(w.shape)}"
+                )
+            if not np.isin(m, (0.0, 1.0)).all():
+                raise ValueError(f"mask for layer {name!r} must hold only 0 and 1")
+        if graph == "unweighted" and scores is None:
+            values = m
+        else:
+            score = _lookup(scores, name) if scores is not None else None
+            if scores is not None and score is None:
+                raise ValueError(f"scores has no entry for layer {name!r}")
+            base = _to_numpy(score if score is not None else w)
+            values = np.abs(base) * m
+        B = biadjacency(values)
+        rec = bipartite_spectrum(B, method=method)
+        rows.append(
+            {
+                "layer": name,
+                "kind": "conv" if w.dim() == 4 else "fc",
+                "output": i == len(layers) - 1,
+                "shape": tuple(w.shape),
+                "n_left": B.shape[0],
+                "n_right": B.shape[1],
+                "edges": int(m.sum()),
+                "total": int(m.size),
+                "density": float(m.sum() / m.size),
+                **rec.as_dict(),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def regime(report: pd.DataFrame, layers=None) -> str:
+    """``"fully"``, ``"partially"`` or ``"non"`` Ramanujan (SPEC §2).
+
+    ``layers``: the names of the studied layers (default: every row); the
+    paper leaves out layers with a tiny side, so the caller chooses.
+    """
+    if "ramanujan" not in report or "layer" not in report:
+        raise ValueError("regime expects a layer_report DataFrame (columns 'layer' and 'ramanujan')")
+    rows = report
+    if layers is not None:
+        layers = list(layers)
+        missing = sorted(set(layers) - set(report["layer"]))
+        if missing:
+            raise ValueError(f"unknown layers {missing}; the report has {list(report['layer'])}")
+        rows = report[report["layer"].isin(layers)]
+    if len(rows) == 0:
+        raise ValueError("regime needs at least one studied layer")
+    flags = rows["ramanujan"].astype(bool)
+    if flags.all():
+        return "fully"
+    if flags.any():
+        return "partially"
+    return "non"
