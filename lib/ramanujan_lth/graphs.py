@@ -27,6 +27,7 @@ __all__ = [
     "vertex_boundary",
     "cheeger_constant",
     "spectral_gap",
+    "second_radius",
     "alon_milman_lower",
     "alon_upper",
     "MAX_CHEEGER_VERTICES",
@@ -126,12 +127,15 @@ def n_components(B, bipartite: bool = True, ignore_isolated: bool = True) -> int
 
     Isolated vertices (pruned neurons) are not counted unless asked.
     """
-    A = bipartite_adjacency(B) if bipartite else np.asarray(B, dtype=float)
-    keep = A.any(axis=1) if ignore_isolated else np.ones(len(A), bool)
-    A = A[np.ix_(keep, keep)]
-    if A.size == 0:
+    M = scipy.sparse.csr_matrix(np.asarray(B) != 0)
+    if bipartite:
+        M = scipy.sparse.bmat([[None, M], [M.T, None]], format="csr")
+    if ignore_isolated:
+        keep = np.flatnonzero(M.getnnz(axis=1))
+        M = M[keep][:, keep]
+    if M.shape[0] == 0:
         return 0
-    return int(scipy.sparse.csgraph.connected_components(scipy.sparse.csr_matrix(A != 0), directed=False)[0])
+    return int(scipy.sparse.csgraph.connected_components(M, directed=False)[0])
 
 
 def figure1_networks() -> dict:
@@ -236,6 +240,15 @@ def spectral_gap(A) -> float:
     """
     ev = np.linalg.eigvalsh(np.asarray(A, dtype=float))[::-1]
     return float(ev[0] - ev[1])
+
+
+def second_radius(A, rtol: float = 1e-9) -> float:
+    """``t(G) = max{|λ| : λ eigenvalue of A, |λ| < t1}`` (paper Definition 3.3):
+    the largest eigenvalue modulus strictly below the top one (0 if none)."""
+    ev = np.abs(np.linalg.eigvalsh(np.asarray(A, dtype=float)))
+    t1 = ev.max(initial=0.0)
+    below = ev[ev < t1 * (1 - rtol)]
+    return float(below.max(initial=0.0))
 
 
 def alon_milman_lower(gap: float, d: float) -> float:

@@ -193,7 +193,12 @@ def _singular_values(M: np.ndarray, method: str) -> np.ndarray:
     if min(C.shape) == 1:  # a star: one singular value, the vector norm
         return np.array([float(np.linalg.norm(C))])
     if method in ("auto", "gram"):
-        G = C.T @ C if C.shape[0] >= C.shape[1] else C @ C.T
+        A = C if C.shape[0] >= C.shape[1] else C.T
+        if A.size > 100_000 and np.count_nonzero(A) < 0.05 * A.size:
+            S = scipy.sparse.csc_matrix(A)  # sparse product: much cheaper below 5 %
+            G = (S.T @ S).toarray()
+        else:
+            G = A.T @ A
         ev = scipy.linalg.eigvalsh(G, overwrite_a=True, check_finite=False)[::-1]
         s1 = math.sqrt(max(ev[0], 0.0))
         # eigenvalue noise is ~ n * eps * s1^2

@@ -1,0 +1,33 @@
+# Two entry points for a fresh machine (nothing but Python 3 needed):
+#   make book  - set up .venv if missing, build the book into _build/html
+#   make test  - set up .venv if missing, run every test (unit, nbval, book build)
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: book test venv bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[book,test]"
+	touch $(STAMP)
+
+book: $(STAMP)
+	$(VENV)/bin/jupyter-book build --all .
+	@echo "book: open _build/html/index.html"
+
+NBVAL := _build/nbval
+
+test: $(STAMP)
+	rm -rf $(NBVAL) && mkdir -p $(NBVAL)
+	for f in chapters/*.md; do $(VENV)/bin/jupytext --quiet --to ipynb -o $(NBVAL)/$$(basename $$f .md).ipynb $$f || exit 1; done
+	$(PY) -m pytest tests $(NBVAL) --nbval-lax --nbval-current-env
+
+bench: $(STAMP)
+	$(PY) benchmarks/spectral.py
+
+clean:
+	rm -rf _build

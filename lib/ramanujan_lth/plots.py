@@ -1,0 +1,140 @@
+"""Altair charts shared by the chapters.
+
+Charts take tidy pandas frames and return altair charts; interaction that
+must work on the static web page uses altair parameters (sliders, dropdowns,
+legend selections), never Python callbacks.
+"""
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+__all__ = ["bipartite_chart", "network_chart", "graph_chart", "finite", "delta_long", "matrix_chart"]
+
+
+def finite(df: pd.DataFrame, cols, cap: float = 1e3) -> pd.DataFrame:
+    """Copy of ``df`` with ``±inf`` in ``cols`` replaced by ``±cap`` (charts
+    cannot draw infinity) and a boolean ``<col>_inf`` column marking them."""
+    out = df.copy()
+    for c in cols:
+        v = out[c].astype(float)
+        out[f"{c}_inf"] = np.isinf(v)
+        out[c] = v.clip(-cap, cap)
+    return out
+
+
+def delta_long(report: pd.DataFrame, id_cols) -> pd.DataFrame:
+    """Long form of a report: one row per (``id_cols``, bound) with the Δ value."""
+    df = report.melt(id_vars=list(id_cols), value_vars=["delta_s", "delta_r"], var_name="bound", value_name="delta")
+    df["bound"] = df["bound"].map({"delta_s": "ΔS (eigenvalue bound)", "delta_r": "ΔR (degree bound)"})
+    return df
+
+
+def network_chart(layers, names=None, title: str = "", width: int = 220, height: int = 160) -> alt.Chart:
+    """Draw a feed-forward network given its bi-adjacency matrices, one column
+    of vertices per layer, edge opacity proportional to |weight|."""
+    sizes = [layers[0].shape[0]] + [B.shape[1] for B in layers]
+    names = names or [f"layer {i}" for i in range(len(sizes))]
+
+    def ypos(n, i):
+        return (i + 0.5) / n
+
+    nodes = pd.DataFrame(
+        [{"x": col, "y": ypos(n, i), "layer": names[col], "vertex": i} for col, n in enumerate(sizes) for i in range(n)]
+    )
+    rows = []
+    for col, B in enumerate(layers):
+        B = np.abs(np.asarray(B, dtype=float))
+        top = B.max() if B.size and B.max() > 0 else 1.0
+        for i, j in zip(*np.nonzero(B)):
+            rows.append(
+                {
+                    "x": col,
+                    "y": ypos(B.shape[0], i),
+                    "x2": col + 1,
+                    "y2": ypos(B.shape[1], j),
+                    "w": float(B[i, j] / top),
+                    "edge": f"{names[col]} {i} – {names[col + 1]} {j}",
+                }
+            )
+    edges = pd.DataFrame(rows, columns=["x", "y", "x2", "y2", "w", "edge"])
+    ax = alt.Axis(labels=False, ticks=False, grid=False, title=None, domain=False)
+    e = (
+        alt.Chart(edges)
+        .mark_rule(color="#4c78a8")
+        .encode(
+            x=alt.X("x:Q", axis=ax),
+            y=alt.Y("y:Q", axis=ax),
+            x2="x2:Q",
+            y2="y2:Q",
+            opacity=alt.Opacity("w:Q", scale=alt.Scale(domain=[0, 1], range=[0.15, 1]), legend=None),
+            tooltip=["edge:N", alt.Tooltip("w:Q", format=".2f", title="relative weight")],
+        )
+    )
+    n = alt.Chart(nodes).mark_circle(size=90, color="#e45756", opacity=1).encode(
+        x="x:Q", y="y:Q", tooltip=["layer:N", "vertex:Q"]
+    )
+    return (e + n).properties(title=title, width=width, height=height)
+
+
+def bipartite_chart(B, left_labels=None, right_labels=None, title: str = "", height: int = 260) -> alt.Chart:
+    """Draw one bipartite graph: left vertices (rows of ``B``) on the left."""
+    left_labels = left_labels or [f"L{i}" for i in range(B.shape[0])]
+    right_labels = right_labels or [f"R{j}" for j in range(B.shape[1])]
+    chart = network_chart([np.asarray(B)], names=["left", "right"], title=title, width=200, height=height)
+    nL, nR = B.shape
+    labels = pd.DataFrame(
+        [{"x": -0.08, "y": (i + 0.5) / nL, "text": t, "side": "right"} for i, t in enumerate(left_labels)]
+        + [{"x": 1.08, "y": (j + 0.5) / nR, "text": t, "side": "left"} for j, t in enumerate(right_labels)]
+    )
+    left = alt.Chart(labels[labels["side"] == "right"]).mark_text(align="right").encode(x="x:Q", y="y:Q", text="text:N")
+    right = alt.Chart(labels[labels["side"] == "left"]).mark_text(align="left").encode(x="x:Q", y="y:Q", text="text:N")
+    return chart + left + right
+
+
+def matrix_chart(B, row_labels=None, col_labels=None, title: str = "", cell: int = 22) -> alt.Chart:
+    """Heat map of a (small) matrix with its values as tooltips."""
+    B = np.asarray(B, dtype=float)
+    row_labels = row_labels or [str(i) for i in range(B.shape[0])]
+    col_labels = col_labels or [str(j) for j in range(B.shape[1])]
+    df = pd.DataFrame(
+        [{"row": row_labels[i], "col": col_labels[j], "value": B[i, j]} for i in range(B.shape[0]) for j in range(B.shape[1])]
+    )
+    base = alt.Chart(df).encode(
+        x=alt.X("col:N", sort=col_labels, title="right vertex (output channel)"),
+        y=alt.Y("row:N", sort=row_labels, title="left vertex (input channel, kernel position)"),
+    )
+    rect = base.mark_rect().encode(color=alt.Color("value:Q", scale=alt.Scale(scheme="blueorange")), tooltip=["row", "col", "value"])
+    text = base.mark_text(fontSize=10).encode(text=alt.Text("value:Q", format=".0f"))
+    return (rect + text).properties(title=title, width=cell * B.shape[1], height=cell * B.shape[0])
+
+
+def graph_chart(A, highlight=(), title: str = "", size: int = 220) -> alt.Chart:
+    """Draw a small graph on a circle; vertices in ``highlight`` (a set U) in
+    orange, their vertex boundary δ(U) in green."""
+    A = np.asarray(A)
+    n = len(A)
+    U = set(int(u) for u in highlight)
+    boundary = set(np.nonzero(A[sorted(U)].any(axis=0))[0].tolist()) - U if U else set()
+    ang = 2 * np.pi * np.arange(n) / n
+    xy = np.c_[np.cos(ang), np.sin(ang)]
+    role = ["U" if i in U else "δ(U)" if i in boundary else "other" for i in range(n)]
+    nodes = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1], "vertex": range(n), "role": role})
+    iu, ju = np.nonzero(np.triu(A, 1))
+    edges = pd.DataFrame({"x": xy[iu, 0], "y": xy[iu, 1], "x2": xy[ju, 0], "y2": xy[ju, 1]})
+    ax = alt.Axis(labels=False, ticks=False, grid=False, title=None, domain=False)
+    e = alt.Chart(edges).mark_rule(color="#999").encode(x=alt.X("x:Q", axis=ax), y=alt.Y("y:Q", axis=ax), x2="x2", y2="y2")
+    v = alt.Chart(nodes).mark_circle(size=160, opacity=1).encode(
+        x="x:Q",
+        y="y:Q",
+        color=alt.Color(
+            "role:N",
+            scale=alt.Scale(domain=["U", "δ(U)", "other"], range=["#f58518", "#54a24b", "#bab0ac"]),
+            legend=alt.Legend(title=None, orient="bottom"),
+        ),
+        tooltip=["vertex:Q", "role:N"],
+    )
+    return (e + v).properties(title=title, width=size, height=size)
