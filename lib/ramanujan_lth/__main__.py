@@ -1,0 +1,82 @@
+"""Command line: ``python -m ramanujan_lth run --help``."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import prune
+from .data import DATASETS, DatasetNotFound
+from .models import MODELS
+from .runs import SCHEDULES, RunParams, default_runs_dir, run
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Errors as one line: ``ramanujan_lth: error: ...``."""
+
+    def error(self, message):
+        sys.stderr.write(f"ramanujan_lth: error: {message}\n")
+        sys.exit(2)
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = OneLineParser(prog="python -m ramanujan_lth", description="Reproduction of 'A Study on the Ramanujan Graph Property of Winning Lottery Tickets'.")
+    sub = ap.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+    r = sub.add_parser("run", help="run (or resume, or load) an iterative-pruning experiment",
+                       description="Train, score, prune and rewind round after round; record accuracy, noisy accuracy "
+                                   "and the spectral report of every layer. A finished run is loaded, a killed one resumed.")
+    d = RunParams()
+    r.add_argument("--model", default=d.model, choices=sorted(MODELS))
+    r.add_argument("--dataset", default=None, choices=sorted(DATASETS), help="default: the model's dataset in the paper")
+    r.add_argument("--score", default=d.score, choices=sorted(prune.SCORES), help="pruning score (magnitude = IMP)")
+    r.add_argument("--schedule", default=d.schedule, choices=SCHEDULES)
+    r.add_argument("--p-fc", type=float, default=d.p_fc, help="layer-wise rate of FC layers, in (0, 1)")
+    r.add_argument("--p-conv", type=float, default=d.p_conv, help="layer-wise rate of conv layers, in (0, 1)")
+    r.add_argument("--p-out", type=float, default=d.p_out, help="layer-wise rate of the output layer, in (0, 1)")
+    r.add_argument("--p-global", type=float, default=d.p_global, help="global rate, in (0, 1)")
+    r.add_argument("--rounds", type=int, default=d.rounds, help="pruning rounds (ignored with --alpha)")
+    r.add_argument("--alpha", type=float, default=None, help="prune to exactly 10^-alpha overall density (alpha >= 0)")
+    r.add_argument("--iterations", type=int, default=None, help="training iterations per round (default: the paper's)")
+    r.add_argument("--lr", type=float, default=None, help="Adam learning rate (default: the paper's)")
+    r.add_argument("--batch-size", type=int, default=d.batch_size)
+    r.add_argument("--eval-every", type=int, default=d.eval_every, help="test every N iterations (0: at the end only)")
+    r.add_argument("--rewind-iteration", type=int, default=d.rewind_iteration, help="0 = original initialisation")
+    r.add_argument("--seed", type=int, default=d.seed)
+    r.add_argument("--noise", type=float, nargs="*", default=list(d.noise_sigmas), help="noise std devs for noisy test sets")
+    r.add_argument("--n-train", type=int, default=None, help="use only the first N training images")
+    r.add_argument("--snip-batch", type=int, default=d.snip_batch)
+    r.add_argument("--runs-dir", default=None, help=f"where runs are stored (default: $RAMANUJAN_LTH_RUNS or {default_runs_dir()})")
+    r.add_argument("--data-root", default=None, help="dataset folder (default: $RAMANUJAN_LTH_DATA)")
+    r.add_argument("--download", action="store_true", help="allow torchvision to download missing datasets")
+    r.add_argument("--device", default=None, help="cuda, mps or cpu (default: the first available)")
+    r.add_argument("--quiet", action="store_true", help="no progress bars")
+    return ap
+
+
+def main(argv=None) -> int:
+    ap = _parser()
+    a = ap.parse_args(argv)
+    try:
+        params = RunParams(
+            model=a.model, dataset=a.dataset, score=a.score, schedule=a.schedule, p_fc=a.p_fc, p_conv=a.p_conv,
+            p_out=a.p_out, p_global=a.p_global, rounds=a.rounds, alpha=a.alpha, iterations=a.iterations, lr=a.lr,
+            batch_size=a.batch_size, eval_every=a.eval_every, rewind_iteration=a.rewind_iteration, seed=a.seed,
+            noise_sigmas=tuple(a.noise), n_train=a.n_train, snip_batch=a.snip_batch,
+        )
+        params.validate()
+    except ValueError as e:
+        ap.error(str(e))
+    try:
+        result = run(params, runs_dir=a.runs_dir, data_root=a.data_root, download=a.download, device=a.device,
+                     progress=not a.quiet)
+    except DatasetNotFound as e:
+        ap.error(str(e))
+    print(f"run folder: {result.folder}")
+    if result.data.get("note"):
+        print(result.data["note"])
+    cols = ["round", "density", "accuracy"] + [c for c in result.frame().columns if c.startswith("noisy_")]
+    print(result.frame()[cols].to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,296 @@
+"""Iterative-pruning experiments identified by their parameters.
+
+``run(RunParams(...))`` trains, scores, prunes and rewinds round after round
+and records, per round: the density of every layer and overall, the clean and
+noisy test accuracy, and the full spectral report of the unweighted and
+weighted graphs. A run lives in ``<runs dir>/<name>-<hash>/`` where the hash
+covers every parameter and the sizes of the data used:
+
+* ``params.json`` — the resolved parameters and data sizes;
+* ``records.json`` — one record per finished round, rewritten atomically;
+* ``checkpoint.pt`` — masks, rewind weights and records after the last
+  finished round, so a killed run resumes where it stopped;
+* ``timings.json`` — seconds per round (kept out of the records so that a
+  resumed run's records equal an uninterrupted run's, bit for bit on a CPU).
+
+Asking again for a finished run returns its stored records without training.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from . import prune as P
+from .data import DATASETS, MODEL_DATASET, load_dataset
+from .models import MODELS, build_model
+from .spectral import layer_report
+from .train import BATCH_SIZE, DEFAULTS, apply_masks, evaluate, train
+
+__all__ = ["RunParams", "RunResult", "run", "run_dir", "default_runs_dir"]
+
+SCHEDULES = ("layerwise", "global")
+
+
+@dataclass(frozen=True)
+class RunParams:
+    """Everything that determines an iterative-pruning run.
+
+    ``None`` means the paper's default for the model (dataset, lr, iterations).
+    With ``alpha`` set, the run prunes to exactly ``10^-alpha`` overall density:
+    ``rounds`` is then derived, the last round landing on the target.
+    """
+
+    model: str = "lenet_300_100"
+    dataset: str | None = None
+    score: str = "magnitude"
+    schedule: str = "layerwise"
+    p_fc: float = 0.2
+    p_conv: float = 0.1
+    p_out: float = 0.1
+    p_global: float = 0.2
+    rounds: int = 10
+    alpha: float | None = None
+    iterations: int | None = None
+    lr: float | None = None
+    batch_size: int = BATCH_SIZE
+    eval_every: int = 0
+    rewind_iteration: int = 0
+    seed: int = 0
+    noise_sigmas: tuple = (0.1, 0.2, 0.3)
+    n_train: int | None = None
+    snip_batch: int = 256
+
+    def resolved(self) -> "RunParams":
+        self.validate()
+        d = DEFAULTS[self.model]
+        return dataclasses.replace(
+            self,
+            dataset=self.dataset or MODEL_DATASET[self.model],
+            iterations=self.iterations or d["iterations"],
+            lr=self.lr or d["lr"],
+            noise_sigmas=tuple(float(s) for s in self.noise_sigmas),
+        )
+
+    def validate(self) -> None:
+        def bad(msg):
+            raise ValueError(msg)
+
+        if self.model not in MODELS:
+            bad(f"unknown model {self.model!r}; allowed: {', '.join(sorted(MODELS))}")
+        if self.dataset is not None and self.dataset not in DATASETS:
+            bad(f"unknown dataset {self.dataset!r}; allowed: {', '.join(sorted(DATASETS))}")
+        if self.score not in P.SCORES:
+            bad(f"unknown score {self.score!r}; allowed: {', '.join(sorted(P.SCORES))}")
+        if self.schedule not in SCHEDULES:
+            bad(f"unknown schedule {self.schedule!r}; allowed: {', '.join(SCHEDULES)}")
+        for name in ("p_fc", "p_conv", "p_out", "p_global"):
+            v = getattr(self, name)
+            if not 0 < v < 1:
+                bad(f"{name} must be in (0, 1), got {v}")
+        if self.alpha is not None and not self.alpha >= 0:
+            bad(f"alpha must be >= 0, got {self.alpha}")
+        if self.alpha is None and self.rounds < 0:
+            bad(f"rounds must be >= 0, got {self.rounds}")
+        for name in ("iterations", "batch_size", "snip_batch", "n_train"):
+            v = getattr(self, name)
+            if v is not None and v <= 0:
+                bad(f"{name} must be a positive integer, got {v}")
+        if self.lr is not None and not self.lr > 0:
+            bad(f"lr must be positive, got {self.lr}")
+        if self.eval_every < 0:
+            bad(f"eval_every must be >= 0 (0 = only at the end), got {self.eval_every}")
+        if self.rewind_iteration < 0:
+            bad(f"rewind_iteration must be >= 0, got {self.rewind_iteration}")
+        its = self.iterations or DEFAULTS[self.model]["iterations"]
+        if self.rewind_iteration > its:
+            bad(f"rewind_iteration must be <= iterations ({its}), got {self.rewind_iteration}")
+        if any(s < 0 for s in self.noise_sigmas):
+            bad(f"noise standard deviations must be >= 0, got {list(self.noise_sigmas)}")
+
+    def as_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["noise_sigmas"] = list(d["noise_sigmas"])
+        return d
+
+
+@dataclass
+class RunResult:
+    params: RunParams
+    folder: Path
+    records: list
+    complete: bool
+    data: dict = field(default_factory=dict)
+
+    def frame(self) -> pd.DataFrame:
+        """One row per round: density, accuracy, noisy accuracies."""
+        rows = []
+        for r in self.records:
+            row = {"round": r["round"], "density": r["density"], "accuracy": r["accuracy"]}
+            row.update({f"noisy_{s}": a for s, a in r["noisy_accuracy"].items()})
+            row.update({f"density_{n}": d for n, d in r["layers"].items()})
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def spectral(self) -> pd.DataFrame:
+        """One row per (round, graph, layer) with the spectral fields."""
+        rows = [dict(s, round=r["round"], overall_density=r["density"]) for r in self.records for s in r["spectral"]]
+        return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------ files
+def default_runs_dir() -> Path:
+    return Path(os.environ.get("RAMANUJAN_LTH_RUNS", "runs"))
+
+
+def _run_id(params: RunParams, data_sizes) -> str:
+    key = json.dumps({"params": params.as_dict(), "data": list(data_sizes)}, sort_keys=True)
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+def run_dir(params: RunParams, data_sizes, runs_dir=None) -> Path:
+    p = params.resolved()
+    name = f"{p.model}-{p.dataset}-{p.score}-{p.schedule}-s{p.seed}-{_run_id(p, data_sizes)}"
+    return Path(runs_dir or default_runs_dir()) / name
+
+
+def _atomic_write(path: Path, write) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _write_json(path: Path, obj) -> None:
+    _atomic_write(path, lambda f: f.write(json.dumps(obj, indent=1, sort_keys=True).encode()))
+
+
+# ------------------------------------------------------------------ one round
+def _targets(p: RunParams, rates, sizes, t_total: float, t: int):
+    """Round t's target: layer densities (layer-wise) or one density (global)."""
+    tt = min(float(t), t_total)
+    if p.schedule == "global":
+        return (1 - p.p_global) ** tt
+    return P.layerwise_targets(rates, tt)
+
+
+def _measure(model, masks, data, p: RunParams, t: int, history) -> dict:
+    rec = {
+        "round": t,
+        "density": P.overall_density(masks),
+        "layers": P.densities(masks),
+        "remaining": {n: int(m.sum()) for n, m in masks.items()},
+        "accuracy": evaluate(model, data),
+        "noisy_accuracy": {str(s): evaluate(model, data, sigma=s, seed=10_000 + i) for i, s in enumerate(p.noise_sigmas)},
+        "history": history,
+    }
+    cpu_masks = {n: m.cpu() for n, m in masks.items()}
+    spec = []
+    for graph in ("unweighted", "weighted"):
+        rep = layer_report(model.cpu(), cpu_masks, graph=graph)
+        rep["graph"] = graph
+        rep["shape"] = rep["shape"].map(list)
+        spec += rep.to_dict("records")
+    model.to(data.device)
+    rec["spectral"] = spec
+    return rec
+
+
+# ------------------------------------------------------------------ the run
+def run(params: RunParams, runs_dir=None, data=None, data_root=None, download: bool = False, device=None,
+        progress: bool = True, stop_after: int | None = None) -> RunResult:
+    """Run (or resume, or load) the iterative-pruning experiment ``params``.
+
+    ``data``: an already loaded :class:`TensorData` (else loaded from
+    ``data_root``). ``stop_after``: return after that many rounds of this call,
+    as if killed (for tests and for splitting long runs).
+    """
+    p = params.resolved()
+    if data is None:
+        data = load_dataset(p.dataset, root=data_root, download=download, device=device, n_train=p.n_train)
+    elif p.n_train is not None and len(data.y_train) != p.n_train:
+        data = dataclasses.replace(data, x_train=data.x_train[:p.n_train], y_train=data.y_train[:p.n_train])
+    folder = run_dir(p, data.sizes, runs_dir)
+    records_path, ckpt_path = folder / "records.json", folder / "checkpoint.pt"
+    data_info = {"n_train": data.sizes[0], "n_test": data.sizes[1], "subset": data.subset, "note": data.note}
+
+    if records_path.exists():
+        stored = json.loads(records_path.read_text())
+        if stored.get("complete"):
+            return RunResult(p, folder, stored["records"], True, stored.get("data", data_info))
+
+    model = build_model(p.model, seed=p.seed).to(data.device)
+    init_state = {k: v.clone() for k, v in model.state_dict().items()}
+    masks = P.ones_masks(model)
+    rates = P.layer_rates(model, p.p_fc, p.p_conv, p.p_out)
+    sizes = P.layer_sizes(masks)
+    if p.alpha is not None:
+        target = P.density_target(p.alpha)
+        t_total = P.rounds_for_density(target, p_global=p.p_global) if p.schedule == "global" \
+            else P.rounds_for_density(target, rates, sizes)
+        rounds = math.ceil(t_total - 1e-9)
+    else:
+        t_total, rounds = float(p.rounds), p.rounds
+
+    records, timings, start, rewind_state = [], [], 0, None
+    if ckpt_path.exists():
+        ck = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+        masks, rewind_state, records, start = ck["masks"], ck["rewind_state"], ck["records"], ck["next_round"]
+        timings = ck.get("timings", [])
+    else:
+        _write_json(folder / "params.json", {"params": p.as_dict(), "data": data_info, "rounds": rounds})
+
+    done_here = 0
+    for t in range(start, rounds + 1):
+        t0 = time.perf_counter()
+        model.load_state_dict(rewind_state if rewind_state is not None else init_state)
+        dev_masks = {n: m.to(data.device) for n, m in masks.items()}
+        apply_masks(model, dev_masks)
+        res = train(model, data, p.iterations, p.lr, p.batch_size, masks=dev_masks, seed=p.seed * 10_007 + t,
+                    eval_every=p.eval_every or None,
+                    rewind_iteration=p.rewind_iteration if (t == 0 and p.rewind_iteration > 0) else None,
+                    progress=progress, desc=f"round {t}/{rounds} ({P.overall_density(masks):.2%})")
+        if rewind_state is None:
+            rewind_state = {k: v.detach().cpu().clone() for k, v in (res.rewind_state or init_state).items()}
+        records.append(_measure(model, dev_masks, data, p, t, res.history))
+        if t < rounds:
+            scores = P.SCORES[p.score](model, dev_masks, data, batch_size=p.snip_batch, seed=p.seed * 10_007 + t)
+            target = _targets(p, rates, sizes, t_total, t + 1)
+            masks = P.prune_global(masks, scores, target) if p.schedule == "global" \
+                else P.prune_layerwise(masks, scores, target)
+        timings.append(time.perf_counter() - t0)
+        complete = t == rounds
+        state = {"masks": masks, "rewind_state": rewind_state, "records": records, "next_round": t + 1, "timings": timings}
+        _atomic_write(ckpt_path, lambda f: torch.save(state, f))
+        _write_json(records_path, {"complete": complete, "records": records, "data": data_info})
+        _write_json(folder / "timings.json", {"seconds_per_round": timings, "device": str(data.device)})
+        done_here += 1
+        if stop_after is not None and done_here >= stop_after and not complete:
+            return RunResult(p, folder, records, False, data_info)
+    return RunResult(p, folder, records, True, data_info)
+
+
+def load_run(folder) -> RunResult:
+    """Read a run folder written by :func:`run` (complete or not)."""
+    folder = Path(folder)
+    meta = json.loads((folder / "params.json").read_text())
+    stored = json.loads((folder / "records.json").read_text())
+    return RunResult(RunParams(**{**meta["params"], "noise_sigmas": tuple(meta["params"]["noise_sigmas"])}),
+                     folder, stored["records"], stored["complete"], meta["data"])
