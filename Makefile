@@ -27,7 +27,8 @@ test: $(STAMP)
 	$(PY) -m pytest tests $(NBVAL) --nbval-lax --nbval-current-env
 
 bench: $(STAMP)
-	$(PY) benchmarks/spectral.py
+	OMP_NUM_THREADS=1 $(PY) benchmarks/spectral.py
+	OMP_NUM_THREADS=1 $(PY) benchmarks/train_throughput.py
 
 clean:
 	rm -rf _build

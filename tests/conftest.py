@@ -1,4 +1,32 @@
 import os
+from pathlib import Path
+
+import pytest
 
 # one thread per process: on 2 cores torch stalls with two threads in one process
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+if "RAMANUJAN_LTH_DATA" not in os.environ and SHARED_DATA.is_dir():
+    os.environ["RAMANUJAN_LTH_DATA"] = str(SHARED_DATA)
+
+
+def pytest_configure(config):
+    import torch
+
+    torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    from ramanujan_lth.data import load_dataset
+
+    return load_dataset("mnist", device="cpu", quiet=True)
+
+
+@pytest.fixture(scope="session")
+def cifar():
+    from ramanujan_lth.data import load_dataset
+
+    return load_dataset("cifar10", device="cpu", quiet=True)

@@ -4,12 +4,13 @@ from . import graphs, spectral
 from .spectral import biadjacency, bipartite_spectrum, layer_report, regime
 
 __version__ = "0.1.0"
-__all__ = ["graphs", "spectral", "models", "biadjacency", "bipartite_spectrum", "layer_report", "regime"]
+_LAZY = ("models", "data", "train", "prune", "runs", "sweeps", "plots")
+__all__ = ["graphs", "spectral", *_LAZY, "biadjacency", "bipartite_spectrum", "layer_report", "regime"]
 
 
-def __getattr__(name):  # models imports torch: load it on first use
-    if name == "models":
+def __getattr__(name):  # modules that import torch load on first use
+    if name in _LAZY:
         import importlib
 
-        return importlib.import_module(".models", __name__)
-    raise AttributeError(name)
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'ramanujan_lth' has no attribute {name!r}")

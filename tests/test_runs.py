@@ -1,0 +1,125 @@
+"""Resumable, parameter-identified iterative-pruning runs and the command line."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from ramanujan_lth import runs
+from ramanujan_lth.runs import RunParams, run
+
+QUICK = dict(model="lenet_300_100", iterations=40, n_train=3000, noise_sigmas=(0.2,))
+
+
+def records_text(result):
+    return json.dumps(result.records, sort_keys=True)
+
+
+def test_resumed_run_equals_uninterrupted(mnist, tmp_path):
+    p = RunParams(rounds=3, **QUICK)
+    full = run(p, runs_dir=tmp_path / "a", data=mnist, progress=False)
+    part = run(p, runs_dir=tmp_path / "b", data=mnist, progress=False, stop_after=2)
+    assert not part.complete and len(part.records) == 2
+    resumed = run(p, runs_dir=tmp_path / "b", data=mnist, progress=False)
+    assert resumed.complete and len(resumed.records) == 4
+    assert records_text(resumed) == records_text(full)
+
+
+def test_finished_run_is_loaded_not_trained(mnist, tmp_path, monkeypatch):
+    p = RunParams(rounds=1, **QUICK)
+    first = run(p, runs_dir=tmp_path, data=mnist, progress=False)
+
+    def boom(*a, **k):
+        raise AssertionError("a finished run must not train again")
+
+    monkeypatch.setattr(runs, "train", boom)
+    again = run(p, runs_dir=tmp_path, data=mnist, progress=False)
+    assert records_text(again) == records_text(first)
+    assert runs.load_run(first.folder).complete
+
+
+def test_run_records_densities_accuracy_and_spectra(mnist, tmp_path):
+    p = RunParams(rounds=3, **QUICK)
+    res = run(p, runs_dir=tmp_path, data=mnist, progress=False)
+    df = res.frame()
+    assert list(df["round"]) == [0, 1, 2, 3]
+    sizes = {"fc1": 784 * 300, "fc2": 300 * 100, "fc3": 100 * 10}
+    for rec in res.records:
+        k = rec["round"]
+        for layer, rate in (("fc1", 0.2), ("fc2", 0.2), ("fc3", 0.1)):
+            assert abs(rec["remaining"][layer] - sizes[layer] * (1 - rate) ** k) <= 1
+        assert 0 < rec["accuracy"] <= 1 and "0.2" in rec["noisy_accuracy"]
+    spec = res.spectral()
+    assert set(spec["graph"]) == {"unweighted", "weighted"}
+    assert len(spec) == 4 * 3 * 2
+    dense = spec[(spec["round"] == 0) & (spec["graph"] == "unweighted")]
+    assert (dense["t2"] == 0).all()  # complete bipartite before pruning
+    last = spec[(spec["round"] == 3) & (spec["graph"] == "unweighted")].set_index("layer")
+    for layer, d in res.records[-1]["layers"].items():
+        assert last.loc[layer, "density"] == pytest.approx(d)
+    assert last.loc["fc3", "density"] == pytest.approx(0.9 ** 3, abs=1e-3)
+    assert res.data["n_train"] == 3000
+    assert (res.folder / "checkpoint.pt").exists() and (res.folder / "params.json").exists()
+
+
+def test_run_identity_follows_parameters(mnist):
+    a = runs.run_dir(RunParams(rounds=2, **QUICK), mnist.sizes)
+    assert a == runs.run_dir(RunParams(rounds=2, **QUICK), mnist.sizes)
+    assert a != runs.run_dir(RunParams(rounds=3, **QUICK), mnist.sizes)
+    assert a != runs.run_dir(RunParams(rounds=2, **QUICK), (60_000, 10_000))
+
+
+@pytest.mark.parametrize("score", ["snip", "synflow"])
+def test_global_run_to_exact_alpha(mnist, tmp_path, score):
+    p = RunParams(score=score, schedule="global", alpha=0.5, **QUICK)
+    res = run(p, runs_dir=tmp_path, data=mnist, progress=False)
+    total = 784 * 300 + 300 * 100 + 100 * 10
+    assert abs(res.records[-1]["density"] * total - round(10 ** -0.5 * total)) <= 1
+    # t* = log(10^-0.5) / log(0.8) = 5.16, so 6 pruning rounds and 7 trainings
+    assert len(res.records) == 7
+
+
+def test_bad_run_parameters():
+    for kw, msg in [
+        (dict(p_fc=1.5), "p_fc must be in"),
+        (dict(p_conv=0), "p_conv must be in"),
+        (dict(model="resnet"), "unknown model"),
+        (dict(score="random"), "unknown score"),
+        (dict(alpha=-0.5), "alpha"),
+        (dict(iterations=0), "iterations"),
+        (dict(rewind_iteration=10, iterations=5), "rewind_iteration"),
+    ]:
+        with pytest.raises(ValueError, match=msg):
+            RunParams(**kw).validate()
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "ramanujan_lth", *args], capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["--p-fc", "1.5"], "p_fc must be in (0, 1)"),
+    (["--p-out", "0"], "p_out must be in (0, 1)"),
+    (["--alpha", "-1"], "alpha must be >= 0"),
+    (["--iterations", "0"], "iterations must be a positive integer"),
+    (["--model", "resnet"], "invalid choice"),
+    (["--score", "random"], "invalid choice"),
+])
+def test_cli_rejects_bad_parameters_in_one_line(args, msg):
+    res = cli("run", *args)
+    assert res.returncode == 2
+    assert res.stderr.count("\n") == 1 and msg in res.stderr
+    assert res.stdout == ""
+
+
+def test_cli_help_and_missing_data(tmp_path):
+    res = cli("run", "--help")
+    assert res.returncode == 0 and "--alpha" in res.stdout
+    res = cli("run", "--data-root", str(tmp_path), "--iterations", "2", "--runs-dir", str(tmp_path / "r"))
+    assert res.returncode == 2 and "RAMANUJAN_LTH_DATA" in res.stderr and str(tmp_path) in res.stderr
+
+
+def test_cli_runs_an_experiment(tmp_path):
+    res = cli("run", "--iterations", "20", "--rounds", "1", "--n-train", "600", "--runs-dir", str(tmp_path), "--quiet")
+    assert res.returncode == 0, res.stderr
+    assert "run folder" in res.stdout and "SUBSET" in res.stdout
