@@ -123,3 +123,27 @@ def test_cli_runs_an_experiment(tmp_path):
     res = cli("run", "--iterations", "20", "--rounds", "1", "--n-train", "600", "--runs-dir", str(tmp_path), "--quiet")
     assert res.returncode == 0, res.stderr
     assert "run folder" in res.stdout and "SUBSET" in res.stdout
+
+
+def test_bound_run_records_decisions_and_score_graph(mnist, tmp_path):
+    p = RunParams(score="synflow", bound=True, rounds=2, **QUICK)
+    res = run(p, runs_dir=tmp_path, data=mnist, progress=False)
+    assert "synflow-bound" in res.folder.name
+    first = res.records[0]
+    assert [d["layer"] for d in first["bound_decisions"]] == ["fc1", "fc2", "fc3"]
+    for d in first["bound_decisions"]:
+        assert d["candidates"] and d["candidates"][-1]["decision"] in ("accept", "reject", "guard")
+    spec = res.spectral()
+    assert {"unweighted", "weighted", "score"} <= set(spec["graph"])
+    dens = [r["density"] for r in res.records]
+    assert all(a >= b for a, b in zip(dens, dens[1:]))
+
+
+def test_density_target_and_parameter_conflicts(mnist, tmp_path):
+    res = run(RunParams(density=0.5, **QUICK), runs_dir=tmp_path, data=mnist, progress=False)
+    total = 784 * 300 + 300 * 100 + 100 * 10
+    assert abs(res.records[-1]["density"] * total - 0.5 * total) <= 3  # one weight per layer
+    for kw, msg in [(dict(alpha=1, density=0.1), "not both"), (dict(bound=True, alpha=1), "no alpha"),
+                    (dict(bound=True, schedule="global"), "layerwise"), (dict(density=0), "density")]:
+        with pytest.raises(ValueError, match=msg):
+            RunParams(**kw).validate()

@@ -35,6 +35,10 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--p-global", type=float, default=d.p_global, help="global rate, in (0, 1)")
     r.add_argument("--rounds", type=int, default=d.rounds, help="pruning rounds (ignored with --alpha)")
     r.add_argument("--alpha", type=float, default=None, help="prune to exactly 10^-alpha overall density (alpha >= 0)")
+    r.add_argument("--density", type=float, default=None, help="prune to exactly this overall density, in (0, 1]")
+    r.add_argument("--bound", action="store_true", help="prune through Algorithm 1 until no layer changes (at most --rounds)")
+    r.add_argument("--bound-K", type=int, default=d.bound_K, help="Algorithm 1's level K: rates p, p/2, ..., p/2^(K-1)")
+    r.add_argument("--bound-guard", default=d.bound_guard, choices=["average", "minimum"], help="layer-collapse guard")
     r.add_argument("--iterations", type=int, default=None, help="training iterations per round (default: the paper's)")
     r.add_argument("--lr", type=float, default=None, help="Adam learning rate (default: the paper's)")
     r.add_argument("--batch-size", type=int, default=d.batch_size)
@@ -60,7 +64,8 @@ def main(argv=None) -> int:
             model=a.model, dataset=a.dataset, score=a.score, schedule=a.schedule, p_fc=a.p_fc, p_conv=a.p_conv,
             p_out=a.p_out, p_global=a.p_global, rounds=a.rounds, alpha=a.alpha, iterations=a.iterations, lr=a.lr,
             batch_size=a.batch_size, eval_every=a.eval_every, rewind_iteration=a.rewind_iteration, seed=a.seed,
-            noise_sigmas=tuple(a.noise), n_train=a.n_train, snip_batch=a.snip_batch,
+            noise_sigmas=tuple(a.noise), n_train=a.n_train, snip_batch=a.snip_batch, density=a.density,
+            bound=a.bound, bound_K=a.bound_K, bound_guard=a.bound_guard,
         )
         params.validate()
     except ValueError as e:

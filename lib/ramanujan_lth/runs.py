@@ -31,6 +31,7 @@ import pandas as pd
 import torch
 
 from . import prune as P
+from .bound_pruner import bound_prune
 from .data import DATASETS, MODEL_DATASET, load_dataset
 from .models import MODELS, build_model
 from .spectral import layer_report
@@ -46,8 +47,12 @@ class RunParams:
     """Everything that determines an iterative-pruning run.
 
     ``None`` means the paper's default for the model (dataset, lr, iterations).
-    With ``alpha`` set, the run prunes to exactly ``10^-alpha`` overall density:
-    ``rounds`` is then derived, the last round landing on the target.
+    With ``alpha`` set, the run prunes to exactly ``10^-alpha`` overall density
+    (or to ``density``, a fraction): ``rounds`` is then derived, the last
+    round landing on the target. With ``bound``, each round prunes through
+    Algorithm 1 (level ``bound_K``, collapse guard ``bound_guard``) at the
+    layer-wise rates, and the run stops when no layer changes or after
+    ``rounds`` rounds.
     """
 
     model: str = "lenet_300_100"
@@ -69,6 +74,10 @@ class RunParams:
     noise_sigmas: tuple = (0.1, 0.2, 0.3)
     n_train: int | None = None
     snip_batch: int = 256
+    density: float | None = None
+    bound: bool = False
+    bound_K: int = 5
+    bound_guard: str = "average"
 
     def resolved(self) -> "RunParams":
         self.validate()
@@ -99,6 +108,20 @@ class RunParams:
                 bad(f"{name} must be in (0, 1), got {v}")
         if self.alpha is not None and not self.alpha >= 0:
             bad(f"alpha must be >= 0, got {self.alpha}")
+        if self.density is not None and not 0 < self.density <= 1:
+            bad(f"density must be in (0, 1], got {self.density}")
+        if self.alpha is not None and self.density is not None:
+            bad("give alpha or density, not both")
+        if self.bound and (self.alpha is not None or self.density is not None):
+            bad("a bound run prunes until no layer changes: it takes no alpha or density")
+        if self.bound and self.schedule != "layerwise":
+            bad("the bound pruner works layer by layer: use schedule 'layerwise'")
+        if self.bound_K < 1:
+            bad(f"bound_K must be >= 1, got {self.bound_K}")
+        from .bound_pruner import GUARDS
+
+        if self.bound_guard not in GUARDS:
+            bad(f"unknown bound_guard {self.bound_guard!r}; allowed: {', '.join(GUARDS)}")
         if self.alpha is None and self.rounds < 0:
             bad(f"rounds must be >= 0, got {self.rounds}")
         for name in ("iterations", "batch_size", "snip_batch", "n_train"):
@@ -152,14 +175,33 @@ def default_runs_dir() -> Path:
     return Path(os.environ.get("RAMANUJAN_LTH_RUNS", "runs"))
 
 
+#: fields added after the first stored runs, left out of the identity while at
+#: these neutral values so that older runs keep their folder names
+_NEUTRAL = {"density": None, "bound": False}
+_BOUND_ONLY = ("bound_K", "bound_guard")
+
+
+def identity(params: RunParams) -> dict:
+    """The parameters that name a run (see :data:`_NEUTRAL`)."""
+    d = params.as_dict()
+    for k, v in _NEUTRAL.items():
+        if d[k] == v:
+            del d[k]
+    if not params.bound:
+        for k in _BOUND_ONLY:
+            del d[k]
+    return d
+
+
 def _run_id(params: RunParams, data_sizes) -> str:
-    key = json.dumps({"params": params.as_dict(), "data": list(data_sizes)}, sort_keys=True)
+    key = json.dumps({"params": identity(params), "data": list(data_sizes)}, sort_keys=True)
     return hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
 def run_dir(params: RunParams, data_sizes, runs_dir=None) -> Path:
     p = params.resolved()
-    name = f"{p.model}-{p.dataset}-{p.score}-{p.schedule}-s{p.seed}-{_run_id(p, data_sizes)}"
+    kind = f"{p.score}-bound" if p.bound else f"{p.score}-{p.schedule}"
+    name = f"{p.model}-{p.dataset}-{kind}-s{p.seed}-{_run_id(p, data_sizes)}"
     return Path(runs_dir or default_runs_dir()) / name
 
 
@@ -167,6 +209,7 @@ def _atomic_write(path: Path, write) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
+        os.chmod(tmp, 0o644)
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
@@ -189,6 +232,13 @@ def _targets(p: RunParams, rates, sizes, t_total: float, t: int):
     if p.schedule == "global":
         return (1 - p.p_global) ** tt
     return P.layerwise_targets(rates, tt)
+
+
+def _score_report(model, masks, scores) -> list:
+    rep = layer_report(model.cpu(), {n: m.cpu() for n, m in masks.items()}, graph="score", scores=scores)
+    rep["graph"] = "score"
+    rep["shape"] = rep["shape"].map(list)
+    return rep.to_dict("records")
 
 
 def _measure(model, masks, data, p: RunParams, t: int, history) -> dict:
@@ -241,8 +291,8 @@ def run(params: RunParams, runs_dir=None, data=None, data_root=None, download: b
     masks = P.ones_masks(model)
     rates = P.layer_rates(model, p.p_fc, p.p_conv, p.p_out)
     sizes = P.layer_sizes(masks)
-    if p.alpha is not None:
-        target = P.density_target(p.alpha)
+    if p.alpha is not None or p.density is not None:
+        target = P.density_target(p.alpha) if p.alpha is not None else p.density
         t_total = P.rounds_for_density(target, p_global=p.p_global) if p.schedule == "global" \
             else P.rounds_for_density(target, rates, sizes)
         rounds = math.ceil(t_total - 1e-9)
@@ -252,6 +302,8 @@ def run(params: RunParams, runs_dir=None, data=None, data_root=None, download: b
     records, timings, start, rewind_state = [], [], 0, None
     if ckpt_path.exists():
         ck = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+        if ck.get("complete"):
+            return RunResult(p, folder, ck["records"], True, data_info)
         masks, rewind_state, records, start = ck["masks"], ck["rewind_state"], ck["records"], ck["next_round"]
         timings = ck.get("timings", [])
     else:
@@ -269,20 +321,32 @@ def run(params: RunParams, runs_dir=None, data=None, data_root=None, download: b
                     progress=progress, desc=f"round {t}/{rounds} ({P.overall_density(masks):.2%})")
         if rewind_state is None:
             rewind_state = {k: v.detach().cpu().clone() for k, v in (res.rewind_state or init_state).items()}
-        records.append(_measure(model, dev_masks, data, p, t, res.history))
-        if t < rounds:
-            scores = P.SCORES[p.score](model, dev_masks, data, batch_size=p.snip_batch, seed=p.seed * 10_007 + t)
-            target = _targets(p, rates, sizes, t_total, t + 1)
-            masks = P.prune_global(masks, scores, target) if p.schedule == "global" \
-                else P.prune_layerwise(masks, scores, target)
-        timings.append(time.perf_counter() - t0)
+        rec = _measure(model, dev_masks, data, p, t, res.history)
         complete = t == rounds
-        state = {"masks": masks, "rewind_state": rewind_state, "records": records, "next_round": t + 1, "timings": timings}
+        if not complete or p.bound:
+            scores = P.SCORES[p.score](model, dev_masks, data, batch_size=p.snip_batch, seed=p.seed * 10_007 + t)
+            rec["spectral"] += _score_report(model, masks, scores)
+            model.to(data.device)
+        if not complete:
+            if p.bound:
+                masks, decisions = bound_prune(masks, scores, rates, p.bound_K, p.bound_guard)
+                rec["bound_decisions"] = [d.as_dict() for d in decisions]
+                complete = not any(d.changed for d in decisions)
+            else:
+                target = _targets(p, rates, sizes, t_total, t + 1)
+                masks = P.prune_global(masks, scores, target) if p.schedule == "global" \
+                    else P.prune_layerwise(masks, scores, target)
+        records.append(rec)
+        timings.append(time.perf_counter() - t0)
+        state = {"masks": masks, "rewind_state": rewind_state, "records": records, "next_round": t + 1,
+                 "timings": timings, "complete": complete}
         _atomic_write(ckpt_path, lambda f: torch.save(state, f))
         _write_json(records_path, {"complete": complete, "records": records, "data": data_info})
         _write_json(folder / "timings.json", {"seconds_per_round": timings, "device": str(data.device)})
         done_here += 1
-        if stop_after is not None and done_here >= stop_after and not complete:
+        if complete:
+            break
+        if stop_after is not None and done_here >= stop_after:
             return RunResult(p, folder, records, False, data_info)
     return RunResult(p, folder, records, True, data_info)
 

@@ -1,0 +1,117 @@
+"""Algorithm 1 on constructed layers whose answer is known."""
+import math
+
+import pytest
+import torch
+
+from ramanujan_lth.bound_pruner import bound_prune, bound_prune_layer
+from ramanujan_lth.spectral import biadjacency, bipartite_spectrum
+
+
+def two_blocks(big_score=1.0, small_score=1.0, seed=0):
+    """A complete 40 x 20 layer (Linear weight (20, 40)) whose lowest scores are
+    the 380 edges between two unequal blocks (25 x 12 and 15 x 8)."""
+    g = torch.Generator().manual_seed(seed)
+    S = torch.zeros(40, 20, dtype=torch.float64)
+    S[:25, :12] = big_score * (1 + 0.01 * torch.rand(25, 12, generator=g, dtype=torch.float64))
+    S[25:, 12:] = small_score * (1 + 0.01 * torch.rand(15, 8, generator=g, dtype=torch.float64))
+    cross = S == 0
+    S[cross] = 1e-3 * (1 + torch.rand(int(cross.sum()), generator=g, dtype=torch.float64))
+    return torch.ones(20, 40), S.T.contiguous()
+
+
+def test_accepted_at_k0_on_a_dense_random_layer():
+    g = torch.Generator().manual_seed(1)
+    mask, score = torch.ones(60, 120), torch.rand(60, 120, generator=g)
+    new, d = bound_prune_layer("fc", mask, score, p=0.2, K=4)
+    assert d.changed and d.accepted_k == 0 and len(d.candidates) == 1
+    assert d.candidates[0].decision == "accept" and "unweighted" in d.reason
+    assert int(new.sum()) == round(0.8 * 7200)
+    kept_min = score[new == 1].min()
+    assert kept_min >= score[new == 0].max()  # lowest scores went
+
+
+def test_accepted_only_after_halving():
+    mask, score = two_blocks()
+    new, d = bound_prune_layer("fc", mask, score, p=0.5, K=3)
+    c0, c1 = d.candidates
+    # k = 0 prunes 400: every cross edge, leaving two unequal blocks -> both bounds fail
+    assert c0.n_pruned == 400 and c0.delta_s < 0 and c0.delta_r < 0
+    assert c0.decision == "reject" and c0.score_delta_s < 0  # uniform scores do not rescue it
+    # k = 1 prunes 200 cross edges only: still connected, bounds hold
+    assert c1.k == 1 and c1.fraction == 0.25 and c1.decision == "accept"
+    assert d.accepted_k == 1 and int(new.sum()) == 600
+    assert (new.T[:25, :12] == 1).all() and (new.T[25:, 12:] == 1).all()
+
+
+def test_accepted_through_the_score_weighted_bound_only():
+    mask, score = two_blocks(big_score=100.0, small_score=0.01)
+    new, d = bound_prune_layer("fc", mask, score, p=0.5, K=3)
+    (c0,) = d.candidates
+    assert c0.delta_s < 0 and c0.delta_r < 0  # the unweighted graph fails
+    assert c0.score_t1 >= 1 and c0.score_delta_s >= 0
+    assert c0.decision == "accept" and "score-weighted" in d.reason and d.accepted_k == 0
+    # the weighted check is the score-weighted graph of the candidate
+    rec = bipartite_spectrum(biadjacency(score.abs() * new))
+    assert rec.t1 == pytest.approx(c0.score_t1) and rec.delta_s == pytest.approx(c0.score_delta_s)
+
+
+def test_layer_never_accepted_stays_untouched():
+    mask, score = two_blocks()
+    new, d = bound_prune_layer("fc", mask, score, p=0.5, K=1)
+    assert not d.changed and d.accepted_k is None and torch.equal(new, mask)
+    assert d.reason == "no k < 1 accepted" and d.candidates[0].decision == "reject"
+
+
+def test_collapse_guard_fires_on_average_degree():
+    # a 40-cycle as a bipartite layer: every degree 2; any pruning drops the average below 2
+    mask = (torch.eye(20) + torch.roll(torch.eye(20), 1, dims=1)).T.contiguous()
+    score = torch.rand(20, 20, generator=torch.Generator().manual_seed(0)) + 1
+    new, d = bound_prune_layer("fc", mask, score, p=0.2, K=5)
+    assert not d.changed and torch.equal(new, mask)
+    assert len(d.candidates) == 1 and d.candidates[0].decision == "guard"  # no halving after the guard
+    assert min(d.candidates[0].d_avg_left, d.candidates[0].d_avg_right) < 2
+
+
+def test_minimum_degree_guard_is_stricter():
+    # dense layer plus one output joined to just two inputs: pruning one of them
+    # leaves a degree-1 vertex while the average degrees stay high
+    mask = torch.ones(11, 30)
+    mask[10] = 0
+    mask[10, :2] = 1
+    score = torch.rand(11, 30, generator=torch.Generator().manual_seed(0)) + 1
+    score[10, 0] = 0.001  # the lowest score
+    _, avg = bound_prune_layer("fc", mask, score, p=0.01, K=1, guard="average")
+    _, mini = bound_prune_layer("fc", mask, score, p=0.01, K=1, guard="minimum")
+    assert avg.candidates[0].decision != "guard"
+    assert mini.candidates[0].decision == "guard" and mini.candidates[0].min_degree == 1
+
+
+def test_rounds_stop_when_no_layer_changes():
+    g = torch.Generator().manual_seed(0)
+    masks = {"a": torch.ones(30, 60), "b": torch.ones(10, 30)}
+    scores = {n: torch.rand(m.shape, generator=g) for n, m in masks.items()}
+    rates = {"a": 0.2, "b": 0.1}
+    history = []
+    for _ in range(200):
+        new, decisions = bound_prune(masks, scores, rates, K=4)
+        history.append([d.changed for d in decisions])
+        for n in masks:
+            assert (new[n] <= masks[n]).all()  # nested
+        if not any(d.changed for d in decisions):
+            break
+        masks = new
+    assert not any(history[-1]) and len(history) < 200
+    assert any(history[0])
+    # at the fixed point every layer was stopped by the guard or by the bounds
+    for d in decisions:
+        assert d.reason.startswith(("layer-collapse", "no k", "nothing left"))
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="p must be"):
+        bound_prune_layer("x", torch.ones(2, 2), torch.ones(2, 2), p=1.5)
+    with pytest.raises(ValueError, match="K must be"):
+        bound_prune_layer("x", torch.ones(2, 2), torch.ones(2, 2), p=0.5, K=0)
+    with pytest.raises(ValueError, match="guard"):
+        bound_prune_layer("x", torch.ones(2, 2), torch.ones(2, 2), p=0.5, guard="max")
