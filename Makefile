@@ -5,6 +5,13 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
+# datasets: $RAMANUJAN_LTH_DATA if set, else the offline subsets beside the
+# repository when present, else torchvision downloads them
+ifeq ($(RAMANUJAN_LTH_DATA),)
+ifneq ($(wildcard ../shared/data),)
+export RAMANUJAN_LTH_DATA := $(abspath ../shared/data)
+endif
+endif
 
 .PHONY: book test venv bench clean
 

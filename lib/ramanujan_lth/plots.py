@@ -12,7 +12,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-__all__ = ["bipartite_chart", "network_chart", "graph_chart", "finite", "delta_long", "matrix_chart"]
+__all__ = ["bipartite_chart", "network_chart", "graph_chart", "finite", "delta_long", "matrix_chart",
+           "regime_shading", "accuracy_chart", "delta_chart"]
 
 
 def finite(df: pd.DataFrame, cols, cap: float = 1e3) -> pd.DataFrame:
@@ -138,3 +139,71 @@ def graph_chart(A, highlight=(), title: str = "", size: int = 220) -> alt.Chart:
         tooltip=["vertex:Q", "role:N"],
     )
     return (e + v).properties(title=title, width=size, height=size)
+
+
+# ------------------------------------------------------------------ regimes
+REGIME_COLORS = {"fully": "#cfcfcf", "partially": "#f6c6c6", "non": "#ffffff"}
+REGIME_NAMES = {"fully": "fully Ramanujan", "partially": "partially Ramanujan", "non": "non-Ramanujan"}
+
+
+def _density_x(title="density (log scale, decreasing →)"):
+    return alt.X("density:Q", scale=alt.Scale(type="log", reverse=True), title=title)
+
+
+def regime_shading(bands: pd.DataFrame) -> alt.Chart:
+    """Background rectangles for the three regimes over the density axis."""
+    b = bands.assign(name=bands["regime"].map(REGIME_NAMES))
+    return alt.Chart(b).mark_rect(opacity=0.55).encode(
+        x=alt.X("hi:Q", scale=alt.Scale(type="log", reverse=True)),
+        x2="lo:Q",
+        color=alt.Color("name:N", title="regime",
+                        scale=alt.Scale(domain=list(REGIME_NAMES.values()), range=list(REGIME_COLORS.values()))),
+        tooltip=["name:N", alt.Tooltip("hi:Q", format=".4f", title="from density"),
+                 alt.Tooltip("lo:Q", format=".4f", title="to density")],
+    )
+
+
+def accuracy_chart(acc: pd.DataFrame, bands: pd.DataFrame, title: str = "", width: int = 480, height: int = 260):
+    """Mean test accuracy against density, one line per noise level, error bars
+    = one standard deviation over seeds; click a noise level in the legend."""
+    a = acc.assign(noise=acc["sigma"].map(lambda s: "clean" if s == 0 else f"σ = {s:g}"))
+    pick = alt.selection_point(fields=["noise"], bind="legend")
+    base = alt.Chart(a).encode(x=_density_x(), color=alt.Color("noise:N", title="test set"))
+    line = base.mark_line(point=True).encode(
+        y=alt.Y("mean(accuracy):Q", title="test accuracy", scale=alt.Scale(zero=False)),
+        opacity=alt.condition(pick, alt.value(1), alt.value(0.1)),
+        tooltip=["noise:N", alt.Tooltip("mean(density):Q", format=".4f", title="density"),
+                 alt.Tooltip("mean(accuracy):Q", format=".4f"), alt.Tooltip("stdev(accuracy):Q", format=".4f"),
+                 alt.Tooltip("count(accuracy):Q", title="seeds")],
+    ).add_params(pick)
+    bars = base.mark_errorbar(extent="stdev").encode(
+        y=alt.Y("accuracy:Q", title="test accuracy"), opacity=alt.condition(pick, alt.value(1), alt.value(0.1)))
+    return alt.layer(regime_shading(bands), alt.layer(bars, line)).resolve_scale(color="independent").properties(
+        title=title, width=width, height=height)
+
+
+def delta_chart(spec: pd.DataFrame, bands: pd.DataFrame, layers, title: str = "", cap: float = 3.0,
+                width: int = 480, height: int = 240):
+    """Δ of one layer (pick it under the chart) against the overall density:
+    ΔS and ΔR of the unweighted graph, ΔS of the weighted graph; mean over
+    seeds with one standard deviation; ±inf drawn at ±cap."""
+    df = spec[spec["layer"].isin(layers)]
+    parts = []
+    for graph, col, name in [("unweighted", "delta_s", "ΔS unweighted"), ("unweighted", "delta_r", "ΔR unweighted"),
+                             ("weighted", "delta_s", "ΔS weighted")]:
+        g = df[df["graph"] == graph]
+        parts.append(pd.DataFrame({"layer": g["layer"], "density": g["overall_density"], "seed": g["seed"],
+                                   "quantity": name, "delta": g[col].astype(float).clip(-cap, cap)}))
+    long = pd.concat(parts, ignore_index=True).dropna(subset=["delta"])
+    layer_pick = alt.param(name="delta_layer", value=list(layers)[0],
+                           bind=alt.binding_select(options=list(layers), name="layer "))
+    base = alt.Chart(long).transform_filter(alt.datum.layer == layer_pick).encode(
+        x=_density_x(), color=alt.Color("quantity:N", title=None))
+    line = base.mark_line(point=True).encode(
+        y=alt.Y("mean(delta):Q", title=f"Δ (capped at ±{cap:g})"),
+        tooltip=["layer:N", "quantity:N", alt.Tooltip("mean(density):Q", format=".4f"),
+                 alt.Tooltip("mean(delta):Q", format=".3f"), alt.Tooltip("count(delta):Q", title="seeds")])
+    band = base.mark_errorband(extent="stdev", opacity=0.25).encode(y=alt.Y("delta:Q", title=f"Δ (capped at ±{cap:g})"))
+    zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="black").encode(y="y:Q")
+    return alt.layer(regime_shading(bands), alt.layer(band, line), zero).resolve_scale(color="independent").add_params(
+        layer_pick).properties(title=title, width=width, height=height)

@@ -78,6 +78,7 @@ class RunParams:
     bound: bool = False
     bound_K: int = 5
     bound_guard: str = "average"
+    n_test: int | None = None
 
     def resolved(self) -> "RunParams":
         self.validate()
@@ -124,7 +125,7 @@ class RunParams:
             bad(f"unknown bound_guard {self.bound_guard!r}; allowed: {', '.join(GUARDS)}")
         if self.alpha is None and self.rounds < 0:
             bad(f"rounds must be >= 0, got {self.rounds}")
-        for name in ("iterations", "batch_size", "snip_batch", "n_train"):
+        for name in ("iterations", "batch_size", "snip_batch", "n_train", "n_test"):
             v = getattr(self, name)
             if v is not None and v <= 0:
                 bad(f"{name} must be a positive integer, got {v}")
@@ -177,7 +178,7 @@ def default_runs_dir() -> Path:
 
 #: fields added after the first stored runs, left out of the identity while at
 #: these neutral values so that older runs keep their folder names
-_NEUTRAL = {"density": None, "bound": False}
+_NEUTRAL = {"density": None, "bound": False, "n_test": None}
 _BOUND_ONLY = ("bound_K", "bound_guard")
 
 
@@ -277,9 +278,15 @@ def run(params: RunParams, runs_dir=None, data=None, data_root=None, download: b
         data = load_dataset(p.dataset, root=data_root, download=download, device=device, n_train=p.n_train)
     elif p.n_train is not None and len(data.y_train) != p.n_train:
         data = dataclasses.replace(data, x_train=data.x_train[:p.n_train], y_train=data.y_train[:p.n_train])
+    if p.n_test is not None and len(data.y_test) > p.n_test:
+        data = dataclasses.replace(data, x_test=data.x_test[:p.n_test], y_test=data.y_test[:p.n_test])
     folder = run_dir(p, data.sizes, runs_dir)
     records_path, ckpt_path = folder / "records.json", folder / "checkpoint.pt"
-    data_info = {"n_train": data.sizes[0], "n_test": data.sizes[1], "subset": data.subset, "note": data.note}
+    spec = DATASETS[p.dataset]
+    subset = data.sizes[0] < spec.n_train or data.sizes[1] < spec.n_test
+    note = (f"{p.dataset}: a SUBSET — {data.sizes[0]:,} of {spec.n_train:,} training and "
+            f"{data.sizes[1]:,} of {spec.n_test:,} test images") if subset else ""
+    data_info = {"n_train": data.sizes[0], "n_test": data.sizes[1], "subset": subset, "note": note}
 
     if records_path.exists():
         stored = json.loads(records_path.read_text())

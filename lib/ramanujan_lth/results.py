@@ -1,0 +1,182 @@
+"""Stored results of full runs, and the tables the experiment chapters plot.
+
+Full-scale runs (papermill on a GPU, or long CPU runs) are exported as small
+records — ``params.json`` and ``records.json``, never checkpoints — into a
+folder of the book (``book/results/``), one sub-folder per run named as
+:func:`ramanujan_lth.runs.run_dir` names it. A chapter asks for runs by their
+parameters: :func:`find_stored` matches the parameters whatever data size the
+run used, and the result says which data it saw.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .runs import RunParams, RunResult, identity, load_run
+
+__all__ = ["book_root", "get_runs", "find_stored", "export_run", "accuracy_table", "spectral_table", "regime_table",
+           "regime_bands", "loss_table",
+           "describe"]
+
+
+def book_root(start=None) -> Path:
+    """The book's top folder (the first parent of ``start``, default the
+    working directory, that holds ``_toc.yml``); chapters run from several
+    places (Jupyter, the book build, nbval, papermill)."""
+    here = Path(start or Path.cwd()).resolve()
+    package_home = Path(__file__).resolve().parents[2]  # an editable install lives in the book
+    for d in (here, *here.parents, package_home):
+        if (d / "_toc.yml").is_file() and (d / "lib" / "ramanujan_lth").is_dir():
+            return d
+    raise FileNotFoundError(f"no book folder (with _toc.yml) above {here} or at {package_home}")
+
+
+def get_runs(params_list, stored_root=None, runs_dir=None, use_stored: bool = True, progress: bool = True,
+             **run_kwargs) -> tuple[list[RunResult], str]:
+    """Results for every parameter record: the stored full run when
+    ``use_stored`` and one exists under ``stored_root``, else a run (or a
+    cached one under ``runs_dir``). Returns the results and where they came
+    from: ``"stored"``, ``"computed"`` or ``"mixed"``."""
+    from tqdm.auto import tqdm
+
+    from .runs import run
+
+    out, sources = [], set()
+    for p in tqdm(list(params_list), desc="runs", disable=not progress):
+        res = find_stored(p, stored_root) if (use_stored and stored_root) else None
+        if res is None:
+            res = run(p, runs_dir=runs_dir, progress=False, **run_kwargs)
+            sources.add("computed")
+        else:
+            sources.add("stored")
+        out.append(res)
+    return out, sources.pop() if len(sources) == 1 else "mixed"
+
+
+def _key(params: RunParams) -> str:
+    return json.dumps(identity(params.resolved()), sort_keys=True)
+
+
+def find_stored(params: RunParams, root) -> RunResult | None:
+    """The complete stored run with these parameters under ``root``, or None."""
+    root = Path(root)
+    if not root.is_dir():
+        return None
+    want = _key(params)
+    for meta in sorted(root.glob("*/params.json")):
+        stored = json.loads(meta.read_text())
+        p = RunParams(**{**stored["params"], "noise_sigmas": tuple(stored["params"]["noise_sigmas"])})
+        if _key(p) == want:
+            res = load_run(meta.parent)
+            return res if res.complete else None
+    return None
+
+
+def export_run(result: RunResult, root) -> Path:
+    """Copy a finished run's records (not its checkpoint) under ``root``."""
+    if not result.complete:
+        raise ValueError(f"run {result.folder} is not finished; only complete runs are stored")
+    dest = Path(root) / Path(result.folder).name
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("params.json", "records.json", "timings.json"):
+        src = Path(result.folder) / name
+        if src.exists():
+            shutil.copyfile(src, dest / name)
+    return dest
+
+
+def describe(results: list[RunResult]) -> str:
+    """One line on what a set of runs is: data, iterations, seeds."""
+    if not results:
+        return "no runs"
+    p, d = results[0].params, results[0].data
+    data = f"{d.get('n_train', '?'):,} training / {d.get('n_test', '?'):,} test images"
+    if d.get("subset"):
+        data += " (a subset)"
+    seeds = sorted({r.params.seed for r in results})
+    return (f"{p.model} on {p.dataset}: {data}; {p.iterations:,} iterations per round, batch {p.batch_size}, "
+            f"lr {p.lr:g}; {len(seeds)} seed{'s' if len(seeds) > 1 else ''}")
+
+
+# ------------------------------------------------------------------ tables
+def accuracy_table(results: list[RunResult]) -> pd.DataFrame:
+    """Long table: seed, round, density, sigma (0 = clean), accuracy."""
+    rows = []
+    for res in results:
+        for r in res.records:
+            base = {"seed": res.params.seed, "round": r["round"], "density": r["density"]}
+            rows.append({**base, "sigma": 0.0, "accuracy": r["accuracy"]})
+            rows += [{**base, "sigma": float(s), "accuracy": a} for s, a in r["noisy_accuracy"].items()]
+    return pd.DataFrame(rows)
+
+
+def spectral_table(results: list[RunResult]) -> pd.DataFrame:
+    """Long table: one row per (seed, round, graph, layer) with the spectral fields."""
+    frames = []
+    for res in results:
+        df = res.spectral()
+        df.insert(0, "seed", res.params.seed)
+        frames.append(df)
+    df = pd.concat(frames, ignore_index=True)
+    df["max_delta"] = df[["delta_s", "delta_r"]].max(axis=1)
+    return df
+
+
+def regime_table(spec: pd.DataFrame, layers, graph: str = "unweighted") -> pd.DataFrame:
+    """Per round: the mean over seeds of ``max(ΔS, ΔR)`` per studied layer, which
+    layers have the property (mean > 0), and the regime.
+
+    Infinite Δ (a complete bipartite layer) counts as having the property.
+    """
+    df = spec[(spec["graph"] == graph) & spec["layer"].isin(layers)].copy()
+    df["max_delta"] = df["max_delta"].replace([np.inf], 1e9)
+    per = df.groupby(["round", "layer"]).agg(max_delta=("max_delta", "mean"), density=("overall_density", "mean"))
+    per = per.reset_index()
+    rows = []
+    for rnd, g in per.groupby("round"):
+        has = {row.layer: bool(row.max_delta > 0) for row in g.itertuples()}
+        n = sum(has.values())
+        rows.append({"round": rnd, "density": g["density"].mean(), "n_ramanujan": n, "n_layers": len(has),
+                     "regime": "fully" if n == len(has) else "partially" if n else "non",
+                     **{f"has_{k}": v for k, v in has.items()}})
+    return pd.DataFrame(rows)
+
+
+def loss_table(spec: pd.DataFrame, layers) -> pd.DataFrame:
+    """Per studied layer and graph: the highest overall density at which the
+    mean over seeds of ``max(ΔS, ΔR)`` (unweighted) or ``ΔS`` (weighted) is no
+    longer positive, scanning from dense to sparse (NaN if never), and the
+    lowest density at which it was positive before that."""
+    rows = []
+    for graph, col in (("unweighted", "max_delta"), ("weighted", "delta_s")):
+        df = spec[(spec["graph"] == graph) & spec["layer"].isin(layers)]
+        for layer, g in df.groupby("layer", sort=False):
+            m = g.groupby("round").agg(density=("overall_density", "mean"), delta=(col, "mean")).sort_index()
+            lost = m[~(m["delta"] > 0)]
+            first = lost.index[0] if len(lost) else None
+            before = m.loc[: first - 1] if first is not None else m
+            rows.append({"layer": layer, "graph": graph,
+                         "last density with the property": before["density"].min() if len(before) else np.nan,
+                         "first density without": m.loc[first, "density"] if first is not None else np.nan})
+    return pd.DataFrame(rows)
+
+
+def regime_bands(regimes: pd.DataFrame) -> pd.DataFrame:
+    """Density intervals of constant regime, for shading: one row per stretch
+    of rounds, its edges half-way (geometrically) between neighbouring rounds."""
+    r = regimes.sort_values("round").reset_index(drop=True)
+    d = r["density"].to_numpy()
+    edges = np.sqrt(d[:-1] * d[1:]) if len(d) > 1 else np.array([])
+    hi = np.concatenate([[1.0], edges])
+    lo = np.concatenate([edges, [d[-1] * 0.8]])
+    rows = []
+    for i, reg in enumerate(r["regime"]):
+        if rows and rows[-1]["regime"] == reg:
+            rows[-1]["lo"] = lo[i]
+        else:
+            rows.append({"regime": reg, "hi": hi[i], "lo": lo[i]})
+    return pd.DataFrame(rows)
