@@ -50,8 +50,10 @@ def test_run_records_densities_accuracy_and_spectra(mnist, tmp_path):
             assert abs(rec["remaining"][layer] - sizes[layer] * (1 - rate) ** k) <= 1
         assert 0 < rec["accuracy"] <= 1 and "0.2" in rec["noisy_accuracy"]
     spec = res.spectral()
-    assert set(spec["graph"]) == {"unweighted", "weighted"}
-    assert len(spec) == 4 * 3 * 2
+    assert set(spec["graph"]) == {"unweighted", "weighted", "score"}
+    # unweighted and weighted graphs every round; the score graph where a score was computed (not the last)
+    assert len(spec) == 4 * 3 * 2 + 3 * 3
+    assert spec[spec["graph"] == "score"]["round"].max() == 2
     dense = spec[(spec["round"] == 0) & (spec["graph"] == "unweighted")]
     assert (dense["t2"] == 0).all()  # complete bipartite before pruning
     last = spec[(spec["round"] == 3) & (spec["graph"] == "unweighted")].set_index("layer")
@@ -147,3 +149,32 @@ def test_density_target_and_parameter_conflicts(mnist, tmp_path):
                     (dict(bound=True, schedule="global"), "layerwise"), (dict(density=0), "density")]:
         with pytest.raises(ValueError, match=msg):
             RunParams(**kw).validate()
+
+
+def test_export_and_find_stored(mnist, tmp_path, monkeypatch):
+    from ramanujan_lth import results
+
+    p = RunParams(rounds=1, **QUICK)
+    res = run(p, runs_dir=tmp_path / "runs", data=mnist, progress=False)
+    out = cli("export", str(res.folder), "--to", str(tmp_path / "stored"))
+    assert out.returncode == 0, out.stderr
+    stored = tmp_path / "stored" / res.folder.name
+    assert sorted(f.name for f in stored.iterdir()) == ["params.json", "records.json", "timings.json"]
+    found = results.find_stored(p, tmp_path / "stored")
+    assert found is not None and records_text(found) == records_text(res)
+    assert results.find_stored(RunParams(rounds=2, **QUICK), tmp_path / "stored") is None
+
+    def boom(*a, **k):
+        raise AssertionError("stored runs must not be recomputed")
+
+    monkeypatch.setattr(runs, "train", boom)
+    got, source = results.get_runs([p], tmp_path / "stored", tmp_path / "other", progress=False)
+    assert source == "stored" and records_text(got[0]) == records_text(res)
+
+
+def test_export_refuses_unfinished_runs(mnist, tmp_path):
+    from ramanujan_lth import results
+
+    part = run(RunParams(rounds=2, **QUICK), runs_dir=tmp_path, data=mnist, progress=False, stop_after=1)
+    with pytest.raises(ValueError, match="not finished"):
+        results.export_run(part, tmp_path / "stored")

@@ -53,12 +53,34 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--download", action="store_true", help="allow torchvision to download missing datasets")
     r.add_argument("--device", default=None, help="cuda, mps or cpu (default: the first available)")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
+    e = sub.add_parser("export", help="copy finished runs' records (not checkpoints) into the book's stored results",
+                       description="Copy params.json, records.json and timings.json of finished runs into a folder "
+                                   "the chapters read stored full runs from.")
+    e.add_argument("folders", nargs="+", help="run folders written by 'run'")
+    e.add_argument("--to", default="book/results", help="destination (default: book/results)")
     return ap
+
+
+def _export(a) -> int:
+    from .results import export_run
+    from .runs import load_run
+
+    for folder in a.folders:
+        try:
+            res = load_run(folder)
+            dest = export_run(res, a.to)
+        except (FileNotFoundError, ValueError) as err:
+            sys.stderr.write(f"ramanujan_lth: error: {folder}: {err}\n")
+            return 2
+        print(f"{folder} -> {dest}")
+    return 0
 
 
 def main(argv=None) -> int:
     ap = _parser()
     a = ap.parse_args(argv)
+    if a.command == "export":
+        return _export(a)
     try:
         params = RunParams(
             model=a.model, dataset=a.dataset, score=a.score, schedule=a.schedule, p_fc=a.p_fc, p_conv=a.p_conv,
