@@ -10,7 +10,8 @@ from __future__ import annotations
 from . import results
 from .runs import RunParams
 
-__all__ = ["PROFILES", "STUDIED_LAYERS", "lth_params", "load_lth"]
+__all__ = ["PROFILES", "STUDIED_LAYERS", "lth_params", "load_lth", "PAPER_TABLE3", "comparison_runs",
+           "comparison_base", "ALPHAS", "SCORE_NAMES"]
 
 PROFILES = ("quick", "paper")
 
@@ -61,3 +62,56 @@ def load_lth(model: str, profile: str, n_seeds: int, stored_root, runs_dir, use_
         return res, "quick profile"
     res, src = results.get_runs(paper, stored_root, runs_dir, use_stored, **run_kw)
     return res, f"paper profile ({src})"
+
+
+# ------------------------------------------------------------------ Table 3
+#: the paper's Table 3 (SPEC §5): (density %, test accuracy %); None where the paper has "-"
+PAPER_TABLE3 = {
+    "lenet_300_100": {
+        "no pruning": (100.0, 97.16),
+        "imp": {1.0: 97.17, 1.5: 93.88, 2.0: 45.39, "bound": (3.6, 96.74), "star": 95.07},
+        "snip": {1.0: 97.35, 1.5: 79.0, 2.0: 49.8, "bound": (7.64, 95.41), "star": 95.18},
+        "synflow": {1.0: 97.22, 1.5: 95.92, 2.0: 49.11, "bound": (1.33, 93.82), "star": 67.21},
+    },
+    "conv4": {
+        "no pruning": (100.0, 85.86),
+        "imp": {1.0: 81.91, 1.5: 60.61, 2.0: 10.0, "bound": (2.54, 70.58), "star": 28.13},
+        "snip": {1.0: 80.3, 1.5: 72.95, 2.0: 64.26, "bound": (2.24, 72.06), "star": 68.7},
+        "synflow": {1.0: 82.5, 1.5: 77.18, 2.0: 69.2, "bound": (1.01, 69.34), "star": None},
+    },
+}
+SCORE_NAMES = {"magnitude": "imp", "snip": "snip", "synflow": "synflow"}
+ALPHAS = (1.0, 1.5, 2.0)
+
+
+def comparison_base(model: str, profile: str, seed: int = 0) -> dict:
+    """Shared settings of the pruning comparison (Table 3) for a profile."""
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
+    if profile == "paper":
+        return dict(model=model, seed=seed, noise_sigmas=())
+    if model == "lenet_300_100":
+        return dict(model=model, seed=seed, noise_sigmas=(), iterations=150, n_train=2000, n_test=2000)
+    return dict(model=model, seed=seed, noise_sigmas=(), iterations=5, n_train=500, n_test=200)
+
+
+def comparison_runs(model: str, score: str, profile: str, stored_root, runs_dir, max_bound_rounds: int | None = None,
+                    use_stored: bool = True, seed: int = 0, **run_kw) -> dict:
+    """Table 3's runs for one score: the plain algorithm at each α, the
+    ``-Bound`` variant until no layer changes (at most ``max_bound_rounds``:
+    60 in the paper profile), and ``*``: the plain algorithm pruned to exactly
+    the density the ``-Bound`` variant reached. Returns variant -> RunResult."""
+    base = comparison_base(model, profile, seed)
+    cap = max_bound_rounds or (60 if profile == "paper" else 25)
+    out = {}
+    for a in ALPHAS:
+        out[a] = _one(RunParams(score=score, alpha=a, **base), stored_root, runs_dir, use_stored, run_kw)
+    out["bound"] = _one(RunParams(score=score, bound=True, rounds=cap, **base), stored_root, runs_dir, use_stored, run_kw)
+    reached = out["bound"].records[-1]["density"]
+    out["star"] = _one(RunParams(score=score, density=reached, **base), stored_root, runs_dir, use_stored, run_kw)
+    return out
+
+
+def _one(params, stored_root, runs_dir, use_stored, run_kw):
+    res, _ = results.get_runs([params], stored_root, runs_dir, use_stored, progress=False, **run_kw)
+    return res[0]
