@@ -1,0 +1,50 @@
+"""Regime shading and loss tables from synthetic spectral tables."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from ramanujan_lth import experiments, results
+
+
+def spec():
+    # layer a loses the property at round 2, layer b at round 3; weighted graph never
+    deltas = {"a": [np.inf, 0.5, -0.1, -0.2], "b": [np.inf, 0.4, 0.2, -0.3]}
+    dens = [1.0, 0.5, 0.25, 0.125]
+    rows = []
+    for seed in (0, 1):
+        for layer, ds in deltas.items():
+            for rnd, d in enumerate(ds):
+                for graph, value in (("unweighted", d), ("weighted", 1.0)):
+                    rows.append({"seed": seed, "round": rnd, "graph": graph, "layer": layer, "overall_density": dens[rnd],
+                                 "density": dens[rnd], "delta_s": value, "delta_r": value, "max_delta": value})
+    return pd.DataFrame(rows)
+
+
+def test_regime_table_and_bands():
+    reg = results.regime_table(spec(), ["a", "b"])
+    assert list(reg["regime"]) == ["fully", "fully", "partially", "non"]
+    assert list(reg["n_ramanujan"]) == [2, 2, 1, 0]
+    assert results.regime_table(spec(), ["b"])["regime"].tolist() == ["fully", "fully", "fully", "non"]
+    bands = results.regime_bands(reg)
+    assert list(bands["regime"]) == ["fully", "partially", "non"]
+    assert bands.loc[0, "hi"] == 1.0 and bands.loc[0, "lo"] == pytest.approx(np.sqrt(0.5 * 0.25))
+    assert bands.loc[1, "hi"] == pytest.approx(np.sqrt(0.5 * 0.25))
+    assert (bands["hi"] > bands["lo"]).all()
+
+
+def test_loss_table():
+    t = results.loss_table(spec(), ["a", "b"]).set_index(["layer", "graph"])
+    assert t.loc[("a", "unweighted"), "first density without"] == 0.25
+    assert t.loc[("a", "unweighted"), "last density with the property"] == 0.5
+    assert t.loc[("b", "unweighted"), "first density without"] == 0.125
+    assert np.isnan(t.loc[("a", "weighted"), "first density without"])
+
+
+def test_experiment_profiles():
+    quick = experiments.lth_params("lenet_300_100", "quick", [0, 1])
+    paper = experiments.lth_params("lenet_300_100", "paper", [0])
+    assert [p.seed for p in quick] == [0, 1] and quick[0].iterations < paper[0].resolved().iterations
+    assert paper[0].resolved().iterations == 50_000 and paper[0].alpha == 2.0
+    with pytest.raises(ValueError, match="profile"):
+        experiments.lth_params("lenet_300_100", "huge", [0])
+    assert experiments.PAPER_TABLE3["lenet_300_100"]["synflow"]["bound"] == (1.33, 93.82)
