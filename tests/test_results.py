@@ -48,3 +48,20 @@ def test_experiment_profiles():
     with pytest.raises(ValueError, match="profile"):
         experiments.lth_params("lenet_300_100", "huge", [0])
     assert experiments.PAPER_TABLE3["lenet_300_100"]["synflow"]["bound"] == (1.33, 93.82)
+
+
+def test_get_runs_computes_then_reuses(tmp_path, monkeypatch):
+    from ramanujan_lth import runs
+    from ramanujan_lth.runs import RunParams
+
+    params = [RunParams(rounds=0, iterations=5, n_train=300, n_test=500, noise_sigmas=(), seed=s) for s in (0, 1)]
+    got, source = results.get_runs(params, None, tmp_path, use_stored=False, progress=False)
+    assert source == "computed" and [r.params.seed for r in got] == [0, 1]
+    assert all(r.data["n_train"] == 300 and r.data["n_test"] == 500 and r.data["subset"] for r in got)
+
+    def boom(*a, **k):
+        raise AssertionError("finished runs must be reused")
+
+    monkeypatch.setattr(runs, "train", boom)
+    again, _ = results.get_runs(params, None, tmp_path, use_stored=False, progress=False)
+    assert [r.records for r in again] == [r.records for r in got]

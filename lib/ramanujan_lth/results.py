@@ -43,13 +43,19 @@ def get_runs(params_list, stored_root=None, runs_dir=None, use_stored: bool = Tr
     from: ``"stored"``, ``"computed"`` or ``"mixed"``."""
     from tqdm.auto import tqdm
 
+    from .data import load_dataset
     from .runs import run
 
-    out, sources = [], set()
+    out, sources, loaded = [], set(), {}
+    data_kw = {k: run_kwargs.pop(k) for k in ("data_root", "download", "device") if k in run_kwargs}
     for p in tqdm(list(params_list), desc="runs", disable=not progress):
         res = find_stored(p, stored_root) if (use_stored and stored_root) else None
         if res is None:
-            res = run(p, runs_dir=runs_dir, progress=False, **run_kwargs)
+            name = p.resolved().dataset
+            if name not in loaded:  # load each dataset once, not once per run
+                loaded[name] = load_dataset(name, root=data_kw.get("data_root"), download=data_kw.get("download", False),
+                                            device=data_kw.get("device"))
+            res = run(p, runs_dir=runs_dir, progress=False, data=loaded[name], **run_kwargs)
             sources.add("computed")
         else:
             sources.add("stored")
