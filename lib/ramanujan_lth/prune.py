@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from .models import output_layer, prunable_layers
 
 __all__ = [
-    "SCORES", "register_score", "ones_masks", "layer_sizes", "densities", "overall_density",
+    "SCORES", "register_score", "apply_masks", "ones_masks", "layer_sizes", "densities", "overall_density",
     "magnitude", "snip", "synflow", "keep_top", "prune_layerwise", "prune_global",
     "layer_rates", "layerwise_targets", "rounds_for_density", "density_target",
 ]
@@ -36,6 +36,16 @@ def register_score(name: str):
 
 
 # ------------------------------------------------------------------ masks
+@torch.no_grad()
+def apply_masks(model: nn.Module, masks: dict | None) -> None:
+    """Zero the pruned weights in place."""
+    if not masks:
+        return
+    for name, m in prunable_layers(model):
+        if name in masks:
+            m.weight.mul_(masks[name].to(m.weight.device, m.weight.dtype))
+
+
 def ones_masks(model: nn.Module) -> dict:
     return {name: torch.ones_like(m.weight, device="cpu") for name, m in prunable_layers(model)}
 
@@ -78,8 +88,6 @@ def snip(model: nn.Module, masks: dict | None = None, data=None, batch=None, bat
     net = copy.deepcopy(model)
     net.zero_grad(set_to_none=True)
     if masks:
-        from .train import apply_masks
-
         apply_masks(net, masks)
     F.cross_entropy(net(x), y).backward()
     out = {}
@@ -100,8 +108,6 @@ def synflow(model: nn.Module, masks: dict | None = None, data=None, input_shape=
         raise ValueError("synflow needs the model's input shape (model.input_shape or input_shape=...)")
     net = copy.deepcopy(model).double().eval()
     if masks:
-        from .train import apply_masks
-
         apply_masks(net, masks)
     with torch.no_grad():
         for p in net.parameters():

@@ -35,7 +35,7 @@ from .bound_pruner import bound_prune
 from .data import DATASETS, MODEL_DATASET, load_dataset
 from .models import MODELS, build_model
 from .spectral import layer_report
-from .train import BATCH_SIZE, DEFAULTS, apply_masks, evaluate, train
+from .train import BATCH_SIZE, DEFAULTS, evaluate, train
 
 __all__ = ["RunParams", "RunResult", "run", "run_dir", "default_runs_dir"]
 
@@ -235,9 +235,10 @@ def _targets(p: RunParams, rates, sizes, t_total: float, t: int):
     return P.layerwise_targets(rates, tt)
 
 
-def _score_report(model, masks, scores) -> list:
-    rep = layer_report(model.cpu(), {n: m.cpu() for n, m in masks.items()}, graph="score", scores=scores)
-    rep["graph"] = "score"
+def _report_rows(model, masks, graph: str, scores=None) -> list:
+    """Layer report rows of one graph, JSON-ready (layer_report copies to the CPU itself)."""
+    rep = layer_report(model, masks, graph=graph, scores=scores)
+    rep["graph"] = graph
     rep["shape"] = rep["shape"].map(list)
     return rep.to_dict("records")
 
@@ -252,15 +253,7 @@ def _measure(model, masks, data, p: RunParams, t: int, history) -> dict:
         "noisy_accuracy": {str(s): evaluate(model, data, sigma=s, seed=10_000 + i) for i, s in enumerate(p.noise_sigmas)},
         "history": history,
     }
-    cpu_masks = {n: m.cpu() for n, m in masks.items()}
-    spec = []
-    for graph in ("unweighted", "weighted"):
-        rep = layer_report(model.cpu(), cpu_masks, graph=graph)
-        rep["graph"] = graph
-        rep["shape"] = rep["shape"].map(list)
-        spec += rep.to_dict("records")
-    model.to(data.device)
-    rec["spectral"] = spec
+    rec["spectral"] = _report_rows(model, masks, "unweighted") + _report_rows(model, masks, "weighted")
     return rec
 
 
@@ -321,7 +314,7 @@ def run(params: RunParams, runs_dir=None, data=None, data_root=None, download: b
         t0 = time.perf_counter()
         model.load_state_dict(rewind_state if rewind_state is not None else init_state)
         dev_masks = {n: m.to(data.device) for n, m in masks.items()}
-        apply_masks(model, dev_masks)
+        P.apply_masks(model, dev_masks)
         res = train(model, data, p.iterations, p.lr, p.batch_size, masks=dev_masks, seed=p.seed * 10_007 + t,
                     eval_every=p.eval_every or None,
                     rewind_iteration=p.rewind_iteration if (t == 0 and p.rewind_iteration > 0) else None,
@@ -332,8 +325,7 @@ def run(params: RunParams, runs_dir=None, data=None, data_root=None, download: b
         complete = t == rounds
         if not complete or p.bound:
             scores = P.SCORES[p.score](model, dev_masks, data, batch_size=p.snip_batch, seed=p.seed * 10_007 + t)
-            rec["spectral"] += _score_report(model, masks, scores)
-            model.to(data.device)
+            rec["spectral"] += _report_rows(model, masks, "score", scores)
         if not complete:
             if p.bound:
                 masks, decisions = bound_prune(masks, scores, rates, p.bound_K, p.bound_guard)

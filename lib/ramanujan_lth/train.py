@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 
 from .data import TensorData, noisy
 from .models import prunable_layers
+from .prune import apply_masks
 
 __all__ = ["DEFAULTS", "defaults_for", "train", "evaluate", "apply_masks", "TrainResult"]
 
@@ -34,16 +35,6 @@ def defaults_for(model_name: str) -> dict:
     if model_name not in DEFAULTS:
         raise ValueError(f"unknown model {model_name!r}; choose one of {sorted(DEFAULTS)}")
     return dict(DEFAULTS[model_name], batch_size=BATCH_SIZE)
-
-
-@torch.no_grad()
-def apply_masks(model: nn.Module, masks: dict | None) -> None:
-    """Zero the pruned weights in place."""
-    if not masks:
-        return
-    for name, m in prunable_layers(model):
-        if name in masks:
-            m.weight.mul_(masks[name].to(m.weight.device, m.weight.dtype))
 
 
 @torch.no_grad()
