@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 
 from . import prune
 from .data import DATASETS, DatasetNotFound
 from .models import MODELS
-from .runs import SCHEDULES, RunParams, default_runs_dir, run
+from .runs import SCHEDULES, RunParams, default_runs_dir, run, run_seeds
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -45,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--eval-every", type=int, default=d.eval_every, help="test every N iterations (0: at the end only)")
     r.add_argument("--rewind-iteration", type=int, default=d.rewind_iteration, help="0 = original initialisation")
     r.add_argument("--seed", type=int, default=d.seed)
+    r.add_argument("--seeds", type=int, nargs="+", default=None,
+                   help="several seeds of this configuration, trained together (one vectorised model; pays on a GPU)")
     r.add_argument("--noise", type=float, nargs="*", default=list(d.noise_sigmas), help="noise std devs for noisy test sets")
     r.add_argument("--n-train", type=int, default=None, help="use only the first N training images")
     r.add_argument("--snip-batch", type=int, default=d.snip_batch)
@@ -92,16 +95,24 @@ def main(argv=None) -> int:
         params.validate()
     except ValueError as e:
         ap.error(str(e))
+    if a.seeds is not None and a.eval_every:
+        ap.error("--seeds trains seeds together and records no history: leave --eval-every at 0")
+    kw = dict(runs_dir=a.runs_dir, data_root=a.data_root, download=a.download, device=a.device, progress=not a.quiet)
     try:
-        result = run(params, runs_dir=a.runs_dir, data_root=a.data_root, download=a.download, device=a.device,
-                     progress=not a.quiet)
+        if a.seeds is not None:
+            if len(set(a.seeds)) != len(a.seeds):
+                ap.error("--seeds lists a seed twice")
+            results = run_seeds([dataclasses.replace(params, seed=s) for s in a.seeds], **kw)
+        else:
+            results = [run(params, **kw)]
     except DatasetNotFound as e:
         ap.error(str(e))
-    print(f"run folder: {result.folder}")
-    if result.data.get("note"):
-        print(result.data["note"])
-    cols = ["round", "density", "accuracy"] + [c for c in result.frame().columns if c.startswith("noisy_")]
-    print(result.frame()[cols].to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+    for result in results:
+        print(f"run folder: {result.folder}")
+        if result.data.get("note"):
+            print(result.data["note"])
+        cols = ["round", "density", "accuracy"] + [c for c in result.frame().columns if c.startswith("noisy_")]
+        print(result.frame()[cols].to_string(index=False, float_format=lambda x: f"{x:.4f}"))
     return 0
 
 

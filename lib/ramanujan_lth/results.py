@@ -36,30 +36,52 @@ def book_root(start=None) -> Path:
 
 
 def get_runs(params_list, stored_root=None, runs_dir=None, use_stored: bool = True, progress: bool = True,
-             **run_kwargs) -> tuple[list[RunResult], str]:
+             batched: bool | None = None, **run_kwargs) -> tuple[list[RunResult], str]:
     """Results for every parameter record: the stored full run when
     ``use_stored`` and one exists under ``stored_root``, else a run (or a
     cached one under ``runs_dir``). Returns the results and where they came
-    from: ``"stored"``, ``"computed"`` or ``"mixed"``."""
+    from: ``"stored"``, ``"computed"`` or ``"mixed"``.
+
+    ``batched``: train the seeds of one configuration together
+    (:func:`ramanujan_lth.runs.run_seeds`); ``None`` = on a GPU only, where it
+    pays (see ``benchmarks/batched_seeds.py``).
+    """
     from tqdm.auto import tqdm
 
     from .data import load_dataset
-    from .runs import run
+    from .runs import run, run_seeds
 
-    out, sources, loaded = [], set(), {}
+    params_list = list(params_list)
+    out, sources, loaded = [None] * len(params_list), set(), {}
     data_kw = {k: run_kwargs.pop(k) for k in ("data_root", "download", "device") if k in run_kwargs}
-    for p in tqdm(list(params_list), desc="runs", disable=not progress):
+    todo = {}  # configuration without the seed -> [(index, params)]
+    for i, p in enumerate(params_list):
         res = find_stored(p, stored_root) if (use_stored and stored_root) else None
         if res is None:
-            name = p.resolved().dataset
-            if name not in loaded:  # load each dataset once, not once per run
-                loaded[name] = load_dataset(name, root=data_kw.get("data_root"), download=data_kw.get("download", False),
-                                            device=data_kw.get("device"))
-            res = run(p, runs_dir=runs_dir, progress=False, data=loaded[name], **run_kwargs)
-            sources.add("computed")
+            key = json.dumps({k: v for k, v in identity(p.resolved()).items() if k != "seed"}, sort_keys=True)
+            todo.setdefault(key, []).append((i, p))
         else:
+            out[i] = res
             sources.add("stored")
-        out.append(res)
+    bar = tqdm(total=sum(len(g) for g in todo.values()), desc="runs", disable=not progress or not todo)
+    for group in todo.values():
+        name = group[0][1].resolved().dataset
+        if name not in loaded:  # load each dataset once, not once per run
+            loaded[name] = load_dataset(name, root=data_kw.get("data_root"), download=data_kw.get("download", False),
+                                        device=data_kw.get("device"))
+        data = loaded[name]
+        together = batched if batched is not None else data.device.type == "cuda"
+        if together and len(group) > 1 and not any(p.eval_every for _, p in group):
+            for (i, _), res in zip(group, run_seeds([p for _, p in group], runs_dir=runs_dir, progress=False,
+                                                    data=data, **run_kwargs)):
+                out[i] = res
+            bar.update(len(group))
+        else:
+            for i, p in group:
+                out[i] = run(p, runs_dir=runs_dir, progress=False, data=data, **run_kwargs)
+                bar.update(1)
+        sources.add("computed")
+    bar.close()
     return out, sources.pop() if len(sources) == 1 else "mixed"
 
 

@@ -37,7 +37,7 @@ from .models import MODELS, build_model
 from .spectral import layer_report
 from .train import BATCH_SIZE, DEFAULTS, evaluate, train
 
-__all__ = ["RunParams", "RunResult", "run", "run_dir", "default_runs_dir"]
+__all__ = ["RunParams", "RunResult", "run", "run_seeds", "run_dir", "default_runs_dir"]
 
 SCHEDULES = ("layerwise", "global")
 
@@ -258,6 +258,115 @@ def _measure(model, masks, data, p: RunParams, t: int, history) -> dict:
 
 
 # ------------------------------------------------------------------ the run
+def _prepare_data(p: RunParams, data=None, data_root=None, download=False, device=None):
+    if data is None:
+        data = load_dataset(p.dataset, root=data_root, download=download, device=device, n_train=p.n_train)
+    elif p.n_train is not None and len(data.y_train) != p.n_train:
+        data = dataclasses.replace(data, x_train=data.x_train[:p.n_train], y_train=data.y_train[:p.n_train])
+    if p.n_test is not None and len(data.y_test) > p.n_test:
+        data = dataclasses.replace(data, x_test=data.x_test[:p.n_test], y_test=data.y_test[:p.n_test])
+    return data
+
+
+class _Run:
+    """One run's state between rounds: folder, masks, rewind weights, records.
+
+    :func:`run` drives one of these, :func:`run_seeds` several in lockstep;
+    both write the same files, so either can resume the other's run.
+    """
+
+    def __init__(self, p: RunParams, data, runs_dir):
+        self.p, self.data = p, data
+        self.folder = run_dir(p, data.sizes, runs_dir)
+        self.records_path, self.ckpt_path = self.folder / "records.json", self.folder / "checkpoint.pt"
+        spec = DATASETS[p.dataset]
+        subset = data.sizes[0] < spec.n_train or data.sizes[1] < spec.n_test
+        note = (f"{p.dataset}: a SUBSET — {data.sizes[0]:,} of {spec.n_train:,} training and "
+                f"{data.sizes[1]:,} of {spec.n_test:,} test images") if subset else ""
+        self.data_info = {"n_train": data.sizes[0], "n_test": data.sizes[1], "subset": subset, "note": note}
+        self.complete, self.records = False, []
+        if self.records_path.exists():
+            stored = json.loads(self.records_path.read_text())
+            if stored.get("complete"):
+                self.complete, self.records = True, stored["records"]
+                self.data_info = stored.get("data", self.data_info)
+                return
+        self.model = build_model(p.model, seed=p.seed).to(data.device)
+        self.init_state = {k: v.clone() for k, v in self.model.state_dict().items()}
+        self.masks = P.ones_masks(self.model)
+        self.rates = P.layer_rates(self.model, p.p_fc, p.p_conv, p.p_out)
+        self.sizes = P.layer_sizes(self.masks)
+        if p.alpha is not None or p.density is not None:
+            target = P.density_target(p.alpha) if p.alpha is not None else p.density
+            self.t_total = P.rounds_for_density(target, p_global=p.p_global) if p.schedule == "global" \
+                else P.rounds_for_density(target, self.rates, self.sizes)
+            self.rounds = math.ceil(self.t_total - 1e-9)
+        else:
+            self.t_total, self.rounds = float(p.rounds), p.rounds
+        self.timings, self.next_round, self.rewind_state = [], 0, None
+        if self.ckpt_path.exists():
+            ck = torch.load(self.ckpt_path, map_location="cpu", weights_only=False)
+            self.records = ck["records"]
+            if ck.get("complete"):
+                self.complete = True
+                return
+            self.masks, self.rewind_state, self.next_round = ck["masks"], ck["rewind_state"], ck["next_round"]
+            self.timings = ck.get("timings", [])
+        else:
+            _write_json(self.folder / "params.json", {"params": p.as_dict(), "data": self.data_info, "rounds": self.rounds})
+
+    def result(self) -> RunResult:
+        return RunResult(self.p, self.folder, self.records, self.complete, self.data_info)
+
+    def begin_round(self):
+        """Load the round's starting weights and masks; returns the device masks."""
+        self.t0 = time.perf_counter()
+        self.model.load_state_dict(self.rewind_state if self.rewind_state is not None else self.init_state)
+        self.dev_masks = {n: m.to(self.data.device) for n, m in self.masks.items()}
+        P.apply_masks(self.model, self.dev_masks)
+        return self.dev_masks
+
+    @property
+    def train_seed(self) -> int:
+        return self.p.seed * 10_007 + self.next_round
+
+    @property
+    def rewind_at(self):
+        return self.p.rewind_iteration if (self.next_round == 0 and self.p.rewind_iteration > 0) else None
+
+    def desc(self) -> str:
+        return f"round {self.next_round}/{self.rounds} ({P.overall_density(self.masks):.2%})"
+
+    def end_round(self, res) -> None:
+        """Measure, score, prune and checkpoint after the round's training."""
+        p, t, data, masks = self.p, self.next_round, self.data, self.masks
+        if self.rewind_state is None:
+            self.rewind_state = {k: v.detach().cpu().clone() for k, v in (res.rewind_state or self.init_state).items()}
+        rec = _measure(self.model, self.dev_masks, data, p, t, res.history)
+        complete = t == self.rounds
+        if not complete or p.bound:
+            scores = P.SCORES[p.score](self.model, self.dev_masks, data, batch_size=p.snip_batch, seed=p.seed * 10_007 + t)
+            rec["spectral"] += _report_rows(self.model, masks, "score", scores)
+        if not complete:
+            if p.bound:
+                masks, decisions = bound_prune(masks, scores, self.rates, p.bound_K, p.bound_guard)
+                rec["bound_decisions"] = [d.as_dict() for d in decisions]
+                complete = not any(d.changed for d in decisions)
+            else:
+                target = _targets(p, self.rates, self.sizes, self.t_total, t + 1)
+                masks = P.prune_global(masks, scores, target) if p.schedule == "global" \
+                    else P.prune_layerwise(masks, scores, target)
+        self.masks = masks
+        self.records.append(rec)
+        self.timings.append(time.perf_counter() - self.t0)
+        self.next_round, self.complete = t + 1, complete
+        state = {"masks": masks, "rewind_state": self.rewind_state, "records": self.records, "next_round": t + 1,
+                 "timings": self.timings, "complete": complete}
+        _atomic_write(self.ckpt_path, lambda f: torch.save(state, f))
+        _write_json(self.records_path, {"complete": complete, "records": self.records, "data": self.data_info})
+        _write_json(self.folder / "timings.json", {"seconds_per_round": self.timings, "device": str(data.device)})
+
+
 def run(params: RunParams, runs_dir=None, data=None, data_root=None, download: bool = False, device=None,
         progress: bool = True, stop_after: int | None = None) -> RunResult:
     """Run (or resume, or load) the iterative-pruning experiment ``params``.
@@ -267,87 +376,69 @@ def run(params: RunParams, runs_dir=None, data=None, data_root=None, download: b
     as if killed (for tests and for splitting long runs).
     """
     p = params.resolved()
-    if data is None:
-        data = load_dataset(p.dataset, root=data_root, download=download, device=device, n_train=p.n_train)
-    elif p.n_train is not None and len(data.y_train) != p.n_train:
-        data = dataclasses.replace(data, x_train=data.x_train[:p.n_train], y_train=data.y_train[:p.n_train])
-    if p.n_test is not None and len(data.y_test) > p.n_test:
-        data = dataclasses.replace(data, x_test=data.x_test[:p.n_test], y_test=data.y_test[:p.n_test])
-    folder = run_dir(p, data.sizes, runs_dir)
-    records_path, ckpt_path = folder / "records.json", folder / "checkpoint.pt"
-    spec = DATASETS[p.dataset]
-    subset = data.sizes[0] < spec.n_train or data.sizes[1] < spec.n_test
-    note = (f"{p.dataset}: a SUBSET — {data.sizes[0]:,} of {spec.n_train:,} training and "
-            f"{data.sizes[1]:,} of {spec.n_test:,} test images") if subset else ""
-    data_info = {"n_train": data.sizes[0], "n_test": data.sizes[1], "subset": subset, "note": note}
-
-    if records_path.exists():
-        stored = json.loads(records_path.read_text())
-        if stored.get("complete"):
-            return RunResult(p, folder, stored["records"], True, stored.get("data", data_info))
-
-    model = build_model(p.model, seed=p.seed).to(data.device)
-    init_state = {k: v.clone() for k, v in model.state_dict().items()}
-    masks = P.ones_masks(model)
-    rates = P.layer_rates(model, p.p_fc, p.p_conv, p.p_out)
-    sizes = P.layer_sizes(masks)
-    if p.alpha is not None or p.density is not None:
-        target = P.density_target(p.alpha) if p.alpha is not None else p.density
-        t_total = P.rounds_for_density(target, p_global=p.p_global) if p.schedule == "global" \
-            else P.rounds_for_density(target, rates, sizes)
-        rounds = math.ceil(t_total - 1e-9)
-    else:
-        t_total, rounds = float(p.rounds), p.rounds
-
-    records, timings, start, rewind_state = [], [], 0, None
-    if ckpt_path.exists():
-        ck = torch.load(ckpt_path, map_location="cpu", weights_only=False)
-        if ck.get("complete"):
-            return RunResult(p, folder, ck["records"], True, data_info)
-        masks, rewind_state, records, start = ck["masks"], ck["rewind_state"], ck["records"], ck["next_round"]
-        timings = ck.get("timings", [])
-    else:
-        _write_json(folder / "params.json", {"params": p.as_dict(), "data": data_info, "rounds": rounds})
-
+    data = _prepare_data(p, data, data_root, download, device)
+    r = _Run(p, data, runs_dir)
     done_here = 0
-    for t in range(start, rounds + 1):
-        t0 = time.perf_counter()
-        model.load_state_dict(rewind_state if rewind_state is not None else init_state)
-        dev_masks = {n: m.to(data.device) for n, m in masks.items()}
-        P.apply_masks(model, dev_masks)
-        res = train(model, data, p.iterations, p.lr, p.batch_size, masks=dev_masks, seed=p.seed * 10_007 + t,
-                    eval_every=p.eval_every or None,
-                    rewind_iteration=p.rewind_iteration if (t == 0 and p.rewind_iteration > 0) else None,
-                    progress=progress, desc=f"round {t}/{rounds} ({P.overall_density(masks):.2%})")
-        if rewind_state is None:
-            rewind_state = {k: v.detach().cpu().clone() for k, v in (res.rewind_state or init_state).items()}
-        rec = _measure(model, dev_masks, data, p, t, res.history)
-        complete = t == rounds
-        if not complete or p.bound:
-            scores = P.SCORES[p.score](model, dev_masks, data, batch_size=p.snip_batch, seed=p.seed * 10_007 + t)
-            rec["spectral"] += _report_rows(model, masks, "score", scores)
-        if not complete:
-            if p.bound:
-                masks, decisions = bound_prune(masks, scores, rates, p.bound_K, p.bound_guard)
-                rec["bound_decisions"] = [d.as_dict() for d in decisions]
-                complete = not any(d.changed for d in decisions)
-            else:
-                target = _targets(p, rates, sizes, t_total, t + 1)
-                masks = P.prune_global(masks, scores, target) if p.schedule == "global" \
-                    else P.prune_layerwise(masks, scores, target)
-        records.append(rec)
-        timings.append(time.perf_counter() - t0)
-        state = {"masks": masks, "rewind_state": rewind_state, "records": records, "next_round": t + 1,
-                 "timings": timings, "complete": complete}
-        _atomic_write(ckpt_path, lambda f: torch.save(state, f))
-        _write_json(records_path, {"complete": complete, "records": records, "data": data_info})
-        _write_json(folder / "timings.json", {"seconds_per_round": timings, "device": str(data.device)})
+    while not r.complete:
+        masks = r.begin_round()
+        res = train(r.model, data, p.iterations, p.lr, p.batch_size, masks=masks, seed=r.train_seed,
+                    eval_every=p.eval_every or None, rewind_iteration=r.rewind_at, progress=progress, desc=r.desc())
+        r.end_round(res)
         done_here += 1
-        if complete:
+        if not r.complete and stop_after is not None and done_here >= stop_after:
             break
+    return r.result()
+
+
+def run_seeds(params_list, runs_dir=None, data=None, data_root=None, download: bool = False, device=None,
+              progress: bool = True, stop_after: int | None = None) -> list[RunResult]:
+    """:func:`run` for several seeds of one configuration, trained together
+    (:func:`ramanujan_lth.batched.train_seeds`) round after round.
+
+    The parameter records may differ only in ``seed``. Each run writes its
+    own folder, checkpoints and records exactly as :func:`run` does, so a
+    batched run can be resumed alone and the other way round; runs that
+    finish early (a ``-Bound`` run that stops) leave the batch. Models with
+    batch norm fall back to one seed after another. ``eval_every`` is not
+    supported here (the batched loop records no history).
+    """
+    from .batched import supports_batching, train_seeds
+
+    ps = [q.resolved() for q in params_list]
+    if not ps:
+        return []
+    base = {k: v for k, v in ps[0].as_dict().items() if k != "seed"}
+    for q in ps[1:]:
+        if {k: v for k, v in q.as_dict().items() if k != "seed"} != base:
+            raise ValueError("run_seeds takes parameter records that differ only in their seed")
+    if len({q.seed for q in ps}) != len(ps):
+        raise ValueError("run_seeds got the same seed twice")
+    if ps[0].eval_every:
+        raise ValueError("run_seeds does not record a training history: use eval_every=0 or run()")
+    p0 = ps[0]
+    data = _prepare_data(p0, data, data_root, download, device)
+    if not supports_batching(build_model(p0.model)):
+        return [run(q, runs_dir, data=data, progress=progress, stop_after=stop_after) for q in ps]
+    runs = [_Run(q, data, runs_dir) for q in ps]
+    done_here = 0
+    while True:
+        active = [r for r in runs if not r.complete]
+        if not active:
+            break
+        if len({r.rewind_at for r in active}) > 1:  # resumed at different rounds: those at round 0 go first
+            active = [r for r in active if r.next_round == 0]
+        masks = [r.begin_round() for r in active]
+        rounds = sorted({r.next_round for r in active})
+        desc = f"round {rounds[0]}" + (f"-{rounds[-1]}" if len(rounds) > 1 else "") + f", {len(active)} seeds"
+        res = train_seeds([r.model for r in active], data, p0.iterations, p0.lr, [r.train_seed for r in active],
+                          masks=masks, batch_size=p0.batch_size, rewind_iteration=active[0].rewind_at,
+                          progress=progress, desc=desc)
+        for r, one in zip(active, res):
+            r.end_round(one)
+        done_here += 1
         if stop_after is not None and done_here >= stop_after:
-            return RunResult(p, folder, records, False, data_info)
-    return RunResult(p, folder, records, True, data_info)
+            break
+    return [r.result() for r in runs]
 
 
 def load_run(folder) -> RunResult:
