@@ -65,3 +65,30 @@ def test_get_runs_computes_then_reuses(tmp_path, monkeypatch):
     monkeypatch.setattr(runs, "train", boom)
     again, _ = results.get_runs(params, None, tmp_path, use_stored=False, progress=False)
     assert [r.records for r in again] == [r.records for r in got]
+
+
+def test_appendix_profiles():
+    paper = experiments.appendix_params("VGG19, global", "paper", range(2))
+    assert [p.seed for p in paper] == [0, 1]
+    assert all(p.schedule == "global" and p.lr == 0.01 and p.alpha == 2.0 for p in paper)
+    assert experiments.is_paper_scale(paper[0])
+    quick = experiments.appendix_params("Conv6, layer-wise", "quick", [0], noise_sigmas=(0.1, 0.3))
+    assert quick[0].noise_sigmas == (0.3,) and not experiments.is_paper_scale(quick[0])
+    lenet = experiments.appendix_params("LeNet-300-100, global", "quick", [0])[0]
+    assert lenet.schedule == "global" and lenet.model == "lenet_300_100"
+    with pytest.raises(ValueError, match="unknown appendix"):
+        experiments.appendix_params("ResNet", "quick", [0])
+    with pytest.raises(ValueError, match="profile"):
+        experiments.appendix_params("Conv2, layer-wise", "full", [0])
+
+
+def test_schedule_chart_draws_both_schedules():
+    from ramanujan_lth import plots
+
+    s = spec()
+    chart = plots.schedule_chart({"layer-wise": s, "global": s.assign(density=s["density"] / 2)}, ["a", "b"])
+    d = chart.to_dict()
+    values = next(iter(d["datasets"].values()))
+    assert {v["schedule"] for v in values} == {"layer-wise", "global"}
+    assert max(v["max_delta"] for v in values) == 3.0  # +inf capped for drawing
+    assert len(d["hconcat"]) == 2

@@ -61,7 +61,31 @@ def _parser() -> argparse.ArgumentParser:
                                    "the chapters read stored full runs from.")
     e.add_argument("folders", nargs="+", help="run folders written by 'run'")
     e.add_argument("--to", default="book/results", help="destination (default: book/results)")
+    x = sub.add_parser("reproduce", help="execute the chapters with papermill under a profile",
+                       description="Convert each chapter with jupytext and execute it with papermill under the "
+                                   "profile's parameters. Executed notebooks go to book/executed/<profile>/, finished "
+                                   "paper-scale runs to book/results/ (where the chapters show them). Runs that exist "
+                                   "are reused, killed runs resume, up-to-date chapters are skipped.")
+    x.add_argument("--profile", required=True, choices=["quick", "paper"],
+                   help="quick: minutes on a laptop CPU; paper: the paper's settings (a GPU)")
+    x.add_argument("--chapters", nargs="+", default=None, metavar="CHAPTER",
+                   help="chapters by name, number or word (e.g. 03 regimes); default: all")
+    x.add_argument("--device", default=None, help="cuda, mps or cpu (default: the first available)")
+    x.add_argument("--dry-run", action="store_true", help="list the runs each chapter needs and roughly how long")
+    x.add_argument("--force", action="store_true", help="execute chapters whose executed notebook is up to date")
+    x.add_argument("--out", default=None, help="folder of executed notebooks (default: book/executed/<profile>)")
+    x.add_argument("--quiet", action="store_true", help="no cell progress bars")
     return ap
+
+
+def _reproduce(ap, a) -> int:
+    from .reproduce import reproduce
+
+    try:
+        return reproduce(a.profile, a.chapters, device=a.device, dry=a.dry_run, force=a.force, out_dir=a.out,
+                         progress=not a.quiet)
+    except (ValueError, FileNotFoundError) as e:
+        ap.error(str(e))
 
 
 def _export(a) -> int:
@@ -84,6 +108,8 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     if a.command == "export":
         return _export(a)
+    if a.command == "reproduce":
+        return _reproduce(ap, a)
     try:
         params = RunParams(
             model=a.model, dataset=a.dataset, score=a.score, schedule=a.schedule, p_fc=a.p_fc, p_conv=a.p_conv,

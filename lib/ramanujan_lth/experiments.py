@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from . import results
 from .runs import RunParams
+from .train import DEFAULTS
 
 __all__ = ["PROFILES", "STUDIED_LAYERS", "lth_params", "load_lth", "PAPER_TABLE3", "comparison_runs",
-           "comparison_base", "ALPHAS", "SCORE_NAMES"]
+           "comparison_base", "ALPHAS", "SCORE_NAMES", "APPENDIX", "appendix_params", "is_paper_scale", "load_runs"]
 
 PROFILES = ("quick", "paper")
 
@@ -22,6 +23,7 @@ STUDIED_LAYERS = {
     "conv2": ["conv2", "fc1", "fc2"],
     "conv4": ["conv2", "conv3", "conv4", "fc1", "fc2"],
     "conv6": ["conv2", "conv3", "conv4", "conv5", "conv6", "fc1", "fc2"],
+    "vgg19": [f"conv{i}" for i in range(2, 17)],
 }
 
 
@@ -39,29 +41,38 @@ def lth_params(model: str, profile: str, seeds, noise_sigmas=(0.1, 0.2, 0.3), re
     return [RunParams(rounds=5, iterations=10, n_train=1000, n_test=500, seed=s, **common) for s in seeds]
 
 
-def load_lth(model: str, profile: str, n_seeds: int, stored_root, runs_dir, use_stored: bool = True,
-             quick_seeds: int | None = None, noise_sigmas=(0.1, 0.2, 0.3), rewind_iteration: int = 0,
-             device=None, download: bool = False) -> tuple[list, str]:
-    """Results of the regime experiment and a label of where they come from.
+def load_runs(paper: list, quick: list, profile: str, stored_root, runs_dir, use_stored: bool = True,
+              device=None, download: bool = False) -> tuple[list, str]:
+    """Results of one experiment given its paper-profile and quick-profile
+    parameter records, and a label of where they come from.
 
     In the quick profile, stored full (paper-profile) runs are shown when any
-    exist and ``use_stored``; otherwise quick runs are computed (``quick_seeds``
-    of them, default ``n_seeds``). The paper profile uses stored runs for the
-    seeds that have them and computes the rest (``device``, ``download`` go
-    to :func:`ramanujan_lth.runs.run`).
+    exist and ``use_stored``; otherwise the quick runs are computed. The
+    paper profile uses stored runs for the seeds that have them and computes
+    the rest (``device``, ``download`` go to :func:`ramanujan_lth.runs.run`).
     """
-    kw = dict(noise_sigmas=noise_sigmas, rewind_iteration=rewind_iteration)
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
     run_kw = dict(device=device, download=download)
-    paper = lth_params(model, "paper", range(n_seeds), **kw)
     if profile == "quick":
         stored = [r for r in (results.find_stored(p, stored_root) for p in paper) if r] if use_stored else []
         if stored:
-            return stored, f"stored full runs ({len(stored)} of {n_seeds} seeds)"
-        quick = lth_params(model, "quick", range(quick_seeds or n_seeds), **kw)
+            return stored, f"stored full runs ({len(stored)} of {len(paper)} seeds)"
         res, _ = results.get_runs(quick, None, runs_dir, False, **run_kw)
         return res, "quick profile"
     res, src = results.get_runs(paper, stored_root, runs_dir, use_stored, **run_kw)
     return res, f"paper profile ({src})"
+
+
+def load_lth(model: str, profile: str, n_seeds: int, stored_root, runs_dir, use_stored: bool = True,
+             quick_seeds: int | None = None, noise_sigmas=(0.1, 0.2, 0.3), rewind_iteration: int = 0,
+             device=None, download: bool = False) -> tuple[list, str]:
+    """Results of the regime experiment (see :func:`load_runs`): ``n_seeds``
+    paper-profile seeds, ``quick_seeds`` (default ``n_seeds``) quick ones."""
+    kw = dict(noise_sigmas=noise_sigmas, rewind_iteration=rewind_iteration)
+    paper = lth_params(model, "paper", range(n_seeds), **kw)
+    quick = lth_params(model, "quick", range(quick_seeds or n_seeds), **kw)
+    return load_runs(paper, quick, profile, stored_root, runs_dir, use_stored, device=device, download=download)
 
 
 # ------------------------------------------------------------------ Table 3
@@ -115,3 +126,43 @@ def comparison_runs(model: str, score: str, profile: str, stored_root, runs_dir,
 def _one(params, stored_root, runs_dir, use_stored, run_kw):
     res, _ = results.get_runs([params], stored_root, runs_dir, use_stored, progress=False, **run_kw)
     return res[0]
+
+
+# ------------------------------------------------------------------ appendix
+#: the appendix experiments (ICLR A.1-A.5, ICML A.2-A.4): label -> (model, schedule, settings)
+APPENDIX = {
+    "LeNet-300-100, layer-wise": ("lenet_300_100", "layerwise", {}),
+    "LeNet-300-100, global": ("lenet_300_100", "global", {}),
+    "Conv2, layer-wise": ("conv2", "layerwise", {}),
+    "Conv6, layer-wise": ("conv6", "layerwise", {}),
+    # ICLR Figure 18: VGG19 with global pruning at p = 0.2 and lr = 0.01
+    "VGG19, global": ("vgg19", "global", {"lr": 0.01}),
+}
+
+
+def appendix_params(label: str, profile: str, seeds, noise_sigmas=(0.1, 0.2, 0.3)) -> list:
+    """Parameter records of one appendix experiment, one per seed.
+
+    ``paper``: the paper's iterations per model, down to 1 % overall density.
+    ``quick``: LeNet as in chapter 3's quick profile; the CIFAR-10 networks
+    three rounds of five iterations on 600 images (a pipeline check: a CPU
+    core does about two Conv6 and half a VGG19 iteration per second).
+    """
+    if label not in APPENDIX:
+        raise ValueError(f"unknown appendix experiment {label!r}; choose one of {list(APPENDIX)}")
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
+    model, schedule, extra = APPENDIX[label]
+    common = dict(model=model, schedule=schedule, noise_sigmas=tuple(noise_sigmas), **extra)
+    if profile == "paper":
+        return [RunParams(alpha=2.0, seed=s, **common) for s in seeds]
+    if model == "lenet_300_100":
+        return [RunParams(alpha=1.5, iterations=300, n_train=4000, seed=s, **common) for s in seeds]
+    common["noise_sigmas"] = tuple(noise_sigmas)[-1:]
+    return [RunParams(seed=s, rounds=3, iterations=5, n_train=600, n_test=300, **common) for s in seeds]
+
+
+def is_paper_scale(params: RunParams) -> bool:
+    """Whether a run used all the data and the paper's iterations (worth storing in the book)."""
+    p = params.resolved()
+    return p.n_train is None and p.n_test is None and p.iterations >= DEFAULTS[p.model]["iterations"]

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["bipartite_chart", "network_chart", "graph_chart", "finite", "delta_long", "matrix_chart",
-           "regime_shading", "accuracy_chart", "delta_chart"]
+           "regime_shading", "accuracy_chart", "delta_chart", "schedule_chart"]
 
 
 def finite(df: pd.DataFrame, cols, cap: float = 1e3) -> pd.DataFrame:
@@ -207,3 +207,37 @@ def delta_chart(spec: pd.DataFrame, bands: pd.DataFrame, layers, title: str = ""
     zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="black").encode(y="y:Q")
     return alt.layer(regime_shading(bands), alt.layer(band, line), zero).resolve_scale(color="independent").add_params(
         layer_pick).properties(title=title, width=width, height=height)
+
+
+def schedule_chart(specs: dict, layers, cap: float = 3.0, width: int = 300, height: int = 220):
+    """Two pruning schedules side by side (``specs``: schedule -> spectral
+    table): each layer's density against the overall density (left), and the
+    unweighted max(ΔS, ΔR) of the layer picked under the chart (right), mean
+    over seeds, ±inf drawn at ±cap."""
+    rows = []
+    for schedule, spec in specs.items():
+        g = spec[(spec["graph"] == "unweighted") & spec["layer"].isin(layers)]
+        rows.append(pd.DataFrame({"schedule": schedule, "layer": g["layer"], "density": g["overall_density"],
+                                  "layer_density": g["density"],
+                                  "max_delta": g[["delta_s", "delta_r"]].max(axis=1).astype(float).clip(-cap, cap)}))
+    df = pd.concat(rows, ignore_index=True)
+    dens = alt.Chart(df).mark_line(point=True).encode(
+        x=_density_x("overall density (log, decreasing →)"),
+        y=alt.Y("mean(layer_density):Q", scale=alt.Scale(type="log"), title="layer density (log)"),
+        color=alt.Color("layer:N"),
+        strokeDash=alt.StrokeDash("schedule:N", title="line style",
+                                  scale=alt.Scale(domain=list(specs), range=[[1, 0], [5, 3], [2, 2]][:len(specs)])),
+        tooltip=["schedule:N", "layer:N", alt.Tooltip("mean(density):Q", format=".4f", title="overall"),
+                 alt.Tooltip("mean(layer_density):Q", format=".4f", title="layer")],
+    ).properties(title="where each schedule takes the weights", width=width, height=height)
+    pick = alt.param(name="schedule_layer", value=list(layers)[0],
+                     bind=alt.binding_select(options=list(layers), name="layer "))
+    delta = alt.Chart(df).transform_filter(alt.datum.layer == pick).mark_line(point=True).encode(
+        x=_density_x("overall density (log, decreasing →)"),
+        y=alt.Y("mean(max_delta):Q", title=f"max(ΔS, ΔR), unweighted (capped at ±{cap:g})"),
+        color=alt.Color("schedule:N", scale=alt.Scale(scheme="dark2")),
+        tooltip=["schedule:N", "layer:N", alt.Tooltip("mean(density):Q", format=".4f"),
+                 alt.Tooltip("mean(max_delta):Q", format=".3f")],
+    ).add_params(pick).properties(title="Δ of the picked layer", width=width, height=height)
+    zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="black").encode(y="y:Q")
+    return alt.hconcat(dens, alt.layer(delta, zero)).resolve_scale(color="independent")

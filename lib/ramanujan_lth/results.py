@@ -89,19 +89,30 @@ def _key(params: RunParams) -> str:
     return json.dumps(identity(params.resolved()), sort_keys=True)
 
 
-def find_stored(params: RunParams, root) -> RunResult | None:
-    """The complete stored run with these parameters under ``root``, or None."""
+def find_stored(params: RunParams, root, complete_only: bool = True) -> RunResult | None:
+    """The stored run with these parameters under ``root`` (whatever data size
+    it used), or None; unfinished runs count only without ``complete_only``."""
     root = Path(root)
     if not root.is_dir():
         return None
-    want = _key(params)
+    want, unfinished = _key(params), None
     for meta in sorted(root.glob("*/params.json")):
-        stored = json.loads(meta.read_text())
-        p = RunParams(**{**stored["params"], "noise_sigmas": tuple(stored["params"]["noise_sigmas"])})
-        if _key(p) == want:
+        try:
+            stored = json.loads(meta.read_text())
+            p = RunParams(**{**stored["params"], "noise_sigmas": tuple(stored["params"]["noise_sigmas"])})
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # not a run folder
+        if _key(p) != want:
+            continue
+        if (meta.parent / "records.json").exists():
             res = load_run(meta.parent)
-            return res if res.complete else None
-    return None
+        else:  # started, no round finished yet
+            res = RunResult(p.resolved(), meta.parent, [], False, stored.get("data", {}))
+        if res.complete:
+            return res
+        if not complete_only and unfinished is None:
+            unfinished = res
+    return unfinished
 
 
 def export_run(result: RunResult, root) -> Path:

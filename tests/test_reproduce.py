@@ -1,0 +1,127 @@
+"""The papermill batch command: chapter selection, plans, execution, failures, skipping."""
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from ramanujan_lth import experiments as E
+from ramanujan_lth import reproduce as R
+from ramanujan_lth.results import book_root
+from ramanujan_lth.runs import RunParams, run
+
+HEADER = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+"""
+
+
+def chapter(body_after_parameters: str) -> str:
+    return HEADER + """# A chapter
+
+```{code-cell} ipython3
+:tags: [parameters]
+
+profile = "quick"
+```
+
+```{code-cell} ipython3
+""" + body_after_parameters + "\n```\n"
+
+
+@pytest.fixture
+def toy_book(tmp_path):
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "chapters" / "01_fine.md").write_text(chapter('print("profile is", profile)'))
+    (tmp_path / "chapters" / "02_broken.md").write_text(chapter('raise ValueError("deliberately broken")'))
+    return tmp_path
+
+
+def test_select_by_name_number_or_word():
+    names = ["01_expanders", "03_regimes", "05_significance"]
+    assert R.select(None, names) == names
+    assert R.select(["3", "05", "expanders"], names) == ["03_regimes", "05_significance", "01_expanders"]
+    with pytest.raises(ValueError, match="does not exist"):
+        R.select(["9"], names)
+    with pytest.raises(ValueError, match="ambiguous"):
+        R.select(["e"], names)
+
+
+def test_execute_injects_the_profile_and_names_the_failing_chapter(toy_book):
+    out, err = io.StringIO(), io.StringIO()
+    rc = R.reproduce("paper", root=toy_book, progress=False, stdout=out, stderr=err)
+    assert rc == 1
+    assert "chapter 02_broken failed" in err.getvalue() and "deliberately broken" in err.getvalue()
+    executed = toy_book / "book" / "executed" / "paper" / "01_fine.ipynb"
+    nb = json.loads(executed.read_text())
+    texts = "".join("".join(o.get("text", "")) for c in nb["cells"] for o in c.get("outputs", []))
+    assert "profile is paper" in texts  # papermill injected the parameter
+    assert nb["metadata"]["ramanujan_lth"]["profile"] == "paper"
+    assert not (toy_book / "book" / "executed" / "paper" / "02_broken.ipynb").exists()
+    assert not list((toy_book / "book" / "executed" / "paper").glob(".*"))  # no temporary files left
+
+    # a second call skips the up-to-date chapter, and re-executes it once its source changes
+    out = io.StringIO()
+    assert R.reproduce("paper", ["1"], root=toy_book, progress=False, stdout=out, stderr=io.StringIO()) == 0
+    assert "01_fine: up to date" in out.getvalue()
+    (toy_book / "chapters" / "01_fine.md").write_text(chapter('print("changed", profile)'))
+    out = io.StringIO()
+    assert R.reproduce("paper", ["1"], root=toy_book, progress=False, stdout=out, stderr=io.StringIO()) == 0
+    assert "executing" in out.getvalue()
+
+
+def test_plans_count_trainings_and_see_stored_and_cached_runs(mnist, tmp_path):
+    stored, runs_dir = tmp_path / "stored", tmp_path / "runs"
+    paper = R.plan("03_regimes", "paper", stored, runs_dir)
+    lenet = [q for q in paper if q.params.model == "lenet_300_100"]
+    # α = 2 with p_fc = 0.2, p_out = 0.1: 21 prunings, 22 trainings of 50,000 iterations
+    assert len(lenet) == 5 and all(q.trainings == 22 and q.iterations == 50_000 for q in lenet)
+    assert all(q.status == "to run" for q in paper)
+    quick = R.plan("03_regimes", "quick", stored, runs_dir)
+    p = quick[0].params
+    res = run(p, runs_dir=runs_dir, data=mnist, progress=False, stop_after=2)
+    again = R.plan("03_regimes", "quick", stored, runs_dir)[0]
+    assert again.status == "partial" and again.trainings == quick[0].trainings - 2
+    run(p, runs_dir=runs_dir, data=mnist, progress=False)
+    assert R.plan("03_regimes", "quick", stored, runs_dir)[0].status == "cached"
+    assert res.folder.exists()
+    assert R.plan("01_expanders", "paper", stored, runs_dir) == []
+    with pytest.raises(ValueError, match="profile"):
+        R.plan("03_regimes", "full", stored, runs_dir)
+
+
+def test_dry_run_counts_a_shared_run_once(tmp_path):
+    out = io.StringIO()
+    R._SPEED[("lenet_300_100", "cpu")] = 0.001  # keep the test fast: no timing
+    R._SPEED[("conv4", "cpu")] = 0.1
+    seconds = R.dry_run(["03_regimes", "05_significance"], "paper", tmp_path, device="cpu", out=out)
+    text = out.getvalue()
+    assert "in 03_regimes" in text  # LeNet seeds 0-4 belong to both chapters
+    lenet = 10 * 22 * 50_000 * 0.001  # ten distinct LeNet seeds
+    conv4 = 5 * 27 * 25_000 * 0.1
+    assert seconds == pytest.approx(lenet + conv4)
+
+
+def test_paper_scale_runs_are_recognised():
+    assert E.is_paper_scale(RunParams(alpha=2.0))
+    assert not E.is_paper_scale(RunParams(alpha=2.0, iterations=300))
+    assert not E.is_paper_scale(RunParams(alpha=2.0, n_train=4000))
+
+
+def test_cli_dry_run_and_bad_chapter():
+    root = book_root()
+    bad = subprocess.run([sys.executable, "-m", "ramanujan_lth", "reproduce", "--profile", "quick", "--chapters", "99"],
+                         capture_output=True, text=True, cwd=root)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "does not exist" in bad.stderr
+    dry = subprocess.run([sys.executable, "-m", "ramanujan_lth", "reproduce", "--profile", "quick", "--dry-run",
+                          "--chapters", "01", "--device", "cpu"], capture_output=True, text=True, cwd=root)
+    assert dry.returncode == 0 and "01_expanders: 0 runs" in dry.stdout and "total:" in dry.stdout
