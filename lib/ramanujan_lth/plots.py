@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["bipartite_chart", "network_chart", "graph_chart", "finite", "delta_long", "matrix_chart",
-           "regime_shading", "accuracy_chart", "delta_chart", "schedule_chart"]
+           "regime_shading", "accuracy_chart", "delta_chart", "schedule_chart",
+           "paper_vs_ours_chart"]
 
 
 def finite(df: pd.DataFrame, cols, cap: float = 1e3) -> pd.DataFrame:
@@ -241,3 +242,21 @@ def schedule_chart(specs: dict, layers, cap: float = 3.0, width: int = 300, heig
     ).add_params(pick).properties(title="Δ of the picked layer", width=width, height=height)
     zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="black").encode(y="y:Q")
     return alt.hconcat(dens, alt.layer(delta, zero)).resolve_scale(color="independent")
+
+
+def paper_vs_ours_chart(rows: pd.DataFrame, title: str = "", log: bool = False, width: int = 420):
+    """The paper's number and ours for each quantity (rows with both), one
+    line of the chart per quantity; hover for the explanation."""
+    df = rows.dropna(subset=["paper", "reproduced"])
+    long = pd.concat([df.assign(source="paper", value=df["paper"]),
+                      df.assign(source="reproduced", value=df["reproduced"])], ignore_index=True)
+    scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
+    x = alt.X("value:Q", title=None, scale=scale)
+    link = alt.Chart(df).mark_rule(color="#bbb").encode(
+        y=alt.Y("quantity:N", sort=None, title=None), x=alt.X("paper:Q", scale=scale), x2="reproduced:Q")
+    dots = alt.Chart(long).mark_point(size=90, filled=True).encode(
+        y=alt.Y("quantity:N", sort=None, title=None), x=x,
+        color=alt.Color("source:N", scale=alt.Scale(domain=["paper", "reproduced"], range=["#999", "#d62728"])),
+        tooltip=["quantity:N", "source:N", alt.Tooltip("value:Q", format=".4g"), "spread:N", "explanation:N"])
+    return alt.layer(link, dots).configure_axisY(labelLimit=360).properties(
+        title=title, width=width, height=max(60, 22 * len(df)))

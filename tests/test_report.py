@@ -1,0 +1,64 @@
+"""The reproduction report against hand-made stored runs with known crossings."""
+import json
+
+import numpy as np
+import pytest
+
+from ramanujan_lth import experiments as E
+from ramanujan_lth import report
+
+
+def fake_stored_run(root, params, crossings, accuracy=0.97, subset=True):
+    """A finished run folder whose layer ``L`` has max(ΔS, ΔR) > 0 before round
+    ``crossings[L]`` and < 0 from it on (None: never); layer density 0.8^t."""
+    p = params.resolved()
+    folder = root / f"fake-s{p.seed}"
+    folder.mkdir(parents=True)
+    data = {"n_train": 17_435 if subset else 60_000, "n_test": 10_000, "subset": subset, "note": ""}
+    records = []
+    rng = np.random.default_rng(p.seed)
+    for t in range(22):
+        spectral = []
+        for layer, cross in crossings.items():
+            d = (-0.5 if cross is not None and t >= cross else 0.5) + 0.01 * rng.standard_normal()
+            spectral.append({"layer": layer, "graph": "unweighted", "density": 0.8 ** t, "delta_s": d, "delta_r": d - 0.1})
+        records.append({"round": t, "density": 0.8 ** t, "layers": {}, "accuracy": accuracy - 0.001 * t,
+                        "noisy_accuracy": {}, "spectral": spectral})
+    (folder / "params.json").write_text(json.dumps({"params": p.as_dict(), "data": data, "rounds": 21}))
+    (folder / "records.json").write_text(json.dumps({"complete": True, "records": records, "data": data}))
+
+
+def test_nothing_stored_reports_every_number_as_missing(tmp_path):
+    for rows in (report.loss_rows("conv4", tmp_path), report.table3_rows("lenet_300_100", tmp_path)):
+        assert rows["reproduced"].isna().all()
+        assert rows["explanation"].str.contains("not run").all()
+    iclr = report.iclr_table4_rows(tmp_path)
+    assert len(iclr) == 3 * (8 + 7 + 7) and iclr["reproduced"].isna().all()
+
+
+def test_loss_rows_place_the_crossing_and_explain_differences(tmp_path):
+    # fc1 crosses at round 6 (26.2 %, the paper's 26.31 %), fc2 at round 2 (64 %, paper 10.82 %), fc3 never
+    for s in range(3):
+        fake_stored_run(tmp_path, E.lth_params("lenet_300_100", "paper", [s])[0], {"fc1": 6, "fc2": 2, "fc3": None})
+    rows = report.loss_rows("lenet_300_100", tmp_path).set_index("quantity")
+    fc1 = rows.loc["lenet_300_100 fc1: density where lost (%)"]
+    assert fc1["reproduced"] == pytest.approx(100 * 0.8 ** 6)
+    assert "within the run-to-run spread" in fc1["explanation"] and fc1["runs"] == "3 stored runs"
+    fc2 = rows.loc["lenet_300_100 fc2: density where lost (%)"]
+    assert fc2["reproduced"] == pytest.approx(64.0)
+    assert "17,435 of 60,000" in fc2["explanation"] and "subset" in fc2["data"]
+    fc3 = rows.loc["lenet_300_100 fc3: density where lost (%)"]
+    assert np.isnan(fc3["reproduced"]) and "never rejected" in fc3["explanation"]
+    mean = rows.loc["lenet_300_100 fc1: mean max(ΔS, ΔR) there"]
+    assert mean["reproduced"] == pytest.approx(-0.5, abs=0.02)
+
+
+def test_table3_takes_imp_at_one_percent_and_the_dense_network_from_the_regime_runs(tmp_path):
+    for s in range(2):
+        fake_stored_run(tmp_path, E.lth_params("lenet_300_100", "paper", [s])[0], {"fc1": 6}, accuracy=0.98)
+    rows = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity")
+    assert rows.loc["lenet_300_100 no pruning: accuracy %", "reproduced"] == pytest.approx(98.0)
+    imp = rows.loc["lenet_300_100 IMP α=2.0: accuracy %"]
+    assert imp["reproduced"] == pytest.approx(100 * (0.98 - 0.021))
+    assert imp["paper"] == 45.39 and "cannot be pinned down" in imp["explanation"]
+    assert np.isnan(rows.loc["lenet_300_100 SNIP α=1.0: accuracy %", "reproduced"])
