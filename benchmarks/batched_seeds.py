@@ -6,7 +6,8 @@ pruned mask each) train for the same number of iterations:
 * loop:    ``ramanujan_lth.train.train`` once per seed (the one-model loop);
 * batched: ``ramanujan_lth.batched.train_seeds`` with all seeds at once.
 
-Prints seed-iterations per second for each and their ratio, in the same run
+Prints seed-iterations per second (and seeds per second at this length) for
+each and their ratio, in the same run
 on the same device (a GPU is where batching pays: one small model leaves it
 mostly idle; on a CPU the matrix products are already compute-bound).
 
@@ -62,8 +63,8 @@ def bench(name, data, iterations, n_seeds, device, lr):
         best_batched = min(best_batched, timed(lambda: train_seeds(m, data, iterations, lr, seeds, mk, progress=False),
                                                device))
     loop, batched = n_seeds * iterations / best_loop, n_seeds * iterations / best_batched
-    print(f"{name:14s} {n_seeds} seeds x {iterations} it: loop {loop:9.1f} seed-it/s   batched {batched:9.1f} seed-it/s"
-          f"   ratio {batched / loop:5.2f}x")
+    print(f"{name:14s} {n_seeds} seeds x {iterations} it: loop {loop:9.1f} seed-it/s ({n_seeds / best_loop:.3g} seeds/s)"
+          f"   batched {batched:9.1f} seed-it/s ({n_seeds / best_batched:.3g} seeds/s)   ratio {batched / loop:5.2f}x")
     return batched / loop
 
 
