@@ -259,6 +259,7 @@ def execute(source: Path, out: Path, parameters: dict, stamp: dict, progress: bo
         executed = nbformat.read(tmp, as_version=4)
         executed.metadata["ramanujan_lth"] = stamp
         nbformat.write(executed, tmp)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, out)
     finally:
         if os.path.exists(tmp):
