@@ -106,6 +106,8 @@ def cli(*args):
     (["--iterations", "0"], "iterations must be a positive integer"),
     (["--model", "resnet"], "invalid choice"),
     (["--score", "random"], "invalid choice"),
+    (["--seeds", "0", "0"], "lists a seed twice"),
+    (["--seeds", "0", "1", "--eval-every", "5"], "records no history"),
 ])
 def test_cli_rejects_bad_parameters_in_one_line(args, msg):
     res = cli("run", *args)
