@@ -48,6 +48,7 @@ def test_loss_rows_place_the_crossing_and_explain_differences(tmp_path):
     assert fc2["reproduced"] == pytest.approx(64.0)
     assert "17,435 of 60,000" in fc2["explanation"] and "subset" in fc2["data"]
     fc3 = rows.loc["lenet_300_100 fc3: density where lost (%)"]
+    # the paper's 1.84 % is within reach (the fake runs go down to 0.8^21 = 0.92 %)
     assert np.isnan(fc3["reproduced"]) and "never rejected" in fc3["explanation"]
     mean = rows.loc["lenet_300_100 fc1: mean max(ΔS, ΔR) there"]
     assert mean["reproduced"] == pytest.approx(-0.5, abs=0.02)
@@ -62,3 +63,16 @@ def test_table3_takes_imp_at_one_percent_and_the_dense_network_from_the_regime_r
     assert imp["reproduced"] == pytest.approx(100 * (0.98 - 0.021))
     assert imp["paper"] == 45.39 and "cannot be pinned down" in imp["explanation"]
     assert np.isnan(rows.loc["lenet_300_100 SNIP α=1.0: accuracy %", "reproduced"])
+
+
+def test_a_paper_density_past_the_last_round_is_said_to_be_out_of_reach(tmp_path):
+    # a run that stops at round 5 (layer densities down to 0.8^5 = 33 %): fc2's 10.82 % is out of its reach
+    for s in range(2):
+        fake_stored_run(tmp_path, E.lth_params("lenet_300_100", "paper", [s])[0], {"fc1": 2, "fc2": None, "fc3": None})
+        meta = tmp_path / f"fake-s{s}" / "records.json"
+        stored = json.loads(meta.read_text())
+        stored["records"] = stored["records"][:6]
+        meta.write_text(json.dumps(stored))
+    rows = report.loss_rows("lenet_300_100", tmp_path).set_index("quantity")
+    assert "beyond our last round" in rows.loc["lenet_300_100 fc2: density where lost (%)", "explanation"]
+    assert "beyond our last round" not in rows.loc["lenet_300_100 fc1: density where lost (%)", "explanation"]
