@@ -58,7 +58,8 @@ ICLR_FIELDS = {"unweighted": ("t1", "t2", "d_avg_right", "d_avg_left", "eb", "db
 
 #: why a reproduced number can differ from the paper's, by cause
 WHY = {
-    "subset": "trained on {n_train:,} of {full:,} training images (the offline subset): weights, and so IMP's masks, differ",
+    "subset": "possibly the data: trained on {n_train:,} of {full:,} training images (the offline subset), so the trained "
+              "weights, and IMP's masks, differ",
     "seeds": "{n} of the paper's {paper_n} runs: the crossing moves by one pruning round (a factor 0.8 in density) between runs",
     "near_zero": "the paper's own confidence interval at this layer contains 0: the crossing is not sharp",
     "rounds": "IMP prunes in steps of 20 %: a crossing can only be placed to within one round",
