@@ -76,6 +76,11 @@ def _runs(res_list) -> str:
     return ", ".join(sorted({r.folder.name for r in res_list}))[:60] + ("…" if len(res_list) > 2 else "")
 
 
+def _stored_lth(model: str, stored_root, n_seeds: int = 10) -> list:
+    """The stored paper-profile regime runs (IMP to 1 %) of ``model``, seeds 0 .. n_seeds-1 that exist."""
+    return [r for r in (results.find_stored(p, stored_root) for p in E.lth_params(model, "paper", range(n_seeds))) if r]
+
+
 def seed_crossings(spec: pd.DataFrame, layer: str) -> list[float]:
     """Per seed, the layer density (%) at the first round where the layer's
     unweighted max(ΔS, ΔR) is no longer positive (NaN if never)."""
@@ -92,7 +97,7 @@ def loss_rows(model: str, stored_root, n_seeds: int = 10) -> pd.DataFrame:
     """Tables 4/5 (the regime boundaries of Figures 3/4): per layer, the paper's
     density and mean at the loss of the property beside ours."""
     paper_n = 10
-    stored = [r for r in (results.find_stored(p, stored_root) for p in E.lth_params(model, "paper", range(n_seeds))) if r]
+    stored = _stored_lth(model, stored_root, n_seeds)
     rows = []
     if not stored:
         for layer, (dens, mean, _, _) in PAPER_LOSS[model].items():
@@ -148,7 +153,7 @@ def table3_rows(model: str, stored_root) -> pd.DataFrame:
     paper = E.PAPER_TABLE3[model]
     base = E.comparison_base(model, "paper")
     rows = []
-    lth = [r for r in (results.find_stored(q, stored_root) for q in E.lth_params(model, "paper", range(10))) if r]
+    lth = _stored_lth(model, stored_root)
     if lth:  # round 0 of the regime runs is the dense network
         accs = [100 * r.records[0]["accuracy"] for r in lth]
         rows.append({"quantity": f"{model} no pruning: accuracy %", "paper": paper["no pruning"][1],
@@ -171,7 +176,6 @@ def table3_rows(model: str, stored_root) -> pd.DataFrame:
             paper_acc = p[1] if variant == "bound" else p
             if res is None and score == "magnitude" and variant == 2.0:
                 # the regime runs of chapter 3 are this run plus noisy evaluations (which do not touch training)
-                lth = [r for r in (results.find_stored(q, stored_root) for q in E.lth_params(model, "paper", range(10))) if r]
                 if lth:
                     accs = [100 * r.records[-1]["accuracy"] for r in lth]
                     ours = float(np.mean(accs))
