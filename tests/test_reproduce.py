@@ -99,10 +99,10 @@ def test_plans_count_trainings_and_see_stored_and_cached_runs(mnist, tmp_path):
         R.plan("03_regimes", "full", stored, runs_dir)
 
 
-def test_dry_run_counts_a_shared_run_once(tmp_path):
+def test_dry_run_counts_a_shared_run_once(tmp_path, monkeypatch):
     out = io.StringIO()
-    R._SPEED[("lenet_300_100", "cpu")] = 0.001  # keep the test fast: no timing
-    R._SPEED[("conv4", "cpu")] = 0.1
+    # keep the test fast: no timing (and leave the module's measurements as they were)
+    monkeypatch.setattr(R, "_SPEED", {("lenet_300_100", "cpu"): 0.001, ("conv4", "cpu"): 0.1})
     seconds = R.dry_run(["03_regimes", "05_significance"], "paper", tmp_path, device="cpu", out=out)
     text = out.getvalue()
     assert "in 03_regimes" in text  # LeNet seeds 0-4 belong to both chapters
