@@ -6,6 +6,7 @@ import pytest
 
 from ramanujan_lth import experiments as E
 from ramanujan_lth import report
+from ramanujan_lth.runs import RunParams, identity
 
 
 def fake_stored_run(root, params, crossings, accuracy=0.97, subset=True):
@@ -63,6 +64,31 @@ def test_table3_takes_imp_at_one_percent_and_the_dense_network_from_the_regime_r
     assert imp["reproduced"] == pytest.approx(100 * (0.98 - 0.021))
     assert imp["paper"] == 45.39 and "cannot be pinned down" in imp["explanation"]
     assert np.isnan(rows.loc["lenet_300_100 SNIP α=1.0: accuracy %", "reproduced"])
+
+
+def test_table3_shows_imp_with_the_output_layer_at_the_other_layers_rate_when_stored(tmp_path):
+    name = "lenet_300_100 IMP α=2.0, output layer at p_out = 0.2: accuracy %"
+    rows = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity")
+    assert np.isnan(rows.loc[name, "reproduced"]) and "quick profile" in rows.loc[name, "explanation"]
+    keys = list(rows.index)  # the row sits right after IMP α=2.0
+    assert keys[keys.index(name) - 1] == "lenet_300_100 IMP α=2.0: accuracy %"
+    # a stored run whose last round (0.8^21 density) has 47.9 % accuracy: near the paper's 45.39 %
+    params = E.output_rate_params("lenet_300_100", "paper")[-1]
+    fake_stored_run(tmp_path, params, {"fc1": None}, accuracy=0.5)
+    row = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity").loc[name]
+    assert row["reproduced"] == pytest.approx(100 * (0.5 - 0.021)) and row["paper"] == 45.39
+    assert "consistent with" in row["explanation"] and row["runs"] == "fake-s0"
+    # the plain IMP α=2.0 run of Table 3 is a different run (p_out = 0.1)
+    assert np.isnan(report.table3_rows("lenet_300_100", tmp_path).set_index("quantity").loc[
+        "lenet_300_100 IMP α=1.0: accuracy %", "reproduced"])
+
+
+def test_output_rate_runs_differ_only_in_the_output_rate_and_share_table3s_run():
+    low, high = E.output_rate_params("lenet_300_100", "paper")
+    assert low == RunParams(score="magnitude", alpha=2.0, **E.comparison_base("lenet_300_100", "paper"))
+    assert high.p_out == 0.2 and high.p_fc == low.p_fc and identity(high.resolved()) != identity(low.resolved())
+    with pytest.raises(ValueError, match="output-layer rates"):
+        E.output_rate_params("lenet_300_100", "quick", rates=(0.1, 1.0))
 
 
 def test_a_paper_density_past_the_last_round_is_said_to_be_out_of_reach(tmp_path):

@@ -99,6 +99,16 @@ def test_plans_count_trainings_and_see_stored_and_cached_runs(mnist, tmp_path):
         R.plan("03_regimes", "full", stored, runs_dir)
 
 
+def test_the_comparison_plan_has_each_table3_run_and_the_output_rate_run(tmp_path):
+    planned = R.plan("04_bound_pruner", "paper", tmp_path / "stored", tmp_path / "runs")
+    names = [q.label for q in planned]
+    assert len(names) == len(set(names)) == 3 * 5 + 1
+    extra = planned[-1]
+    # all layers at 20 % per round: 0.8^21 < 1 % after 21 prunings, 22 trainings
+    assert extra.params.p_out == 0.2 and extra.params.alpha == 2.0 and extra.trainings == 22
+    assert extra.params not in [q.params for q in planned[:-1]]
+
+
 def test_dry_run_counts_a_shared_run_once(tmp_path, monkeypatch):
     out = io.StringIO()
     # keep the test fast: no timing (and leave the module's measurements as they were)

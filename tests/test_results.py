@@ -92,3 +92,22 @@ def test_schedule_chart_draws_both_schedules():
     assert {v["schedule"] for v in values} == {"layer-wise", "global"}
     assert max(v["max_delta"] for v in values) == 3.0  # +inf capped for drawing
     assert len(d["hconcat"]) == 2
+
+
+def test_output_rate_frame_counts_the_output_layer_of_each_run(tmp_path):
+    from ramanujan_lth import plots
+    from ramanujan_lth.runs import RunParams
+
+    params = [RunParams(rounds=2, iterations=5, n_train=300, n_test=500, noise_sigmas=(), p_out=r) for r in (0.1, 0.5)]
+    got, _ = results.get_runs(params, None, tmp_path, use_stored=False, progress=False)
+    frame = experiments.output_rate_frame(dict(zip((0.1, 0.5), got)))
+    weights = frame.pivot(index="round", columns="output rate", values="output weights")
+    # LeNet's output layer has 100 x 10 weights; each round removes p_out of those left
+    assert list(weights["p_out = 0.1"]) == [1000, 900, 810] and list(weights["p_out = 0.5"]) == [1000, 500, 250]
+    assert set(frame["output layer"]) == {"fc3"} and set(frame["classes"]) == {10}
+    # fc1 and fc2 lose 20 % in both runs: the overall densities differ by the output layer alone
+    dens = frame.pivot(index="round", columns="output rate", values="density")
+    total = 784 * 300 + 300 * 100 + 1000
+    assert list(dens["p_out = 0.1"] - dens["p_out = 0.5"]) == pytest.approx([0, 400 / total, 560 / total], rel=1e-4)  # densities are float32
+    chart = plots.output_rate_chart(frame, pd.DataFrame({"density": [0.01], "accuracy": [0.45]})).to_dict()
+    assert len(chart["hconcat"]) == 2

@@ -14,7 +14,7 @@ import pandas as pd
 
 __all__ = ["bipartite_chart", "network_chart", "graph_chart", "finite", "delta_long", "matrix_chart",
            "regime_shading", "accuracy_chart", "delta_chart", "schedule_chart",
-           "paper_vs_ours_chart"]
+           "paper_vs_ours_chart", "output_rate_chart"]
 
 
 def finite(df: pd.DataFrame, cols, cap: float = 1e3) -> pd.DataFrame:
@@ -260,3 +260,33 @@ def paper_vs_ours_chart(rows: pd.DataFrame, title: str = "", log: bool = False, 
         tooltip=["quantity:N", "source:N", alt.Tooltip("value:Q", format=".4g"), "spread:N", "explanation:N"])
     return alt.layer(link, dots).configure_axisY(labelLimit=360).properties(
         title=title, width=width, height=max(60, 22 * len(df)))
+
+
+def output_rate_chart(frame: pd.DataFrame, paper: pd.DataFrame | None = None, width: int = 300, height: int = 240):
+    """Two panels over density: test accuracy, one line per output-layer rate
+    (with the paper's points as black diamonds when ``paper`` has ``density``
+    and ``accuracy``), and the output layer's surviving weights (log scale)
+    against a rule at one weight per class."""
+    color = alt.Color("output rate:N", title="output layer")
+    pick = alt.selection_point(fields=["output rate"], bind="legend")
+    opacity = alt.condition(pick, alt.value(1), alt.value(0.15))
+    tip = ["output rate:N", "round:Q", alt.Tooltip("density:Q", format=".4f"), alt.Tooltip("accuracy:Q", format=".4f"),
+           "output weights:Q"]
+    acc = alt.Chart(frame).mark_line(point=True).encode(
+        x=_density_x(), y=alt.Y("accuracy:Q", title="test accuracy", scale=alt.Scale(domain=[0, 1])),
+        color=color, opacity=opacity, tooltip=tip).add_params(pick)
+    if paper is not None and len(paper):
+        acc = acc + alt.Chart(paper.assign(source="paper, Table 3")).mark_point(
+            shape="diamond", size=110, filled=True, color="black").encode(
+            x="density:Q", y="accuracy:Q", tooltip=["source:N", alt.Tooltip("density:Q", format=".4f"),
+                                                    alt.Tooltip("accuracy:Q", format=".4f")])
+    classes = frame["classes"].dropna()
+    weights = alt.Chart(frame).mark_line(point=True).encode(
+        x=_density_x(), y=alt.Y("output weights:Q", scale=alt.Scale(type="log"), title="output-layer weights left"),
+        color=color, opacity=opacity, tooltip=tip)  # the selection is defined once, on the left panel
+    if len(classes):
+        rule = pd.DataFrame({"y": [float(classes.iloc[0])], "label": ["one weight per class"]})
+        weights = weights + alt.Chart(rule).mark_rule(strokeDash=[4, 3], color="black").encode(
+            y="y:Q", tooltip=["label:N"])
+    return alt.hconcat(acc.properties(width=width, height=height, title="test accuracy"),
+                       weights.properties(width=width, height=height, title="the output layer"))
