@@ -89,6 +89,10 @@ def test_output_rate_runs_differ_only_in_the_output_rate_and_share_table3s_run()
     assert high.p_out == 0.2 and high.p_fc == low.p_fc and identity(high.resolved()) != identity(low.resolved())
     with pytest.raises(ValueError, match="output-layer rates"):
         E.output_rate_params("lenet_300_100", "quick", rates=(0.1, 1.0))
+    with pytest.raises(ValueError, match="score"):
+        E.output_rate_params("lenet_300_100", "quick", "random")
+    snip = E.output_rate_params("lenet_300_100", "paper", "snip")[0]
+    assert snip == RunParams(score="snip", alpha=2.0, **E.comparison_base("lenet_300_100", "paper"))
 
 
 def test_a_paper_density_past_the_last_round_is_said_to_be_out_of_reach(tmp_path):

@@ -99,14 +99,15 @@ def test_plans_count_trainings_and_see_stored_and_cached_runs(mnist, tmp_path):
         R.plan("03_regimes", "full", stored, runs_dir)
 
 
-def test_the_comparison_plan_has_each_table3_run_and_the_output_rate_run(tmp_path):
+def test_the_comparison_plan_has_each_table3_run_and_the_output_rate_runs(tmp_path):
     planned = R.plan("04_bound_pruner", "paper", tmp_path / "stored", tmp_path / "runs")
     names = [q.label for q in planned]
-    assert len(names) == len(set(names)) == 3 * 5 + 1
-    extra = planned[-1]
+    assert len(names) == len(set(names)) == 3 * 6
+    extra = [q for q in planned if "output layer" in q.label]
+    assert [q.params.score for q in extra] == ["magnitude", "snip", "synflow"]
     # all layers at 20 % per round: 0.8^21 < 1 % after 21 prunings, 22 trainings
-    assert extra.params.p_out == 0.2 and extra.params.alpha == 2.0 and extra.trainings == 22
-    assert extra.params not in [q.params for q in planned[:-1]]
+    assert all(q.params.p_out == 0.2 and q.params.alpha == 2.0 and q.trainings == 22 for q in extra)
+    assert not {q.params for q in extra} & {q.params for q in planned if q not in extra}
 
 
 def test_dry_run_counts_a_shared_run_once(tmp_path, monkeypatch):

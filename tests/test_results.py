@@ -100,7 +100,7 @@ def test_output_rate_frame_counts_the_output_layer_of_each_run(tmp_path):
 
     params = [RunParams(rounds=2, iterations=5, n_train=300, n_test=500, noise_sigmas=(), p_out=r) for r in (0.1, 0.5)]
     got, _ = results.get_runs(params, None, tmp_path, use_stored=False, progress=False)
-    frame = experiments.output_rate_frame(dict(zip((0.1, 0.5), got)))
+    frame = experiments.output_rate_frame(dict(zip([("IMP", 0.1), ("IMP", 0.5)], got)))
     weights = frame.pivot(index="round", columns="output rate", values="output weights")
     # LeNet's output layer has 100 x 10 weights; each round removes p_out of those left
     assert list(weights["p_out = 0.1"]) == [1000, 900, 810] and list(weights["p_out = 0.5"]) == [1000, 500, 250]
@@ -109,5 +109,7 @@ def test_output_rate_frame_counts_the_output_layer_of_each_run(tmp_path):
     dens = frame.pivot(index="round", columns="output rate", values="density")
     total = 784 * 300 + 300 * 100 + 1000
     assert list(dens["p_out = 0.1"] - dens["p_out = 0.5"]) == pytest.approx([0, 400 / total, 560 / total], rel=1e-4)  # densities are float32
-    chart = plots.output_rate_chart(frame, pd.DataFrame({"density": [0.01], "accuracy": [0.45]})).to_dict()
-    assert len(chart["hconcat"]) == 2
+    paper = pd.DataFrame({"score": ["IMP"], "density": [0.01], "accuracy": [0.45]})
+    chart = plots.output_rate_chart(frame, paper).to_dict()
+    score_pick = next(p for p in chart["params"] if p["name"] == "rate_score")
+    assert len(chart["hconcat"]) == 2 and score_pick["bind"]["options"] == ["IMP"]

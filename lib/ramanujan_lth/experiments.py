@@ -130,31 +130,35 @@ def comparison_runs(model: str, score: str, profile: str, stored_root, runs_dir,
 OUTPUT_RATES = (0.1, 0.2)
 
 
-def output_rate_params(model: str, profile: str, alpha: float = 2.0, rates=OUTPUT_RATES) -> list:
-    """IMP pruned to ``10^-alpha`` overall density with the output layer pruned
-    at each rate in ``rates``, other settings as in Table 3 (so the
-    ``p_out = 0.1`` run is Table 3's IMP run at that α)."""
+def output_rate_params(model: str, profile: str, score: str = "magnitude", alpha: float = 2.0,
+                       rates=OUTPUT_RATES) -> list:
+    """The plain ``score`` pruned to ``10^-alpha`` overall density with the
+    output layer pruned at each rate in ``rates``, other settings as in
+    Table 3 (so the ``p_out = 0.1`` run is Table 3's run at that α)."""
+    if score not in SCORE_NAMES:
+        raise ValueError(f"score must be one of {sorted(SCORE_NAMES)}, got {score!r}")
     for r in rates:
         if not 0 < r < 1:
             raise ValueError(f"output-layer rates must be in (0, 1), got {r}")
     base = comparison_base(model, profile)
-    return [RunParams(score="magnitude", alpha=alpha, p_out=r, **base) for r in rates]
+    return [RunParams(score=score, alpha=alpha, p_out=r, **base) for r in rates]
 
 
 def output_rate_frame(runs: dict):
-    """One row per (output-layer rate, round) of runs keyed by that rate:
-    overall density, test accuracy and the output layer's surviving weights."""
+    """One row per (score, output-layer rate, round) of runs keyed by
+    ``(score label, rate)``: overall density, test accuracy and the output
+    layer's surviving weights."""
     import pandas as pd
 
     rows = []
-    for rate, res in runs.items():
+    for (score, rate), res in runs.items():
         for rec in res.records:
             out = [s for s in rec["spectral"] if s["graph"] == "unweighted" and s["output"]]
             if len(out) != 1:
                 raise ValueError(f"run {res.folder.name}: round {rec['round']} has {len(out)} output layers in its records")
-            rows.append({"output rate": f"p_out = {rate:g}", "round": rec["round"], "density": rec["density"],
-                         "accuracy": rec["accuracy"], "output weights": out[0]["edges"], "output layer": out[0]["layer"],
-                         "classes": out[0]["n_right"] if out[0]["kind"] == "fc" else None})
+            rows.append({"score": score, "output rate": f"p_out = {rate:g}", "round": rec["round"],
+                         "density": rec["density"], "accuracy": rec["accuracy"], "output weights": out[0]["edges"],
+                         "output layer": out[0]["layer"], "classes": out[0]["n_right"]})
     return pd.DataFrame(rows)
 
 

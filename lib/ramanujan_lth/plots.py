@@ -263,30 +263,32 @@ def paper_vs_ours_chart(rows: pd.DataFrame, title: str = "", log: bool = False, 
 
 
 def output_rate_chart(frame: pd.DataFrame, paper: pd.DataFrame | None = None, width: int = 300, height: int = 240):
-    """Two panels over density: test accuracy, one line per output-layer rate
-    (with the paper's points as black diamonds when ``paper`` has ``density``
-    and ``accuracy``), and the output layer's surviving weights (log scale)
-    against a rule at one weight per class."""
+    """Two panels over density for the score picked in a dropdown: test
+    accuracy, one line per output-layer rate (the paper's points, rows of
+    ``paper`` with ``score``, ``density`` and ``accuracy``, as black
+    diamonds), and the output layer's surviving weights (log scale) against a
+    rule at one weight per class."""
+    scores = list(dict.fromkeys(frame["score"]))
+    pick_score = alt.param(name="rate_score", value=scores[0],
+                           bind=alt.binding_select(options=scores, name="score "))
     color = alt.Color("output rate:N", title="output layer")
     pick = alt.selection_point(fields=["output rate"], bind="legend")
     opacity = alt.condition(pick, alt.value(1), alt.value(0.15))
-    tip = ["output rate:N", "round:Q", alt.Tooltip("density:Q", format=".4f"), alt.Tooltip("accuracy:Q", format=".4f"),
-           "output weights:Q"]
-    acc = alt.Chart(frame).mark_line(point=True).encode(
+    tip = ["score:N", "output rate:N", "round:Q", alt.Tooltip("density:Q", format=".4f"),
+           alt.Tooltip("accuracy:Q", format=".4f"), "output weights:Q"]
+    chosen = alt.datum.score == pick_score
+    acc = alt.Chart(frame).transform_filter(chosen).mark_line(point=True).encode(
         x=_density_x(), y=alt.Y("accuracy:Q", title="test accuracy", scale=alt.Scale(domain=[0, 1])),
-        color=color, opacity=opacity, tooltip=tip).add_params(pick)
+        color=color, opacity=opacity, tooltip=tip).add_params(pick, pick_score)
     if paper is not None and len(paper):
-        acc = acc + alt.Chart(paper.assign(source="paper, Table 3")).mark_point(
+        acc = acc + alt.Chart(paper.assign(source="paper, Table 3")).transform_filter(chosen).mark_point(
             shape="diamond", size=110, filled=True, color="black").encode(
-            x="density:Q", y="accuracy:Q", tooltip=["source:N", alt.Tooltip("density:Q", format=".4f"),
+            x="density:Q", y="accuracy:Q", tooltip=["source:N", "score:N", alt.Tooltip("density:Q", format=".4f"),
                                                     alt.Tooltip("accuracy:Q", format=".4f")])
-    classes = frame["classes"].dropna()
-    weights = alt.Chart(frame).mark_line(point=True).encode(
+    weights = alt.Chart(frame).transform_filter(chosen).mark_line(point=True).encode(
         x=_density_x(), y=alt.Y("output weights:Q", scale=alt.Scale(type="log"), title="output-layer weights left"),
-        color=color, opacity=opacity, tooltip=tip)  # the selection is defined once, on the left panel
-    if len(classes):
-        rule = pd.DataFrame({"y": [float(classes.iloc[0])], "label": ["one weight per class"]})
-        weights = weights + alt.Chart(rule).mark_rule(strokeDash=[4, 3], color="black").encode(
-            y="y:Q", tooltip=["label:N"])
+        color=color, opacity=opacity, tooltip=tip)  # the selections are defined once, on the left panel
+    rule = pd.DataFrame({"y": [float(frame["classes"].iloc[0])], "label": ["one weight per class"]})
+    weights = weights + alt.Chart(rule).mark_rule(strokeDash=[4, 3], color="black").encode(y="y:Q", tooltip=["label:N"])
     return alt.hconcat(acc.properties(width=width, height=height, title="test accuracy"),
                        weights.properties(width=width, height=height, title="the output layer"))

@@ -171,8 +171,8 @@ def table3_rows(model: str, stored_root) -> pd.DataFrame:
         runs["star"] = (results.find_stored(RunParams(score=score, density=bound.records[-1]["density"], **base),
                                             stored_root) if bound else None)
         for variant, res in runs.items():
-            if score == "magnitude" and variant == "bound":
-                rows.append(_output_rate_row(model, stored_root, paper[key][2.0]))
+            if variant == "bound":  # right after the plain α = 2 row
+                rows.append(_output_rate_row(model, score, stored_root, paper[key][2.0]))
             p = paper[key][variant]
             name = f"{key.upper() if key != 'synflow' else 'SynFlow'}" + (
                 f" α={variant}" if variant in E.ALPHAS else ("-Bound" if variant == "bound" else "*"))
@@ -208,11 +208,12 @@ def table3_rows(model: str, stored_root) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _output_rate_row(model: str, stored_root, paper_acc: float) -> dict:
-    """IMP at α = 2 with the output layer pruned at the other layers' rate
-    (chapter 4's test of why the paper's plain pruners collapse at 1 %)."""
-    params = E.output_rate_params(model, "paper")[-1]
-    name = f"{model} IMP α=2.0, output layer at p_out = {params.p_out:g}: accuracy %"
+def _output_rate_row(model: str, score: str, stored_root, paper_acc: float) -> dict:
+    """The plain ``score`` at α = 2 with the output layer pruned at the other
+    layers' rate (chapter 4's test of why the paper's plain pruners collapse at 1 %)."""
+    params = E.output_rate_params(model, "paper", score)[-1]
+    label = {"magnitude": "IMP", "snip": "SNIP", "synflow": "SynFlow"}[score]
+    name = f"{model} {label} α=2.0, output layer at p_out = {params.p_out:g}: accuracy %"
     res = results.find_stored(params, stored_root)
     if res is None:
         return {"quantity": name, "paper": paper_acc, "reproduced": np.nan, "spread": "", "runs": "none stored",
@@ -220,9 +221,9 @@ def _output_rate_row(model: str, stored_root, paper_acc: float) -> dict:
     ours = 100 * res.records[-1]["accuracy"]
     return {"quantity": name, "paper": paper_acc, "reproduced": ours, "spread": "one run", "runs": res.folder.name,
             "data": _describe_data([res]),
-            "explanation": ("close to the paper's IMP α=2.0: consistent with the paper pruning its output layer as hard "
-                            "as the others" if abs(ours - paper_acc) < 10 else
-                            "far from the paper's IMP α=2.0 as well: the output layer's rate does not explain it")}
+            "explanation": (f"close to the paper's {label} α=2.0: consistent with the paper pruning its output layer as "
+                            "hard as the others" if abs(ours - paper_acc) < 10 else
+                            f"far from the paper's {label} α=2.0 as well: the output layer's rate does not explain it")}
 
 
 def iclr_table4_rows(stored_root) -> pd.DataFrame:

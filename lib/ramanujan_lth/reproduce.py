@@ -130,8 +130,8 @@ def plan(chapter: str, profile: str, stored_root, runs_dir) -> list[Planned]:
             else:
                 out.append(Planned(f"{name}* (pruned to the -Bound density)", None, "after -Bound",
                                    _trainings(RunParams(score=score, alpha=2.0, **base))))
-        for p in E.output_rate_params("lenet_300_100", profile)[1:]:  # the first is IMP α=2 above
-            out.append(_status(f"IMP α=2, output layer at p_out={p.p_out:g}", p, stored_root, runs_dir))
+            for p in E.output_rate_params("lenet_300_100", profile, score)[1:]:  # the first is α=2 above
+                out.append(_status(f"{name} α=2, output layer at p_out={p.p_out:g}", p, stored_root, runs_dir))
     elif chapter == "06_appendix":
         seeds = range(2 if profile == "paper" else 1)
         pair = [label for label in E.APPENDIX if label.startswith("LeNet")]  # shown from one profile
