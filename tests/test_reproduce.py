@@ -108,6 +108,18 @@ def test_the_comparison_plan_has_each_table3_run_and_the_output_rate_runs(tmp_pa
     # all layers at 20 % per round: 0.8^21 < 1 % after 21 prunings, 22 trainings
     assert all(q.params.p_out == 0.2 and q.params.alpha == 2.0 and q.trainings == 22 for q in extra)
     assert not {q.params for q in extra} & {q.params for q in planned if q not in extra}
+    # α = 1 (10.3 rounds: 12 trainings alone) and α = 1.5 (15.5: 17) start from α = 2's rounds 10 and 15
+    plain = {q.label: q.trainings for q in planned if q.label.startswith("IMP α=") and "output" not in q.label}
+    assert plain == {"IMP α=1.0": 2, "IMP α=1.5": 2, "IMP α=2.0": 22}
+    assert [q.trainings for q in planned if q.label.startswith("IMP*")] == [2]
+    # once α = 2 is only stored (records, no masks) the others run from scratch
+    imp2 = [q.params for q in planned if q.label == "IMP α=2.0"][0]
+    run_stored = tmp_path / "stored" / "imp2"
+    run_stored.mkdir(parents=True)
+    (run_stored / "params.json").write_text(json.dumps({"params": imp2.resolved().as_dict(), "data": {}, "rounds": 21}))
+    (run_stored / "records.json").write_text(json.dumps({"complete": True, "records": [], "data": {}}))
+    again = {q.label: q.trainings for q in R.plan("04_bound_pruner", "paper", tmp_path / "stored", tmp_path / "runs")}
+    assert (again["IMP α=1.0"], again["IMP α=1.5"], again["IMP α=2.0"], again["SNIP α=1.0"]) == (12, 17, 0, 2)
 
 
 def test_dry_run_counts_a_shared_run_once(tmp_path, monkeypatch):

@@ -180,3 +180,46 @@ def test_export_refuses_unfinished_runs(mnist, tmp_path):
     part = run(RunParams(rounds=2, **QUICK), runs_dir=tmp_path, data=mnist, progress=False, stop_after=1)
     with pytest.raises(ValueError, match="not finished"):
         results.export_run(part, tmp_path / "stored")
+
+
+FORK = dict(model="lenet_300_100", iterations=10, n_train=600, n_test=500)
+
+
+def test_a_run_that_prunes_less_far_starts_from_a_longer_runs_rounds(mnist, tmp_path, monkeypatch):
+    shared = tmp_path / "shared"
+    long = run(RunParams(alpha=1.0, noise_sigmas=(0.2, 0.3), **FORK), runs_dir=shared, data=mnist, progress=False)
+    assert len(long.records) == 12 and (long.folder / "rounds" / "11.pt").exists()
+    trained = []
+    real_train = runs.train
+    monkeypatch.setattr(runs, "train", lambda *a, **k: trained.append(k["seed"]) or real_train(*a, **k))
+    # 10^-0.5 = 31.6 % overall: about 5.2 rounds of 20 % (fc1, fc2) and 10 % (fc3), so 6 prunings;
+    # the first 5 are those of α = 1, so rounds 0-4 are copied and rounds 5 and 6 trained
+    short_p = RunParams(alpha=0.5, noise_sigmas=(0.2,), **FORK)
+    short = run(short_p, runs_dir=shared, data=mnist, progress=False)
+    meta = json.loads((short.folder / "params.json").read_text())
+    assert meta["forked_from"] == {"run": long.folder.name, "rounds_copied": 5}
+    assert len(short.records) == 7 and trained == [5, 6]  # the training seeds are seed * 10007 + round
+    assert short.records[-1]["density"] == pytest.approx(10 ** -0.5, abs=2e-3)
+    assert all(set(r["noisy_accuracy"]) == {"0.2"} for r in short.records)
+    monkeypatch.undo()
+    alone = run(short_p, runs_dir=tmp_path / "alone", data=mnist, progress=False)
+    assert "forked_from" not in json.loads((alone.folder / "params.json").read_text())
+    assert records_text(short) == records_text(alone)
+
+
+def test_runs_that_train_differently_share_no_rounds(mnist, tmp_path):
+    import dataclasses
+
+    base = RunParams(alpha=0.5, noise_sigmas=(0.2,), **FORK)
+    run(base, runs_dir=tmp_path, data=mnist, progress=False)
+
+    def forked(p):
+        res = run(p, runs_dir=tmp_path, data=mnist, progress=False, stop_after=1)
+        return json.loads((res.folder / "params.json").read_text()).get("forked_from")
+
+    # 10^-0.3 = 50.1 %: about 3.1 rounds (0.8^3 = 51.2 %), so rounds 0-2 are copied from α = 0.5
+    donor = run(base, runs_dir=tmp_path, data=mnist).folder.name
+    assert forked(dataclasses.replace(base, alpha=0.3)) == {"run": donor, "rounds_copied": 3}
+    for change in (dict(p_out=0.2), dict(seed=1), dict(lr=1e-3), dict(noise_sigmas=(0.3,)), dict(n_train=500),
+                   dict(score="snip")):
+        assert forked(dataclasses.replace(base, alpha=0.31, **change)) is None, change

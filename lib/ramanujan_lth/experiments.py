@@ -117,8 +117,9 @@ def comparison_runs(model: str, score: str, profile: str, stored_root, runs_dir,
     base = comparison_base(model, profile, seed)
     cap = max_bound_rounds or (60 if profile == "paper" else 25)
     out = {}
-    for a in ALPHAS:
+    for a in sorted(ALPHAS, reverse=True):  # the longest first: the others start from its rounds (runs.py, forks)
         out[a] = _one(RunParams(score=score, alpha=a, **base), stored_root, runs_dir, use_stored, run_kw)
+    out = {a: out[a] for a in ALPHAS}
     out["bound"] = _one(RunParams(score=score, bound=True, rounds=cap, **base), stored_root, runs_dir, use_stored, run_kw)
     reached = out["bound"].records[-1]["density"]
     out["star"] = _one(RunParams(score=score, density=reached, **base), stored_root, runs_dir, use_stored, run_kw)

@@ -26,6 +26,7 @@ import torch
 from . import experiments as E
 from . import prune as P
 from . import results
+from . import runs as runs_lib
 from .data import pick_device
 from .models import build_model
 from .runs import RunParams, identity, load_run
@@ -73,28 +74,29 @@ def select(wanted, available) -> list[str]:
 
 
 # ------------------------------------------------------------------ plans
-def _trainings(p: RunParams) -> int:
-    """Trainings a run makes from scratch (an upper bound for -Bound runs)."""
+def _total_rounds(p: RunParams) -> float:
     p = p.resolved()
-    if p.alpha is None and p.density is None:
-        return p.rounds + 1
     model = build_model(p.model)
     masks = P.ones_masks(model)
-    target = P.density_target(p.alpha) if p.alpha is not None else p.density
-    if p.schedule == "global":
-        t = P.rounds_for_density(target, p_global=p.p_global)
-    else:
-        t = P.rounds_for_density(target, P.layer_rates(model, p.p_fc, p.p_conv, p.p_out), P.layer_sizes(masks))
-    return math.ceil(t - 1e-9) + 1
+    return runs_lib._total_rounds(p, P.layer_rates(model, p.p_fc, p.p_conv, p.p_out), P.layer_sizes(masks))
 
 
-def _status(label, p: RunParams, stored_root, runs_dir) -> Planned:
+def _trainings(p: RunParams, donor: RunParams | None = None) -> int:
+    """Trainings a run makes (an upper bound for -Bound runs): from scratch,
+    or from the rounds it shares with ``donor`` (see ``runs``, forks)."""
+    t = _total_rounds(p)
+    shared = math.floor(min(t, _total_rounds(donor)) + 1e-9) if donor is not None else 0
+    return math.ceil(t - 1e-9) + 1 - shared
+
+
+def _status(label, p: RunParams, stored_root, runs_dir, donor: RunParams | None = None) -> Planned:
+    """``donor``: a run this one will start from (computed before it, under ``runs_dir``)."""
     if results.find_stored(p, stored_root):
         return Planned(label, p, "stored", 0)
     found = results.find_stored(p, runs_dir, complete_only=False)
     total = _trainings(p)
     if found is None:
-        return Planned(label, p, "to run", total)
+        return Planned(label, p, "to run", _trainings(p, donor))
     if found.complete:
         return Planned(label, p, "cached", 0)
     return Planned(label, p, "partial", max(total - len(found.records), 0))
@@ -119,17 +121,21 @@ def plan(chapter: str, profile: str, stored_root, runs_dir) -> list[Planned]:
         cap = 60 if profile == "paper" else 25
         for score in ("magnitude", "snip", "synflow"):
             name = E.SCORE_NAMES[score].upper() if score != "synflow" else "SynFlow"
+            # α = 2 runs first; the shorter plain runs start from its rounds unless it is only stored (no masks)
+            longest = RunParams(score=score, alpha=max(E.ALPHAS), **base)
+            donor = None if results.find_stored(longest, stored_root) else longest
             for a in E.ALPHAS:
-                out.append(_status(f"{name} α={a}", RunParams(score=score, alpha=a, **base), stored_root, runs_dir))
+                q = RunParams(score=score, alpha=a, **base)
+                out.append(_status(f"{name} α={a}", q, stored_root, runs_dir, donor if q != longest else None))
             bound = RunParams(score=score, bound=True, rounds=cap, **base)
             out.append(_status(f"{name}-Bound", bound, stored_root, runs_dir))
             done = results.find_stored(bound, stored_root) or results.find_stored(bound, runs_dir)
             if done:  # the `*` run prunes to the density -Bound reached
                 star = RunParams(score=score, density=done.records[-1]["density"], **base)
-                out.append(_status(f"{name}* (density {star.density:.2%})", star, stored_root, runs_dir))
-            else:
+                out.append(_status(f"{name}* (density {star.density:.2%})", star, stored_root, runs_dir, donor))
+            else:  # unknown density: from α = 2's rounds, about two trainings
                 out.append(Planned(f"{name}* (pruned to the -Bound density)", None, "after -Bound",
-                                   _trainings(RunParams(score=score, alpha=2.0, **base))))
+                                   2 if donor else _trainings(longest)))
             for p in E.output_rate_params("lenet_300_100", profile, score)[1:]:  # the first is α=2 above
                 out.append(_status(f"{name} α=2, output layer at p_out={p.p_out:g}", p, stored_root, runs_dir))
     elif chapter == "06_appendix":

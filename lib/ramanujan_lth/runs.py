@@ -11,9 +11,17 @@ covers every parameter and the sizes of the data used:
 * ``checkpoint.pt`` — masks, rewind weights and records after the last
   finished round, so a killed run resumes where it stopped;
 * ``timings.json`` — seconds per round (kept out of the records so that a
-  resumed run's records equal an uninterrupted run's, bit for bit on a CPU).
+  resumed run's records equal an uninterrupted run's, bit for bit on a CPU);
+* ``rounds/<t>.pt`` — the masks each round started from, bit-packed.
 
 Asking again for a finished run returns its stored records without training.
+A new run that differs from one already under the runs dir only in how far
+it prunes (``alpha``, ``density``, ``rounds``) and in dropping trailing noise
+levels shares that run's first rounds: same seed, same masks, same training.
+It starts from the other run's masks at the last round they share, copies
+the records before it, and says so in ``params.json`` (``forked_from``); its
+records equal those of a run from scratch, bit for bit on a CPU. Table 3's
+α = 1 and α = 1.5 runs thus cost two trainings each once α = 2 exists.
 """
 from __future__ import annotations
 
@@ -27,6 +35,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import torch
 
@@ -268,6 +277,75 @@ def _prepare_data(p: RunParams, data=None, data_root=None, download=False, devic
     return data
 
 
+# ------------------------------------------------------------------ forks
+#: per-run folder of each round's starting masks (bit-packed): a run that
+#: differs from another only in how far it prunes starts from the other's
+ROUNDS_DIR = "rounds"
+#: parameters two runs may differ in and still share their first rounds
+_FORKABLE = ("alpha", "density", "rounds", "noise_sigmas")
+
+
+def _total_rounds(p: RunParams, rates: dict, sizes: dict) -> float:
+    """The (fractional) number of prunings of a run: round t prunes to
+    ``min(t, total)`` rounds' worth, so runs agree up to ``floor(total)``."""
+    if p.alpha is None and p.density is None:
+        return float(p.rounds)
+    target = P.density_target(p.alpha) if p.alpha is not None else p.density
+    if p.schedule == "global":
+        return P.rounds_for_density(target, p_global=p.p_global)
+    return P.rounds_for_density(target, rates, sizes)
+
+
+def _save_masks(path: Path, masks: dict) -> None:
+    packed = {n: (tuple(m.shape), np.packbits(m.detach().cpu().numpy().astype(bool).ravel())) for n, m in masks.items()}
+    _atomic_write(path, lambda f: torch.save(packed, f))
+
+
+def _load_masks(path: Path, like: dict) -> dict:
+    packed = torch.load(path, map_location="cpu", weights_only=False)
+    out = {}
+    for n, m in like.items():
+        shape, bits = packed[n]
+        flat = np.unpackbits(bits, count=int(np.prod(shape))).astype(bool)
+        out[n] = torch.from_numpy(flat.reshape(shape)).to(m.dtype)
+    return out
+
+
+def _fork_key(p: RunParams) -> dict:
+    return {k: v for k, v in identity(p).items() if k not in _FORKABLE}
+
+
+def _find_donor(r: "_Run", runs_dir: Path):
+    """The run under ``runs_dir`` sharing the most rounds with ``r`` (same
+    parameters but how far they prune, noise levels a superset in the same
+    order, same data), as ``(folder, rounds shared)``; None when no run
+    shares a round past the first. Bound runs neither give nor take."""
+    p = r.p
+    if p.bound:
+        return None
+    want, best = _fork_key(p), None
+    sigmas = tuple(float(s) for s in p.noise_sigmas)
+    for meta in sorted(runs_dir.glob(f"*/{ROUNDS_DIR}")):
+        folder = meta.parent
+        if folder == r.folder or not (folder / "checkpoint.pt").exists():
+            continue
+        try:
+            stored = json.loads((folder / "params.json").read_text())
+            q = RunParams(**{**stored["params"], "noise_sigmas": tuple(stored["params"]["noise_sigmas"])})
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if q.bound or _fork_key(q) != want or q.noise_sigmas[:len(sigmas)] != sigmas:
+            continue
+        if (stored["data"]["n_train"], stored["data"]["n_test"]) != tuple(r.data.sizes):
+            continue
+        have = {int(f.stem) for f in meta.glob("*.pt") if f.stem.isdigit()}
+        shared = math.floor(min(r.t_total, _total_rounds(q, r.rates, r.sizes)) + 1e-9)
+        k = max((t for t in range(min(shared, r.rounds) + 1) if t in have and set(range(t)) <= have), default=0)
+        if k >= 1 and (best is None or k > best[1]):
+            best = (folder, k)
+    return best
+
+
 class _Run:
     """One run's state between rounds: folder, masks, rewind weights, records.
 
@@ -296,14 +374,10 @@ class _Run:
         self.masks = P.ones_masks(self.model)
         self.rates = P.layer_rates(self.model, p.p_fc, p.p_conv, p.p_out)
         self.sizes = P.layer_sizes(self.masks)
-        if p.alpha is not None or p.density is not None:
-            target = P.density_target(p.alpha) if p.alpha is not None else p.density
-            self.t_total = P.rounds_for_density(target, p_global=p.p_global) if p.schedule == "global" \
-                else P.rounds_for_density(target, self.rates, self.sizes)
-            self.rounds = math.ceil(self.t_total - 1e-9)
-        else:
-            self.t_total, self.rounds = float(p.rounds), p.rounds
+        self.t_total = _total_rounds(p, self.rates, self.sizes)
+        self.rounds = math.ceil(self.t_total - 1e-9)
         self.timings, self.next_round, self.rewind_state = [], 0, None
+        self.forked_from = None
         if self.ckpt_path.exists():
             ck = torch.load(self.ckpt_path, map_location="cpu", weights_only=False)
             self.records = ck["records"]
@@ -313,7 +387,26 @@ class _Run:
             self.masks, self.rewind_state, self.next_round = ck["masks"], ck["rewind_state"], ck["next_round"]
             self.timings = ck.get("timings", [])
         else:
-            _write_json(self.folder / "params.json", {"params": p.as_dict(), "data": self.data_info, "rounds": self.rounds})
+            meta = {"params": p.as_dict(), "data": self.data_info, "rounds": self.rounds}
+            donor = _find_donor(self, self.folder.parent)
+            if donor:
+                self._fork(*donor)
+                meta["forked_from"] = self.forked_from
+            _write_json(self.folder / "params.json", meta)
+
+    def _fork(self, donor: Path, k: int) -> None:
+        """Start at round ``k`` from ``donor``'s masks there: its rounds before
+        ``k`` are this run's own (same seed, masks, training), so copy them."""
+        ck = torch.load(donor / "checkpoint.pt", map_location="cpu", weights_only=False)
+        snap = _load_masks(donor / ROUNDS_DIR / f"{k}.pt", self.masks)
+        keep = [str(float(s)) for s in self.p.noise_sigmas]
+        self.records = [dict(r, noisy_accuracy={s: r["noisy_accuracy"][s] for s in keep}) for r in ck["records"][:k]]
+        self.timings = list(ck.get("timings", []))[:k]
+        self.masks, self.rewind_state, self.next_round = snap, ck["rewind_state"], k
+        self.forked_from = {"run": donor.name, "rounds_copied": k}
+        for t in range(k):  # this run's own snapshots, so it can be a donor in turn
+            _atomic_write(self.folder / ROUNDS_DIR / f"{t}.pt",
+                          lambda f, t=t: f.write((donor / ROUNDS_DIR / f"{t}.pt").read_bytes()))
 
     def result(self) -> RunResult:
         return RunResult(self.p, self.folder, self.records, self.complete, self.data_info)
@@ -340,6 +433,7 @@ class _Run:
     def end_round(self, res) -> None:
         """Measure, score, prune and checkpoint after the round's training."""
         p, t, data, masks = self.p, self.next_round, self.data, self.masks
+        _save_masks(self.folder / ROUNDS_DIR / f"{t}.pt", masks)  # round t's starting masks, for forks
         if self.rewind_state is None:
             self.rewind_state = {k: v.detach().cpu().clone() for k, v in (res.rewind_state or self.init_state).items()}
         rec = _measure(self.model, self.dev_masks, data, p, t, res.history)
