@@ -2,6 +2,7 @@
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from ramanujan_lth import experiments as E
@@ -106,3 +107,16 @@ def test_a_paper_density_past_the_last_round_is_said_to_be_out_of_reach(tmp_path
     rows = report.loss_rows("lenet_300_100", tmp_path).set_index("quantity")
     assert "beyond our last round" in rows.loc["lenet_300_100 fc2: density where lost (%)", "explanation"]
     assert "beyond our last round" not in rows.loc["lenet_300_100 fc1: density where lost (%)", "explanation"]
+
+
+def test_table3_explains_a_gap_by_its_size(tmp_path):
+    base = E.comparison_base("lenet_300_100", "paper")
+    # fake runs end at accuracy - 0.021: SNIP α=2 at 97.0 % (paper 49.8), α=1.5 at 85.0 % (79.0), α=1 at 97.0 (97.35)
+    for a, acc in ((2.0, 0.991), (1.5, 0.871), (1.0, 0.991)):
+        fake_stored_run(tmp_path / f"a{a}", RunParams(score="snip", alpha=a, **base), {"fc1": None}, accuracy=acc)
+    rows = pd.concat([report.table3_rows("lenet_300_100", tmp_path / f"a{a}") for a in (2.0, 1.5, 1.0)])
+    why = {q: e for q, e in zip(rows["quantity"], rows["explanation"]) if q.startswith("lenet_300_100 SNIP α=")
+           and "output" not in q and e and not e.startswith("not run")}
+    assert "no collapse here: our SNIP prunes the output layer at p_out = 0.1" in why["lenet_300_100 SNIP α=2.0: accuracy %"]
+    assert "more than seed noise" in why["lenet_300_100 SNIP α=1.5: accuracy %"]
+    assert "lenet_300_100 SNIP α=1.0: accuracy %" not in why  # within 1 point of the paper

@@ -113,3 +113,29 @@ def test_output_rate_frame_counts_the_output_layer_of_each_run(tmp_path):
     chart = plots.output_rate_chart(frame, paper).to_dict()
     score_pick = next(p for p in chart["params"] if p["name"] == "rate_score")
     assert len(chart["hconcat"]) == 2 and score_pick["bind"]["options"] == ["IMP"]
+
+
+def test_output_rate_runs_show_stored_full_runs_only_when_both_rates_are_stored(tmp_path, monkeypatch):
+    import json
+
+    def store(params, folder):
+        p = params.resolved()
+        (tmp_path / folder).mkdir()
+        data = {"n_train": 17_435, "n_test": 10_000, "subset": True, "note": ""}
+        (tmp_path / folder / "params.json").write_text(json.dumps({"params": p.as_dict(), "data": data, "rounds": 21}))
+        (tmp_path / folder / "records.json").write_text(json.dumps({"complete": True, "records": [], "data": data}))
+
+    computed = []
+    monkeypatch.setattr(results, "get_runs", lambda params, *a, **k: (computed.append(params) or [None] * len(params),
+                                                                       "computed"))
+    low, high = experiments.output_rate_params("lenet_300_100", "paper", "magnitude")
+    store(low, "a")
+    got, src = experiments.output_rate_runs("lenet_300_100", "magnitude", "quick", tmp_path, tmp_path / "runs")
+    assert src.startswith("quick profile") and computed[-1] == experiments.output_rate_params(
+        "lenet_300_100", "quick", "magnitude")
+    store(high, "b")
+    got, src = experiments.output_rate_runs("lenet_300_100", "magnitude", "quick", tmp_path, tmp_path / "runs")
+    assert src == "stored full runs" and [r.folder.name for r in got.values()] == ["a", "b"] and len(computed) == 1
+    got, src = experiments.output_rate_runs("lenet_300_100", "magnitude", "quick", tmp_path, tmp_path / "runs",
+                                            use_stored=False)
+    assert len(computed) == 2

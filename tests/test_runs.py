@@ -223,3 +223,25 @@ def test_runs_that_train_differently_share_no_rounds(mnist, tmp_path):
     for change in (dict(p_out=0.2), dict(seed=1), dict(lr=1e-3), dict(noise_sigmas=(0.3,)), dict(n_train=500),
                    dict(score="snip")):
         assert forked(dataclasses.replace(base, alpha=0.31, **change)) is None, change
+
+
+def test_a_run_that_differs_only_in_noise_levels_is_copied_whole(mnist, tmp_path, monkeypatch):
+    p = RunParams(alpha=0.3, noise_sigmas=(0.2, 0.3), **FORK)
+    donor = run(p, runs_dir=tmp_path / "shared", data=mnist, progress=False)
+
+    def boom(*a, **k):
+        raise AssertionError("every round is shared: nothing to train")
+
+    monkeypatch.setattr(runs, "train", boom)
+    fewer = RunParams(alpha=0.3, noise_sigmas=(0.2,), **FORK)
+    copy = run(fewer, runs_dir=tmp_path / "shared", data=mnist, progress=False)
+    assert copy.complete and copy.folder != donor.folder and len(copy.records) == len(donor.records) == 5
+    assert json.loads((copy.folder / "params.json").read_text())["forked_from"] == {"run": donor.folder.name,
+                                                                                   "rounds_copied": 5}
+    assert runs.load_run(copy.folder).complete
+    # a later noise level only is not a prefix: the noisy test sets are seeded by position
+    with pytest.raises(AssertionError, match="nothing to train"):
+        run(RunParams(alpha=0.3, noise_sigmas=(0.3,), **FORK), runs_dir=tmp_path / "shared", data=mnist, progress=False)
+    monkeypatch.undo()
+    alone = run(fewer, runs_dir=tmp_path / "alone", data=mnist, progress=False)
+    assert records_text(copy) == records_text(alone)

@@ -13,7 +13,7 @@ from .train import DEFAULTS
 
 __all__ = ["PROFILES", "STUDIED_LAYERS", "lth_params", "load_lth", "PAPER_TABLE3", "comparison_runs",
            "comparison_base", "ALPHAS", "SCORE_NAMES", "APPENDIX", "appendix_params", "is_paper_scale", "load_runs",
-           "OUTPUT_RATES", "output_rate_params",
+           "OUTPUT_RATES", "output_rate_params", "output_rate_runs",
            "output_rate_frame"]
 
 PROFILES = ("quick", "paper")
@@ -143,6 +143,22 @@ def output_rate_params(model: str, profile: str, score: str = "magnitude", alpha
             raise ValueError(f"output-layer rates must be in (0, 1), got {r}")
     base = comparison_base(model, profile)
     return [RunParams(score=score, alpha=alpha, p_out=r, **base) for r in rates]
+
+
+def output_rate_runs(model: str, score: str, profile: str, stored_root, runs_dir, use_stored: bool = True,
+                     **run_kw) -> tuple[dict, str]:
+    """:func:`output_rate_params`' runs for one score, rate -> result, and
+    where they come from. The quick profile shows stored full runs when both
+    rates are stored (for IMP, α = 2 at ``p_out = 0.1`` is also the
+    noise-free copy of chapter 3's seed 0), else computes its own."""
+    paper = output_rate_params(model, "paper", score)
+    if profile == "quick" and use_stored:
+        stored = [results.find_stored(p, stored_root) for p in paper]
+        if all(stored):
+            return dict(zip(OUTPUT_RATES, stored)), "stored full runs"
+    chosen = paper if profile == "paper" else output_rate_params(model, "quick", score)
+    got, src = results.get_runs(chosen, stored_root, runs_dir, use_stored, progress=False, **run_kw)
+    return dict(zip(OUTPUT_RATES, got)), f"{profile} profile ({src})"
 
 
 def output_rate_frame(runs: dict):

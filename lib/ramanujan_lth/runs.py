@@ -319,31 +319,45 @@ def _find_donor(r: "_Run", runs_dir: Path):
     """The run under ``runs_dir`` sharing the most rounds with ``r`` (same
     parameters but how far they prune, noise levels a superset in the same
     order, same data), as ``(folder, rounds shared)``; None when no run
-    shares a round past the first. Bound runs neither give nor take."""
+    shares a round past the first. A finished run that prunes exactly as far
+    shares every round (``r.rounds + 1``: nothing left to train). Bound runs
+    neither give nor take."""
     p = r.p
     if p.bound:
         return None
     want, best = _fork_key(p), None
     sigmas = tuple(float(s) for s in p.noise_sigmas)
-    for meta in sorted(runs_dir.glob(f"*/{ROUNDS_DIR}")):
+    for meta in sorted(runs_dir.glob("*/params.json")):
         folder = meta.parent
-        if folder == r.folder or not (folder / "checkpoint.pt").exists():
+        if folder == r.folder:
             continue
         try:
-            stored = json.loads((folder / "params.json").read_text())
+            stored = json.loads(meta.read_text())
             q = RunParams(**{**stored["params"], "noise_sigmas": tuple(stored["params"]["noise_sigmas"])})
+            sizes = (stored["data"]["n_train"], stored["data"]["n_test"])
         except (OSError, ValueError, KeyError, TypeError):
+            continue  # not a run folder
+        if q.bound or _fork_key(q) != want or q.noise_sigmas[:len(sigmas)] != sigmas or sizes != tuple(r.data.sizes):
             continue
-        if q.bound or _fork_key(q) != want or q.noise_sigmas[:len(sigmas)] != sigmas:
+        t_q = _total_rounds(q, r.rates, r.sizes)
+        if t_q == r.t_total and _finished(folder):
+            k = r.rounds + 1
+        elif (folder / "checkpoint.pt").exists():
+            have = {int(f.stem) for f in (folder / ROUNDS_DIR).glob("*.pt") if f.stem.isdigit()}
+            shared = math.floor(min(r.t_total, t_q) + 1e-9)
+            k = max((t for t in range(min(shared, r.rounds) + 1) if t in have and set(range(t)) <= have), default=0)
+        else:
             continue
-        if (stored["data"]["n_train"], stored["data"]["n_test"]) != tuple(r.data.sizes):
-            continue
-        have = {int(f.stem) for f in meta.glob("*.pt") if f.stem.isdigit()}
-        shared = math.floor(min(r.t_total, _total_rounds(q, r.rates, r.sizes)) + 1e-9)
-        k = max((t for t in range(min(shared, r.rounds) + 1) if t in have and set(range(t)) <= have), default=0)
         if k >= 1 and (best is None or k > best[1]):
             best = (folder, k)
     return best
+
+
+def _finished(folder: Path) -> bool:
+    try:
+        return bool(json.loads((folder / "records.json").read_text()).get("complete"))
+    except (OSError, ValueError):
+        return False
 
 
 class _Run:
@@ -393,17 +407,27 @@ class _Run:
                 self._fork(*donor)
                 meta["forked_from"] = self.forked_from
             _write_json(self.folder / "params.json", meta)
+            if self.complete:  # a finished copy: nothing to train
+                _write_json(self.records_path, {"complete": True, "records": self.records, "data": self.data_info})
+                _write_json(self.folder / "timings.json", {"seconds_per_round": self.timings, "copied": True})
 
     def _fork(self, donor: Path, k: int) -> None:
         """Start at round ``k`` from ``donor``'s masks there: its rounds before
         ``k`` are this run's own (same seed, masks, training), so copy them."""
+        keep = [str(float(s)) for s in self.p.noise_sigmas]
+        self.forked_from = {"run": donor.name, "rounds_copied": k}
+        if k > self.rounds:  # the same run but for noise levels: copy it whole
+            records = json.loads((donor / "records.json").read_text())["records"]
+            timings = donor / "timings.json"
+            self.timings = json.loads(timings.read_text())["seconds_per_round"] if timings.exists() else []
+            self.records = [dict(r, noisy_accuracy={s: r["noisy_accuracy"][s] for s in keep}) for r in records]
+            self.next_round, self.complete = k, True
+            return
         ck = torch.load(donor / "checkpoint.pt", map_location="cpu", weights_only=False)
         snap = _load_masks(donor / ROUNDS_DIR / f"{k}.pt", self.masks)
-        keep = [str(float(s)) for s in self.p.noise_sigmas]
         self.records = [dict(r, noisy_accuracy={s: r["noisy_accuracy"][s] for s in keep}) for r in ck["records"][:k]]
         self.timings = list(ck.get("timings", []))[:k]
         self.masks, self.rewind_state, self.next_round = snap, ck["rewind_state"], k
-        self.forked_from = {"run": donor.name, "rounds_copied": k}
         for t in range(k):  # this run's own snapshots, so it can be a donor in turn
             _atomic_write(self.folder / ROUNDS_DIR / f"{t}.pt",
                           lambda f, t=t: f.write((donor / ROUNDS_DIR / f"{t}.pt").read_bytes()))
