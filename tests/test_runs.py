@@ -245,3 +245,15 @@ def test_a_run_that_differs_only_in_noise_levels_is_copied_whole(mnist, tmp_path
     monkeypatch.undo()
     alone = run(fewer, runs_dir=tmp_path / "alone", data=mnist, progress=False)
     assert records_text(copy) == records_text(alone)
+
+
+def test_seeds_trained_together_take_their_forks_too(mnist, tmp_path):
+    from ramanujan_lth.runs import run_seeds
+
+    run(RunParams(alpha=0.5, noise_sigmas=(), seed=0, **FORK), runs_dir=tmp_path, data=mnist, progress=False)
+    both = run_seeds([RunParams(alpha=0.3, noise_sigmas=(), seed=s, **FORK) for s in (0, 1)], runs_dir=tmp_path,
+                     data=mnist, progress=False)
+    forks = [json.loads((r.folder / "params.json").read_text()).get("forked_from") for r in both]
+    assert forks[0]["rounds_copied"] == 3 and forks[1] is None  # seed 1 has no run to start from
+    assert all(r.complete and len(r.records) == 5 for r in both)
+    assert [r["round"] for r in both[0].records] == list(range(5))
