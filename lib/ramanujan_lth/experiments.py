@@ -189,6 +189,8 @@ def _one(params, stored_root, runs_dir, use_stored, run_kw):
 APPENDIX = {
     "LeNet-300-100, layer-wise": ("lenet_300_100", "layerwise", {}),
     "LeNet-300-100, global": ("lenet_300_100", "global", {}),
+    # ICML Figure 7: layer-wise at p = 0.2 for every layer, the output layer included
+    "LeNet-300-100, layer-wise at p = 0.2": ("lenet_300_100", "layerwise", {"p_out": 0.2}),
     "Conv2, layer-wise": ("conv2", "layerwise", {}),
     "Conv6, layer-wise": ("conv6", "layerwise", {}),
     # ICLR Figure 18: VGG19 with global pruning at p = 0.2 and lr = 0.01
