@@ -109,6 +109,19 @@ def test_table3_shows_imp_with_the_output_layer_at_the_other_layers_rate_when_st
         "lenet_300_100 IMP α=1.0: accuracy %", "reproduced"])
 
 
+def test_an_output_rate_run_that_closes_part_of_the_gap_says_so(tmp_path):
+    base = E.comparison_base("lenet_300_100", "paper")
+    fake_stored_run(tmp_path / "plain", RunParams(score="magnitude", alpha=2.0, **base), {"fc1": None}, accuracy=0.985)
+    fake_stored_run(tmp_path / "out", E.output_rate_params("lenet_300_100", "paper")[-1], {"fc1": None}, accuracy=0.78)
+    for folder in ("plain", "out"):  # one stored root with both runs
+        (tmp_path / folder / "fake-s0").rename(tmp_path / f"{folder}-s0")
+    row = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity").loc[
+        "lenet_300_100 IMP α=2.0, output layer at p_out = 0.2: accuracy %"]
+    assert row["reproduced"] == pytest.approx(75.9)
+    assert "part of the gap: 96.4 % with the output layer at p_out = 0.1, 75.9 % at 0.2, 45.4 % in the paper" in \
+        row["explanation"]
+
+
 def test_output_rate_runs_differ_only_in_the_output_rate_and_share_table3s_run():
     low, high = E.output_rate_params("lenet_300_100", "paper")
     assert low == RunParams(score="magnitude", alpha=2.0, **E.comparison_base("lenet_300_100", "paper"))
