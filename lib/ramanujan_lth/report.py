@@ -179,6 +179,7 @@ def table3_rows(model: str, stored_root) -> pd.DataFrame:
         rows.append({"quantity": f"{model} no pruning: accuracy %", "paper": paper["no pruning"][1], "reproduced": np.nan,
                      "spread": "", "runs": "none stored", "data": "", "explanation": "not run at the paper's settings yet"})
     for score, key in E.SCORE_NAMES.items():
+        label = key.upper() if key != "synflow" else "SynFlow"
         runs = {a: results.find_stored(RunParams(score=score, alpha=a, **base), stored_root) for a in E.ALPHAS}
         bound = results.find_stored(RunParams(score=score, bound=True, rounds=60, **base), stored_root)
         runs["bound"] = bound
@@ -189,13 +190,13 @@ def table3_rows(model: str, stored_root) -> pd.DataFrame:
                 # compare with the same seed's plain run when it is stored, else with the α = 2 row
                 plain = (100 * runs[2.0].records[-1]["accuracy"] if runs[2.0] else
                          rows[-1]["reproduced"] if rows[-1]["quantity"].endswith("α=2.0: accuracy %") else np.nan)
-                rows.append(_output_rate_row(model, score, stored_root, paper[key][2.0],
+                rows.append(_output_rate_row(model, score, label, stored_root, paper[key][2.0],
                                              None if np.isnan(plain) else float(plain)))
             p = paper[key][variant]
-            name = f"{key.upper() if key != 'synflow' else 'SynFlow'}" + (
+            name = label + (
                 f" α={variant}" if variant in E.ALPHAS else ("-Bound" if variant == "bound" else "*"))
             paper_acc = p[1] if variant == "bound" else p
-            collapse = (f"no collapse here: our {name.split()[0]} prunes the output layer at p_out = {base_out:g}; "
+            collapse = (f"no collapse here: our {label} prunes the output layer at p_out = {base_out:g}; "
                         "the next row has it at the other layers' rate (the paper gives no per-layer densities, "
                         "so the cause cannot be pinned down)")
             if score == "magnitude" and variant == 2.0 and lth:
@@ -229,12 +230,11 @@ def table3_rows(model: str, stored_root) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _output_rate_row(model: str, score: str, stored_root, paper_acc: float, plain: float | None) -> dict:
+def _output_rate_row(model: str, score: str, label: str, stored_root, paper_acc: float, plain: float | None) -> dict:
     """The plain ``score`` at α = 2 with the output layer pruned at the other
     layers' rate (chapter 4's test of why the paper's plain pruners collapse
     at 1 %); ``plain``: our accuracy (%) of the same pruner at p_out = 0.1."""
     params = E.output_rate_params(model, "paper", score)[-1]
-    label = {"magnitude": "IMP", "snip": "SNIP", "synflow": "SynFlow"}[score]
     name = f"{model} {label} α=2.0, output layer at p_out = {params.p_out:g}: accuracy %"
     res = results.find_stored(params, stored_root)
     if res is None:
