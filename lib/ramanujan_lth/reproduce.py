@@ -78,7 +78,7 @@ def _total_rounds(p: RunParams) -> float:
     p = p.resolved()
     model = build_model(p.model)
     masks = P.ones_masks(model)
-    return runs_lib._total_rounds(p, P.layer_rates(model, p.p_fc, p.p_conv, p.p_out), P.layer_sizes(masks))
+    return runs_lib.total_rounds(p, P.layer_rates(model, p.p_fc, p.p_conv, p.p_out), P.layer_sizes(masks))
 
 
 def _trainings(p: RunParams, donor: RunParams | None = None) -> int:
@@ -94,12 +94,11 @@ def _status(label, p: RunParams, stored_root, runs_dir, donor: RunParams | None 
     if results.find_stored(p, stored_root):
         return Planned(label, p, "stored", 0)
     found = results.find_stored(p, runs_dir, complete_only=False)
-    total = _trainings(p)
     if found is None:
         return Planned(label, p, "to run", _trainings(p, donor))
     if found.complete:
         return Planned(label, p, "cached", 0)
-    return Planned(label, p, "partial", max(total - len(found.records), 0))
+    return Planned(label, p, "partial", max(_trainings(p) - len(found.records), 0))
 
 
 def plan(chapter: str, profile: str, stored_root, runs_dir) -> list[Planned]:

@@ -285,7 +285,7 @@ ROUNDS_DIR = "rounds"
 _FORKABLE = ("alpha", "density", "rounds", "noise_sigmas")
 
 
-def _total_rounds(p: RunParams, rates: dict, sizes: dict) -> float:
+def total_rounds(p: RunParams, rates: dict, sizes: dict) -> float:
     """The (fractional) number of prunings of a run: round t prunes to
     ``min(t, total)`` rounds' worth, so runs agree up to ``floor(total)``."""
     if p.alpha is None and p.density is None:
@@ -339,7 +339,7 @@ def _find_donor(r: "_Run", runs_dir: Path):
             continue  # not a run folder
         if q.bound or _fork_key(q) != want or q.noise_sigmas[:len(sigmas)] != sigmas or sizes != tuple(r.data.sizes):
             continue
-        t_q = _total_rounds(q, r.rates, r.sizes)
+        t_q = total_rounds(q, r.rates, r.sizes)
         if t_q == r.t_total and _finished(folder):
             k = r.rounds + 1
         elif (folder / "checkpoint.pt").exists():
@@ -388,7 +388,7 @@ class _Run:
         self.masks = P.ones_masks(self.model)
         self.rates = P.layer_rates(self.model, p.p_fc, p.p_conv, p.p_out)
         self.sizes = P.layer_sizes(self.masks)
-        self.t_total = _total_rounds(p, self.rates, self.sizes)
+        self.t_total = total_rounds(p, self.rates, self.sizes)
         self.rounds = math.ceil(self.t_total - 1e-9)
         self.timings, self.next_round, self.rewind_state = [], 0, None
         self.forked_from = None
