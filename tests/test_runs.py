@@ -220,9 +220,16 @@ def test_runs_that_train_differently_share_no_rounds(mnist, tmp_path):
     # 10^-0.3 = 50.1 %: about 3.1 rounds (0.8^3 = 51.2 %), so rounds 0-2 are copied from α = 0.5
     donor = run(base, runs_dir=tmp_path, data=mnist).folder.name
     assert forked(dataclasses.replace(base, alpha=0.3)) == {"run": donor, "rounds_copied": 3}
-    for change in (dict(p_out=0.2), dict(seed=1), dict(lr=1e-3), dict(noise_sigmas=(0.3,)), dict(n_train=500),
-                   dict(score="snip")):
+    for change in (dict(p_out=0.2), dict(seed=1), dict(lr=1e-3), dict(n_train=500), dict(score="snip")):
         assert forked(dataclasses.replace(base, alpha=0.31, **change)) is None, change
+    # other noise levels: the noisy test sets are seeded by position, so no records can be copied, but the
+    # trained weights are the same: the run replays them (measuring its own noisy test sets) and equals a fresh run
+    other_noise = dataclasses.replace(base, alpha=0.31, noise_sigmas=(0.3,))
+    replayed = run(other_noise, runs_dir=tmp_path, data=mnist, progress=False)
+    fork = json.loads((replayed.folder / "params.json").read_text())["forked_from"]
+    assert set(fork) == {"run", "rounds_replayed"} and fork["rounds_replayed"] >= 3
+    alone = run(other_noise, runs_dir=tmp_path / "alone", data=mnist, progress=False)
+    assert records_text(replayed) == records_text(alone)
 
 
 def test_a_run_that_differs_only_in_noise_levels_is_copied_whole(mnist, tmp_path, monkeypatch):
@@ -239,9 +246,13 @@ def test_a_run_that_differs_only_in_noise_levels_is_copied_whole(mnist, tmp_path
     assert json.loads((copy.folder / "params.json").read_text())["forked_from"] == {"run": donor.folder.name,
                                                                                    "rounds_copied": 5}
     assert runs.load_run(copy.folder).complete
-    # a later noise level only is not a prefix: the noisy test sets are seeded by position
-    with pytest.raises(AssertionError, match="nothing to train"):
-        run(RunParams(alpha=0.3, noise_sigmas=(0.3,), **FORK), runs_dir=tmp_path / "shared", data=mnist, progress=False)
+    # a later noise level only is not a prefix (the noisy test sets are seeded by position), so no records are
+    # copied; the trained weights of every round are replayed and measured on this run's own noisy test set
+    later = run(RunParams(alpha=0.3, noise_sigmas=(0.3,), **FORK), runs_dir=tmp_path / "shared", data=mnist,
+                progress=False)
+    assert later.complete and json.loads((later.folder / "params.json").read_text())["forked_from"]["rounds_replayed"] == 5
+    assert [r["accuracy"] for r in later.records] == [r["accuracy"] for r in donor.records]
+    assert all(set(r["noisy_accuracy"]) == {"0.3"} for r in later.records)
     monkeypatch.undo()
     alone = run(fewer, runs_dir=tmp_path / "alone", data=mnist, progress=False)
     assert records_text(copy) == records_text(alone)
@@ -257,3 +268,36 @@ def test_seeds_trained_together_take_their_forks_too(mnist, tmp_path):
     assert forks[0]["rounds_copied"] == 3 and forks[1] is None  # seed 1 has no run to start from
     assert all(r.complete and len(r.records) == 5 for r in both)
     assert [r["round"] for r in both[0].records] == list(range(5))
+
+
+def test_a_bound_run_replays_the_plain_runs_rounds_while_their_masks_agree(mnist, tmp_path, monkeypatch):
+    import dataclasses
+
+    import torch
+
+    shared = tmp_path / "shared"
+    plain = run(RunParams(alpha=1.0, noise_sigmas=(0.2,), **FORK), runs_dir=shared, data=mnist, progress=False)
+    assert (plain.folder / "rounds" / "11.trained.pt").exists()
+    bound_p = RunParams(score="magnitude", bound=True, rounds=14, noise_sigmas=(0.3,), **FORK)
+    alone = run(bound_p, runs_dir=tmp_path / "alone", data=mnist, progress=False)
+    # where Algorithm 1's masks first differ from the plain schedule's (the runs agree before it)
+    agree = 0
+    while (plain.folder / "rounds" / f"{agree}.pt").exists() and (alone.folder / "rounds" / f"{agree}.pt").exists():
+        a, b = (torch.load(f / "rounds" / f"{agree}.pt", weights_only=False) for f in (plain.folder, alone.folder))
+        if any((a[n][0], a[n][1].tobytes()) != (b[n][0], b[n][1].tobytes()) for n in a):
+            break
+        agree += 1
+    assert 1 <= agree < len(alone.records), f"the test needs runs that agree for a while, then part: {agree}"
+    trained = []
+    real_train = runs.train
+    monkeypatch.setattr(runs, "train", lambda *a, **k: trained.append(k["seed"]) or real_train(*a, **k))
+    replayed = run(bound_p, runs_dir=shared, data=mnist, progress=False)
+    monkeypatch.undo()
+    meta = json.loads((replayed.folder / "params.json").read_text())
+    assert meta["forked_from"] == {"run": plain.folder.name, "rounds_replayed": agree}
+    assert trained == list(range(agree, len(alone.records)))  # seed 0: the training seed is the round
+    assert records_text(replayed) == records_text(alone)
+    assert "forked_from" not in json.loads((alone.folder / "params.json").read_text())
+    # a run that trains differently replays nothing
+    other = run(dataclasses.replace(bound_p, lr=1e-3), runs_dir=shared, data=mnist, progress=False, stop_after=1)
+    assert "forked_from" not in json.loads((other.folder / "params.json").read_text())

@@ -22,6 +22,18 @@ It starts from the other run's masks at the last round they share, copies
 the records before it, and says so in ``params.json`` (``forked_from``); its
 records equal those of a run from scratch, bit for bit on a CPU. Table 3's
 α = 1 and α = 1.5 runs thus cost two trainings each once α = 2 exists.
+
+Runs whose schedules differ (a ``-Bound`` run beside the plain run of its
+score) can still start with the same masks: Algorithm 1 accepts the plain
+rate for every layer in the first rounds. Each run also keeps the weights
+each round trained to (``rounds/<t>.trained.pt``, models up to
+:data:`TRAINED_SNAPSHOT_MAX` parameters), and a run with no fork to take
+*replays* another run's rounds instead: while its masks at round ``t`` equal
+the other run's, the other's trained weights are its own (same seed, masks
+and training), so it measures, scores and prunes them by its own rules
+without training, and trains from the first round where the masks differ
+(``forked_from`` with ``rounds_replayed``; records equal, bit for bit on a
+CPU, those of a run from scratch).
 """
 from __future__ import annotations
 
@@ -44,7 +56,7 @@ from .bound_pruner import bound_prune
 from .data import DATASETS, MODEL_DATASET, load_dataset
 from .models import MODELS, build_model
 from .spectral import layer_report
-from .train import BATCH_SIZE, DEFAULTS, evaluate, train
+from .train import BATCH_SIZE, DEFAULTS, TrainResult, evaluate, train
 
 __all__ = ["RunParams", "RunResult", "run", "run_seeds", "run_dir", "default_runs_dir"]
 
@@ -283,6 +295,9 @@ def _prepare_data(p: RunParams, data=None, data_root=None, download=False, devic
 ROUNDS_DIR = "rounds"
 #: parameters two runs may differ in and still share their first rounds
 _FORKABLE = ("alpha", "density", "rounds", "noise_sigmas")
+#: runs of models up to this many parameters keep each round's trained weights
+#: (LeNet-300-100: 1 MB a round; Conv4: 10 MB), for replays
+TRAINED_SNAPSHOT_MAX = 5_000_000
 
 
 def total_rounds(p: RunParams, rates: dict, sizes: dict) -> float:
@@ -353,6 +368,37 @@ def _find_donor(r: "_Run", runs_dir: Path):
     return best
 
 
+def _replay_key(p: RunParams) -> dict:
+    return {k: v for k, v in identity(p).items() if k not in _FORKABLE + ("bound",) + _BOUND_ONLY}
+
+
+def _trained_path(folder: Path, t: int) -> Path:
+    return folder / ROUNDS_DIR / f"{t}.trained.pt"
+
+
+def _find_replay_donor(r: "_Run", runs_dir: Path):
+    """The run under ``runs_dir`` that trains as ``r`` does (same
+    parameters but the schedule: how far, bound or not, noise levels; same
+    data) and kept the most rounds of trained weights, or None."""
+    want, best = _replay_key(r.p), None
+    for meta in sorted(runs_dir.glob("*/params.json")):
+        folder = meta.parent
+        if folder == r.folder or not _trained_path(folder, 0).exists():
+            continue
+        try:
+            stored = json.loads(meta.read_text())
+            q = RunParams(**{**stored["params"], "noise_sigmas": tuple(stored["params"]["noise_sigmas"])})
+            sizes = (stored["data"]["n_train"], stored["data"]["n_test"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if _replay_key(q) != want or sizes != tuple(r.data.sizes):
+            continue
+        n = sum(1 for _ in (folder / ROUNDS_DIR).glob("*.trained.pt"))
+        if best is None or n > best[1]:
+            best = (folder, n)
+    return best and best[0]
+
+
 def _finished(folder: Path) -> bool:
     try:
         return bool(json.loads((folder / "records.json").read_text()).get("complete"))
@@ -407,6 +453,9 @@ class _Run:
                 self._fork(*donor)
                 meta["forked_from"] = self.forked_from
             _write_json(self.folder / "params.json", meta)
+            other = None if donor else _find_replay_donor(self, self.folder.parent)
+            if other and self._replay(other):
+                _write_json(self.folder / "params.json", dict(meta, forked_from=self.forked_from))
             if self.complete:  # a finished copy: nothing to train
                 _write_json(self.records_path, {"complete": True, "records": self.records, "data": self.data_info})
                 _write_json(self.folder / "timings.json", {"seconds_per_round": self.timings, "copied": True})
@@ -429,8 +478,38 @@ class _Run:
         self.timings = list(ck.get("timings", []))[:k]
         self.masks, self.rewind_state, self.next_round = snap, ck["rewind_state"], k
         for t in range(k):  # this run's own snapshots, so it can be a donor in turn
-            _atomic_write(self.folder / ROUNDS_DIR / f"{t}.pt",
-                          lambda f, t=t: f.write((donor / ROUNDS_DIR / f"{t}.pt").read_bytes()))
+            for src in (donor / ROUNDS_DIR / f"{t}.pt", _trained_path(donor, t)):
+                if src.exists():
+                    _atomic_write(self.folder / ROUNDS_DIR / src.name, lambda f, src=src: f.write(src.read_bytes()))
+
+    def _replay(self, donor: Path) -> int:
+        """Take ``donor``'s trained weights for the rounds that start from
+        the same masks as this run's; returns how many rounds were replayed."""
+        try:
+            stored = json.loads((donor / "records.json").read_text())["records"]
+            timings = json.loads((donor / "timings.json").read_text())["seconds_per_round"]
+            ck = torch.load(donor / "checkpoint.pt", map_location="cpu", weights_only=False) \
+                if (donor / "checkpoint.pt").exists() else None
+        except (OSError, ValueError, KeyError):
+            return 0
+        rewind = ck["rewind_state"] if ck is not None else None
+        if rewind is None and self.p.rewind_iteration > 0:
+            return 0  # the weights to rewind to were never kept
+        t = 0
+        while not self.complete and t < min(len(stored), len(timings)):
+            snap, trained = donor / ROUNDS_DIR / f"{t}.pt", _trained_path(donor, t)
+            if not (snap.exists() and trained.exists()):
+                break
+            theirs = _load_masks(snap, self.masks)
+            if any(not torch.equal(theirs[n], m) for n, m in self.masks.items()):
+                break
+            self.begin_round()
+            self.model.load_state_dict(torch.load(trained, map_location=self.data.device, weights_only=True))
+            self.end_round(TrainResult(history=stored[t]["history"], rewind_state=rewind), seconds=timings[t])
+            t += 1
+        if t:
+            self.forked_from = {"run": donor.name, "rounds_replayed": t}
+        return t
 
     def result(self) -> RunResult:
         return RunResult(self.p, self.folder, self.records, self.complete, self.data_info)
@@ -454,10 +533,14 @@ class _Run:
     def desc(self) -> str:
         return f"round {self.next_round}/{self.rounds} ({P.overall_density(self.masks):.2%})"
 
-    def end_round(self, res) -> None:
-        """Measure, score, prune and checkpoint after the round's training."""
+    def end_round(self, res, seconds: float | None = None) -> None:
+        """Measure, score, prune and checkpoint after the round's training
+        (``seconds``: the round's time when it was trained elsewhere)."""
         p, t, data, masks = self.p, self.next_round, self.data, self.masks
         _save_masks(self.folder / ROUNDS_DIR / f"{t}.pt", masks)  # round t's starting masks, for forks
+        if sum(v.numel() for v in self.model.state_dict().values()) <= TRAINED_SNAPSHOT_MAX:
+            trained = {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}
+            _atomic_write(_trained_path(self.folder, t), lambda f: torch.save(trained, f))
         if self.rewind_state is None:
             self.rewind_state = {k: v.detach().cpu().clone() for k, v in (res.rewind_state or self.init_state).items()}
         rec = _measure(self.model, self.dev_masks, data, p, t, res.history)
@@ -476,7 +559,7 @@ class _Run:
                     else P.prune_layerwise(masks, scores, target)
         self.masks = masks
         self.records.append(rec)
-        self.timings.append(time.perf_counter() - self.t0)
+        self.timings.append(seconds if seconds is not None else time.perf_counter() - self.t0)
         self.next_round, self.complete = t + 1, complete
         state = {"masks": masks, "rewind_state": self.rewind_state, "records": self.records, "next_round": t + 1,
                  "timings": self.timings, "complete": complete}
