@@ -330,6 +330,21 @@ def _fork_key(p: RunParams) -> dict:
     return {k: v for k, v in identity(p).items() if k not in _FORKABLE}
 
 
+def _other_runs(r: "_Run", runs_dir: Path):
+    """``(folder, params, (n_train, n_test))`` of every run under ``runs_dir`` but ``r``."""
+    for meta in sorted(runs_dir.glob("*/params.json")):
+        folder = meta.parent
+        if folder == r.folder:
+            continue
+        try:
+            stored = json.loads(meta.read_text())
+            q = RunParams(**{**stored["params"], "noise_sigmas": tuple(stored["params"]["noise_sigmas"])})
+            sizes = (stored["data"]["n_train"], stored["data"]["n_test"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # not a run folder
+        yield folder, q, sizes
+
+
 def _find_donor(r: "_Run", runs_dir: Path):
     """The run under ``runs_dir`` sharing the most rounds with ``r`` (same
     parameters but how far they prune, noise levels a superset in the same
@@ -342,16 +357,7 @@ def _find_donor(r: "_Run", runs_dir: Path):
         return None
     want, best = _fork_key(p), None
     sigmas = tuple(float(s) for s in p.noise_sigmas)
-    for meta in sorted(runs_dir.glob("*/params.json")):
-        folder = meta.parent
-        if folder == r.folder:
-            continue
-        try:
-            stored = json.loads(meta.read_text())
-            q = RunParams(**{**stored["params"], "noise_sigmas": tuple(stored["params"]["noise_sigmas"])})
-            sizes = (stored["data"]["n_train"], stored["data"]["n_test"])
-        except (OSError, ValueError, KeyError, TypeError):
-            continue  # not a run folder
+    for folder, q, sizes in _other_runs(r, runs_dir):
         if q.bound or _fork_key(q) != want or q.noise_sigmas[:len(sigmas)] != sigmas or sizes != tuple(r.data.sizes):
             continue
         t_q = total_rounds(q, r.rates, r.sizes)
@@ -381,17 +387,8 @@ def _find_replay_donor(r: "_Run", runs_dir: Path):
     parameters but the schedule: how far, bound or not, noise levels; same
     data) and kept the most rounds of trained weights, or None."""
     want, best = _replay_key(r.p), None
-    for meta in sorted(runs_dir.glob("*/params.json")):
-        folder = meta.parent
-        if folder == r.folder or not _trained_path(folder, 0).exists():
-            continue
-        try:
-            stored = json.loads(meta.read_text())
-            q = RunParams(**{**stored["params"], "noise_sigmas": tuple(stored["params"]["noise_sigmas"])})
-            sizes = (stored["data"]["n_train"], stored["data"]["n_test"])
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-        if _replay_key(q) != want or sizes != tuple(r.data.sizes):
+    for folder, q, sizes in _other_runs(r, runs_dir):
+        if not _trained_path(folder, 0).exists() or _replay_key(q) != want or sizes != tuple(r.data.sizes):
             continue
         n = sum(1 for _ in (folder / ROUNDS_DIR).glob("*.trained.pt"))
         if best is None or n > best[1]:
