@@ -484,7 +484,8 @@ class _Run:
         the same masks as this run's; returns how many rounds were replayed."""
         try:
             stored = json.loads((donor / "records.json").read_text())["records"]
-            timings = json.loads((donor / "timings.json").read_text())["seconds_per_round"]
+            tfile = donor / "timings.json"
+            timings = json.loads(tfile.read_text())["seconds_per_round"] if tfile.exists() else []
             ck = torch.load(donor / "checkpoint.pt", map_location="cpu", weights_only=False) \
                 if (donor / "checkpoint.pt").exists() else None
         except (OSError, ValueError, KeyError):
@@ -493,7 +494,7 @@ class _Run:
         if rewind is None and self.p.rewind_iteration > 0:
             return 0  # the weights to rewind to were never kept
         t = 0
-        while not self.complete and t < min(len(stored), len(timings)):
+        while not self.complete and t < len(stored):
             snap, trained = donor / ROUNDS_DIR / f"{t}.pt", _trained_path(donor, t)
             if not (snap.exists() and trained.exists()):
                 break
@@ -502,7 +503,8 @@ class _Run:
                 break
             self.begin_round()
             self.model.load_state_dict(torch.load(trained, map_location=self.data.device, weights_only=True))
-            self.end_round(TrainResult(history=stored[t]["history"], rewind_state=rewind), seconds=timings[t])
+            self.end_round(TrainResult(history=stored[t]["history"], rewind_state=rewind),
+                           seconds=timings[t] if t < len(timings) else None)
             t += 1
         if t:
             self.forked_from = {"run": donor.name, "rounds_replayed": t}
