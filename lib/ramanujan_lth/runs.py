@@ -24,8 +24,8 @@ records equal those of a run from scratch, bit for bit on a CPU. Table 3's
 α = 1 and α = 1.5 runs thus cost two trainings each once α = 2 exists.
 
 Runs whose schedules differ (a ``-Bound`` run beside the plain run of its
-score) can still start with the same masks: Algorithm 1 accepts the plain
-rate for every layer in the first rounds. Each run also keeps the weights
+score) can still start with the same masks: in the first rounds Algorithm 1
+often accepts the plain rate for every layer. Each run also keeps the weights
 each round trained to (``rounds/<t>.trained.pt``, models up to
 :data:`TRAINED_SNAPSHOT_MAX` parameters), and a run with no fork to take
 *replays* another run's rounds instead: while its masks at round ``t`` equal
