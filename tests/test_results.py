@@ -139,3 +139,44 @@ def test_output_rate_runs_show_stored_full_runs_only_when_both_rates_are_stored(
     got, src = experiments.output_rate_runs("lenet_300_100", "magnitude", "quick", tmp_path, tmp_path / "runs",
                                             use_stored=False)
     assert len(computed) == 2
+
+
+def test_comparison_runs_show_stored_full_runs_only_when_all_five_are_stored(tmp_path, monkeypatch):
+    import json
+
+    def store(params, folder, density):
+        p = params.resolved()
+        (tmp_path / folder).mkdir()
+        data = {"n_train": 17_435, "n_test": 10_000, "subset": True, "note": ""}
+        recs = [{"round": 0, "density": 1.0, "accuracy": 0.98}, {"round": 1, "density": density, "accuracy": 0.97}]
+        (tmp_path / folder / "params.json").write_text(json.dumps({"params": p.as_dict(), "data": data, "rounds": 1}))
+        (tmp_path / folder / "records.json").write_text(json.dumps({"complete": True, "records": recs, "data": data}))
+
+    computed = []
+
+    def fake_one(params, stored_root, runs_dir, use_stored, run_kw):
+        computed.append(params)
+        return type("R", (), {"records": [{"density": 0.05, "accuracy": 0.5}]})()
+
+    monkeypatch.setattr(experiments, "_one", fake_one)
+    base = experiments.comparison_base("lenet_300_100", "paper")
+    for a in experiments.ALPHAS:
+        store(experiments.RunParams(score="snip", alpha=a, **base), f"a{a}", 10 ** -a)
+    store(experiments.RunParams(score="snip", bound=True, rounds=60, **base), "bound", 0.0421)
+    got, src = experiments.comparison_runs("lenet_300_100", "snip", "quick", tmp_path, tmp_path / "runs")
+    assert src == "quick profile" and len(computed) == 5  # `*` missing: the quick profile computes its own five
+    assert all(p.iterations == 150 for p in computed) and computed[3].rounds == 25
+    # `*` must be pruned to the density -Bound reached: another density does not count
+    store(experiments.RunParams(score="snip", density=0.05, **base), "star_other", 0.05)
+    got, src = experiments.comparison_runs("lenet_300_100", "snip", "quick", tmp_path, tmp_path / "runs")
+    assert src == "quick profile" and len(computed) == 10
+    store(experiments.RunParams(score="snip", density=0.0421, **base), "star", 0.0421)
+    got, src = experiments.comparison_runs("lenet_300_100", "snip", "quick", tmp_path, tmp_path / "runs")
+    assert src == "stored full runs" and len(computed) == 10
+    assert {k: r.folder.name for k, r in got.items()} == {1.0: "a1.0", 1.5: "a1.5", 2.0: "a2.0", "bound": "bound",
+                                                          "star": "star"}
+    # not with use_stored=False, nor under another round cap, nor for another score
+    experiments.comparison_runs("lenet_300_100", "snip", "quick", tmp_path, tmp_path / "runs", use_stored=False)
+    experiments.comparison_runs("lenet_300_100", "snip", "quick", tmp_path, tmp_path / "runs", max_bound_rounds=10)
+    experiments.comparison_runs("lenet_300_100", "synflow", "quick", tmp_path, tmp_path / "runs")
+    assert len(computed) == 25

@@ -16,8 +16,12 @@ def test_mnist_subset_loads_and_says_so(mnist, capsys):
     assert mnist.subset and "17,435 of 60,000" in mnist.note
     assert mnist.x_train.shape[1:] == (1, 28, 28)
     assert 0.0 <= mnist.x_train.min() and mnist.x_train.max() <= 1.0
-    D.load_dataset("mnist", device="cpu", n_train=100)
+    D.load_dataset("mnist", device="cpu", n_train=101)
     assert "SUBSET" in capsys.readouterr().out
+    D.load_dataset("mnist", device="cpu", n_train=101)  # said once per process, not once per run
+    assert capsys.readouterr().out == ""
+    D.load_dataset("mnist", device="cpu", n_train=102)  # another subset is said again
+    assert "102 of 60,000" in capsys.readouterr().out
 
 
 def test_cifar_subset_loads_despite_checksums(cifar):

@@ -183,6 +183,10 @@ def _load_cifar10(root: Path, download: bool):
     return out
 
 
+#: subset notes already printed by this process, as (root, note)
+_NOTED: set = set()
+
+
 def load_dataset(name: str, root=None, download: bool = False, device=None, n_train: int | None = None,
                  quiet: bool = False) -> TensorData:
     """Load ``"mnist"`` or ``"cifar10"`` onto ``device`` (default: :func:`pick_device`).
@@ -202,7 +206,8 @@ def load_dataset(name: str, root=None, download: bool = False, device=None, n_tr
             raise ValueError(f"n_train must be positive, got {n_train}")
         x_tr, y_tr = x_tr[:n_train], y_tr[:n_train]
     note = _subset_note(spec, len(y_tr), len(y_te))
-    if note and not quiet:
+    if note and not quiet and (str(root), note) not in _NOTED:  # once per process: chapters load a dataset per run
+        _NOTED.add((str(root), note))
         print(note)
     dev = pick_device(device)
     mean = torch.tensor(spec.mean).view(1, -1, 1, 1)

@@ -213,7 +213,8 @@ def table3_rows(model: str, stored_root) -> pd.DataFrame:
                              "explanation": "" if abs(ours - paper_acc) < 1 else collapse})
                 continue
             if res is None:
-                why = "not run at the paper's settings yet (needs a GPU: see the reproduce command)"
+                why = ("not run at the paper's settings yet (see the reproduce command below: "
+                       + ("hours of CPU per run for LeNet" if model == "lenet_300_100" else "a GPU") + ")")
                 rows.append({"quantity": f"{model} {name}: accuracy %", "paper": paper_acc, "reproduced": np.nan,
                              "spread": "", "runs": "none stored", "data": "", "explanation": why})
                 continue
