@@ -1,5 +1,6 @@
 """Resumable, parameter-identified iterative-pruning runs and the command line."""
 import json
+import os
 import subprocess
 import sys
 
@@ -301,3 +302,60 @@ def test_a_bound_run_replays_the_plain_runs_rounds_while_their_masks_agree(mnist
     # a run that trains differently replays nothing
     other = run(dataclasses.replace(bound_p, lr=1e-3), runs_dir=shared, data=mnist, progress=False, stop_after=1)
     assert "forked_from" not in json.loads((other.folder / "params.json").read_text())
+
+
+def _write_lock(folder, pid, host=None):
+    import socket
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / runs.LOCK_NAME).write_text(json.dumps({"pid": pid, "host": host or socket.gethostname(),
+                                                     "since": "earlier"}))
+
+
+def test_a_run_in_use_by_a_live_process_is_not_trained_twice(mnist, tmp_path, monkeypatch):
+    p = RunParams(rounds=2, **QUICK)
+    folder = runs.run_dir(p, runs._prepare_data(p, mnist).sizes, tmp_path)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        _write_lock(folder, other.pid)
+        monkeypatch.setattr(runs, "train", lambda *a, **k: pytest.fail("a run in use must not train"))
+        with pytest.raises(runs.RunInUse, match=f"process {other.pid}"):
+            run(p, runs_dir=tmp_path, data=mnist, progress=False)
+        assert json.loads((folder / runs.LOCK_NAME).read_text())["pid"] == other.pid  # left to its owner
+        cli = subprocess.run([sys.executable, "-m", "ramanujan_lth", "run", "--model", "lenet_300_100", "--rounds",
+                              "2", "--iterations", "40", "--n-train", "3000", "--noise", "0.2", "--runs-dir",
+                              str(tmp_path), "--quiet"], capture_output=True, text=True, timeout=300)
+        assert cli.returncode == 3 and f"process {other.pid}" in cli.stderr and "Traceback" not in cli.stderr
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_a_stale_or_own_or_foreign_lock_is_taken_over_and_released(mnist, tmp_path):
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        for i, (pid, host) in enumerate([(gone.pid, None), (os.getpid(), None), (live.pid, "another-machine")]):
+            p = RunParams(rounds=1, seed=i, **QUICK)
+            folder = runs.run_dir(p, runs._prepare_data(p, mnist).sizes, tmp_path)
+            _write_lock(folder, pid, host)
+            part = run(p, runs_dir=tmp_path, data=mnist, progress=False, stop_after=1)
+            assert not part.complete and not (folder / runs.LOCK_NAME).exists()  # released when it stops
+            assert run(p, runs_dir=tmp_path, data=mnist, progress=False).complete
+            assert not (folder / runs.LOCK_NAME).exists()
+    finally:
+        live.kill()
+        live.wait()
+
+
+def test_the_lock_is_released_when_a_round_fails(mnist, tmp_path, monkeypatch):
+    p = RunParams(rounds=1, **QUICK)
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runs, "train", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run(p, runs_dir=tmp_path, data=mnist, progress=False)
+    assert not (runs.run_dir(p, runs._prepare_data(p, mnist).sizes, tmp_path) / runs.LOCK_NAME).exists()

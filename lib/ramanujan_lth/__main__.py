@@ -8,7 +8,7 @@ import sys
 from . import prune
 from .data import DATASETS, DatasetNotFound
 from .models import MODELS
-from .runs import SCHEDULES, RunParams, default_runs_dir, run, run_seeds
+from .runs import SCHEDULES, RunInUse, RunParams, default_runs_dir, run, run_seeds
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -133,6 +133,9 @@ def main(argv=None) -> int:
             results = [run(params, **kw)]
     except DatasetNotFound as e:
         ap.error(str(e))
+    except RunInUse as e:
+        print(f"ramanujan_lth: {e}", file=sys.stderr)
+        return 3
     for result in results:
         print(f"run folder: {result.folder}")
         if result.data.get("note"):

@@ -34,6 +34,12 @@ and training), so it measures, scores and prunes them by its own rules
 without training, and trains from the first round where the masks differ
 (``forked_from`` with ``rounds_replayed``; records equal, bit for bit on a
 CPU, those of a run from scratch).
+
+While a process trains a run, the folder holds ``running.lock`` (its process
+id and machine): a second process asking for the same unfinished run stops
+with :class:`RunInUse` instead of training it twice. A lock whose process is
+gone (killed), or that was written by this same process (a run interrupted in
+a notebook), or on another machine (a copied folder), is taken over.
 """
 from __future__ import annotations
 
@@ -42,6 +48,7 @@ import hashlib
 import json
 import math
 import os
+import socket
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -58,7 +65,7 @@ from .models import MODELS, build_model
 from .spectral import layer_report
 from .train import BATCH_SIZE, DEFAULTS, TrainResult, evaluate, train
 
-__all__ = ["RunParams", "RunResult", "run", "run_seeds", "run_dir", "default_runs_dir"]
+__all__ = ["RunParams", "RunResult", "RunInUse", "run", "run_seeds", "run_dir", "default_runs_dir"]
 
 SCHEDULES = ("layerwise", "global")
 
@@ -396,6 +403,51 @@ def _find_replay_donor(r: "_Run", runs_dir: Path):
     return best and best[0]
 
 
+LOCK_NAME = "running.lock"
+
+
+class RunInUse(RuntimeError):
+    """The run is being trained by another live process on this machine."""
+
+
+def _pid_alive(pid) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def _lock(folder: Path) -> Path:
+    """Take ``folder``'s run lock (see the module's text) or raise :class:`RunInUse`."""
+    lock = folder / LOCK_NAME
+    me = {"pid": os.getpid(), "host": socket.gethostname(), "since": time.strftime("%Y-%m-%d %H:%M:%S")}
+    for _ in range(3):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                held = json.loads(lock.read_text())
+            except (OSError, ValueError):  # being written this instant, or torn: look again
+                held = {}
+                time.sleep(0.05)
+            if held and held.get("host") == me["host"] and held.get("pid") != me["pid"] and _pid_alive(held.get("pid")):
+                raise RunInUse(f"run {folder} is being trained by process {held['pid']} on this machine (since "
+                               f"{held.get('since', '?')}); wait for it to finish or stop it. If no such process "
+                               f"runs this experiment, delete {lock}.")
+            if held:  # stale: its process is gone, it is this process's own, or it came from another machine
+                lock.unlink(missing_ok=True)
+            continue
+        with os.fdopen(fd, "w") as f:
+            json.dump(me, f)
+        return lock
+    raise RunInUse(f"could not take the lock {lock}; if no process runs this experiment, delete it")
+
+
 def _finished(folder: Path) -> bool:
     try:
         return bool(json.loads((folder / "records.json").read_text()).get("complete"))
@@ -419,13 +471,22 @@ class _Run:
         note = (f"{p.dataset}: a SUBSET — {data.sizes[0]:,} of {spec.n_train:,} training and "
                 f"{data.sizes[1]:,} of {spec.n_test:,} test images") if subset else ""
         self.data_info = {"n_train": data.sizes[0], "n_test": data.sizes[1], "subset": subset, "note": note}
-        self.complete, self.records = False, []
-        if self.records_path.exists():
-            stored = json.loads(self.records_path.read_text())
-            if stored.get("complete"):
-                self.complete, self.records = True, stored["records"]
-                self.data_info = stored.get("data", self.data_info)
-                return
+        self.complete, self.records, self.lock = False, [], None
+        if self._load_finished():
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.lock = _lock(self.folder)
+        try:
+            self._start()
+        except BaseException:
+            self.release()
+            raise
+
+    def _start(self) -> None:
+        """Under the lock: load the checkpoint, or fork, replay or start afresh."""
+        p, data = self.p, self.data
+        if self._load_finished():  # finished by the lock's last holder
+            return
         self.model = build_model(p.model, seed=p.seed).to(data.device)
         self.init_state = {k: v.clone() for k, v in self.model.state_dict().items()}
         self.masks = P.ones_masks(self.model)
@@ -456,6 +517,21 @@ class _Run:
             if self.complete:  # a finished copy: nothing to train
                 _write_json(self.records_path, {"complete": True, "records": self.records, "data": self.data_info})
                 _write_json(self.folder / "timings.json", {"seconds_per_round": self.timings, "copied": True})
+
+    def _load_finished(self) -> bool:
+        if self.records_path.exists():
+            stored = json.loads(self.records_path.read_text())
+            if stored.get("complete"):
+                self.complete, self.records = True, stored["records"]
+                self.data_info = stored.get("data", self.data_info)
+                return True
+        return False
+
+    def release(self) -> None:
+        """Give the run's lock back (after training, or when stopped)."""
+        if self.lock is not None:
+            self.lock.unlink(missing_ok=True)
+            self.lock = None
 
     def _fork(self, donor: Path, k: int) -> None:
         """Start at round ``k`` from ``donor``'s masks there: its rounds before
@@ -579,14 +655,18 @@ def run(params: RunParams, runs_dir=None, data=None, data_root=None, download: b
     data = _prepare_data(p, data, data_root, download, device)
     r = _Run(p, data, runs_dir)
     done_here = 0
-    while not r.complete:
-        masks = r.begin_round()
-        res = train(r.model, data, p.iterations, p.lr, p.batch_size, masks=masks, seed=r.train_seed,
-                    eval_every=p.eval_every or None, rewind_iteration=r.rewind_at, progress=progress, desc=r.desc())
-        r.end_round(res)
-        done_here += 1
-        if not r.complete and stop_after is not None and done_here >= stop_after:
-            break
+    try:
+        while not r.complete:
+            masks = r.begin_round()
+            res = train(r.model, data, p.iterations, p.lr, p.batch_size, masks=masks, seed=r.train_seed,
+                        eval_every=p.eval_every or None, rewind_iteration=r.rewind_at, progress=progress,
+                        desc=r.desc())
+            r.end_round(res)
+            done_here += 1
+            if not r.complete and stop_after is not None and done_here >= stop_after:
+                break
+    finally:
+        r.release()
     return r.result()
 
 
@@ -602,7 +682,7 @@ def run_seeds(params_list, runs_dir=None, data=None, data_root=None, download: b
     batch norm fall back to one seed after another. ``eval_every`` is not
     supported here (the batched loop records no history).
     """
-    from .batched import supports_batching, train_seeds
+    from .batched import supports_batching
 
     ps = [q.resolved() for q in params_list]
     if not ps:
@@ -619,7 +699,21 @@ def run_seeds(params_list, runs_dir=None, data=None, data_root=None, download: b
     data = _prepare_data(p0, data, data_root, download, device)
     if not supports_batching(build_model(p0.model)):
         return [run(q, runs_dir, data=data, progress=progress, stop_after=stop_after) for q in ps]
-    runs = [_Run(q, data, runs_dir) for q in ps]
+    runs = []
+    try:
+        for q in ps:
+            runs.append(_Run(q, data, runs_dir))
+        _lockstep(runs, p0, data, progress, stop_after)
+    finally:
+        for r in runs:
+            r.release()
+    return [r.result() for r in runs]
+
+
+def _lockstep(runs: list, p0: RunParams, data, progress: bool, stop_after: int | None) -> None:
+    """Train the unfinished ``runs`` together, round after round."""
+    from .batched import train_seeds
+
     done_here = 0
     while True:
         active = [r for r in runs if not r.complete]
@@ -638,7 +732,6 @@ def run_seeds(params_list, runs_dir=None, data=None, data_root=None, download: b
         done_here += 1
         if stop_after is not None and done_here >= stop_after:
             break
-    return [r.result() for r in runs]
 
 
 def load_run(folder) -> RunResult:
