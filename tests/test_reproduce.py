@@ -120,6 +120,15 @@ def test_the_comparison_plan_has_each_table3_run_and_the_output_rate_runs(tmp_pa
     (run_stored / "records.json").write_text(json.dumps({"complete": True, "records": [], "data": {}}))
     again = {q.label: q.trainings for q in R.plan("04_bound_pruner", "paper", tmp_path / "stored", tmp_path / "runs")}
     assert (again["IMP α=1.0"], again["IMP α=1.5"], again["IMP α=2.0"], again["SNIP α=1.0"]) == (12, 17, 0, 2)
+    assert again["IMP* (pruned to the -Bound density)"] == 22
+    # unless a copy of it (with its masks) is under the runs folder too, even unfinished
+    run_copy = tmp_path / "runs" / "imp2"
+    run_copy.mkdir(parents=True)
+    (run_copy / "params.json").write_text((run_stored / "params.json").read_text())
+    (run_copy / "records.json").write_text(json.dumps({"complete": False, "records": [], "data": {}}))
+    again = {q.label: q.trainings for q in R.plan("04_bound_pruner", "paper", tmp_path / "stored", tmp_path / "runs")}
+    assert (again["IMP α=1.0"], again["IMP α=1.5"], again["IMP α=2.0"]) == (2, 2, 0)
+    assert again["IMP* (pruned to the -Bound density)"] == 2
 
 
 def test_dry_run_counts_a_shared_run_once(tmp_path, monkeypatch):

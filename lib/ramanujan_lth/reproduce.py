@@ -122,7 +122,8 @@ def plan(chapter: str, profile: str, stored_root, runs_dir) -> list[Planned]:
             name = E.SCORE_NAMES[score].upper() if score != "synflow" else "SynFlow"
             # α = 2 runs first; the shorter plain runs start from its rounds unless it is only stored (no masks)
             longest = RunParams(score=score, alpha=max(E.ALPHAS), **base)
-            donor = None if results.find_stored(longest, stored_root) else longest
+            in_runs = results.find_stored(longest, runs_dir, complete_only=False) is not None
+            donor = longest if in_runs or not results.find_stored(longest, stored_root) else None
             for a in E.ALPHAS:
                 q = RunParams(score=score, alpha=a, **base)
                 out.append(_status(f"{name} α={a}", q, stored_root, runs_dir, donor if q != longest else None))
