@@ -158,3 +158,23 @@ def test_table3_explains_a_gap_by_its_size(tmp_path):
     assert "no collapse here: our SNIP prunes the output layer at p_out = 0.1" in why["lenet_300_100 SNIP α=2.0: accuracy %"]
     assert "more than seed noise" in why["lenet_300_100 SNIP α=1.5: accuracy %"]
     assert "lenet_300_100 SNIP α=1.0: accuracy %" not in why  # within 1 point of the paper
+
+
+def test_table3_judges_a_gap_against_the_spread_of_our_seeds(tmp_path):
+    base = E.comparison_base("lenet_300_100", "paper")
+    fake_stored_run(tmp_path, RunParams(score="snip", alpha=1.5, **base), {"fc1": None}, accuracy=0.871)  # 85.0 %
+    # IMP regime seeds 2 points apart (seed 0's folder name is taken by the SNIP run); fake runs all end at 0.8^21
+    for s, acc in ((1, 0.981), (2, 1.001)):
+        fake_stored_run(tmp_path, E.lth_params("lenet_300_100", "paper", [s])[0], {"fc1": None}, accuracy=acc)
+    why = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity")["explanation"]
+    assert why["lenet_300_100 SNIP α=1.5: accuracy %"].startswith("6.0 points: more than seed noise (our 2 IMP "
+                                                                  "seeds spread by 2.0 points at 0.92 % density)")
+    # a 6-point gap is within the spread of seeds 8 points apart
+    for folder in tmp_path.glob("fake-s2"):
+        stored = json.loads((folder / "records.json").read_text())
+        for rec in stored["records"]:
+            rec["accuracy"] -= 0.10
+        (folder / "records.json").write_text(json.dumps(stored))
+    why = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity")["explanation"]
+    assert why["lenet_300_100 SNIP α=1.5: accuracy %"] == ("within seed noise: our 2 IMP seeds spread by 8.0 points "
+                                                           "at 0.92 % density")
