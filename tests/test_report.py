@@ -118,7 +118,7 @@ def test_an_output_rate_run_that_closes_part_of_the_gap_says_so(tmp_path):
     row = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity").loc[
         "lenet_300_100 IMP α=2.0, output layer at p_out = 0.2: accuracy %"]
     assert row["reproduced"] == pytest.approx(75.9)
-    assert "part of the gap: 96.4 % with the output layer at p_out = 0.1, 75.9 % at 0.2, 45.4 % in the paper" in \
+    assert "part of the gap: 96.4 % (same seed) with the output layer at p_out = 0.1, 75.9 % at 0.2, 45.4 % in the paper" in \
         row["explanation"]
 
 
@@ -178,3 +178,57 @@ def test_table3_judges_a_gap_against_the_spread_of_our_seeds(tmp_path):
     why = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity")["explanation"]
     assert why["lenet_300_100 SNIP α=1.5: accuracy %"] == ("within seed noise: our 2 IMP seeds spread by 8.0 points "
                                                            "at 0.92 % density")
+
+
+def _bound_and_star(tmp_path, bound_acc, star_acc, seeds=()):
+    """Stored IMP-Bound and IMP* runs (both end at 0.8^21 = 0.92 % density, accuracy - 0.021) and IMP
+    regime seeds with the given final accuracies."""
+    base = E.comparison_base("lenet_300_100", "paper")
+    fake_stored_run(tmp_path / "b", RunParams(score="magnitude", bound=True, rounds=60, **base), {"fc1": None},
+                    accuracy=bound_acc + 0.021)
+    fake_stored_run(tmp_path / "s", RunParams(score="magnitude", density=0.8 ** 21, **base), {"fc1": None},
+                    accuracy=star_acc + 0.021)
+    for s, acc in enumerate(seeds, start=1):
+        fake_stored_run(tmp_path / f"l{s}", E.lth_params("lenet_300_100", "paper", [s])[0], {"fc1": None},
+                        accuracy=acc + 0.021)
+    for folder in tmp_path.iterdir():  # one stored root
+        (folder / next(p.name for p in folder.iterdir())).rename(tmp_path / f"{folder.name}-run")
+        folder.rmdir()
+    return report.table3_rows("lenet_300_100", tmp_path).set_index("quantity")
+
+
+def test_bound_minus_star_is_judged_against_seed_noise_at_that_density(tmp_path):
+    gain = "lenet_300_100 IMP-Bound minus IMP*: accuracy difference (points)"
+    rows = _bound_and_star(tmp_path / "ahead", 0.97, 0.94, seeds=(0.96, 0.965))
+    assert rows.loc[gain, "paper"] == pytest.approx(96.74 - 95.07)
+    assert rows.loc[gain, "reproduced"] == pytest.approx(3.0)
+    assert rows.loc[gain, "explanation"].startswith("-Bound ahead by more than seed noise (our 2 IMP seeds spread by "
+                                                    "0.5 points at 0.92 % density)")
+    # the pair sits at 0.92 %, the paper's at 3.6 %: both rows say so
+    assert rows.loc[gain, "explanation"].endswith("as in the paper; the paper's pair is at 3.6 %")
+    star = rows.loc["lenet_300_100 IMP*: accuracy %"]
+    assert star["reproduced"] == pytest.approx(94.0)
+    assert star["explanation"] == "pruned to our IMP-Bound's 0.922 % density, not the paper's 3.6 %: compare the next row"
+    keys = list(rows.index)
+    assert keys[keys.index(gain) - 1] == "lenet_300_100 IMP*: accuracy %"
+    # 0.5 points apart with seeds 2 points apart: noise; * well ahead: said so
+    rows = _bound_and_star(tmp_path / "noise", 0.955, 0.95, seeds=(0.95, 0.97))
+    assert rows.loc[gain, "explanation"].startswith("within seed noise (our 2 IMP seeds spread by 2.0 points")
+    rows = _bound_and_star(tmp_path / "behind", 0.90, 0.95, seeds=(0.95, 0.96))
+    assert rows.loc[gain, "reproduced"] == pytest.approx(-5.0)
+    assert rows.loc[gain, "explanation"].startswith("* ahead of -Bound by more than seed noise")
+
+
+def test_bound_minus_star_needs_both_runs(tmp_path):
+    base = E.comparison_base("lenet_300_100", "paper")
+    gain = "lenet_300_100 SNIP-Bound minus SNIP*: accuracy difference (points)"
+    rows = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity")
+    assert np.isnan(rows.loc[gain, "reproduced"]) and rows.loc[gain, "paper"] == pytest.approx(0.23)
+    assert "pruned to the density the SNIP-Bound run reaches" in rows.loc["lenet_300_100 SNIP*: accuracy %", "explanation"]
+    fake_stored_run(tmp_path, RunParams(score="snip", bound=True, rounds=60, **base), {"fc1": None})
+    rows = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity")
+    assert np.isnan(rows.loc[gain, "reproduced"]) and rows.loc[gain, "explanation"].endswith("needs both the SNIP-Bound and the SNIP* run")
+    assert "a fork of the plain run" in rows.loc["lenet_300_100 SNIP*: accuracy %", "explanation"]
+    # Conv4's SynFlow* has no paper number: no paper difference either
+    conv = report.table3_rows("conv4", tmp_path).set_index("quantity")
+    assert np.isnan(conv.loc["conv4 SynFlow-Bound minus SynFlow*: accuracy difference (points)", "paper"])
