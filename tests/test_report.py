@@ -232,3 +232,30 @@ def test_bound_minus_star_needs_both_runs(tmp_path):
     # Conv4's SynFlow* has no paper number: no paper difference either
     conv = report.table3_rows("conv4", tmp_path).set_index("quantity")
     assert np.isnan(conv.loc["conv4 SynFlow-Bound minus SynFlow*: accuracy difference (points)", "paper"])
+
+
+def test_the_bound_density_row_says_where_each_layer_was_held(tmp_path):
+    base = E.comparison_base("lenet_300_100", "paper")
+    fake_stored_run(tmp_path, RunParams(score="magnitude", bound=True, rounds=60, **base), {"fc1": None})
+    meta = tmp_path / "fake-s0" / "records.json"
+    stored = json.loads(meta.read_text())
+    # fc2 changes in rounds 0-2, is held from round 3 on except for a change in round 4; fc3 held from round 1
+    changes = {"fc2": {0, 1, 2, 4}, "fc3": {0}}
+    recs = stored["records"][:8]
+    for rec in recs[:-1]:
+        rec["layers"] = {"fc2": 0.8 ** min(rec["round"], 5), "fc3": 0.9}
+        rec["bound_decisions"] = [{"layer": layer, "changed": rec["round"] in rounds,
+                                   "reason": "accepted" if rec["round"] in rounds else f"{layer} refused"}
+                                  for layer, rounds in changes.items()]
+    stored["records"] = recs  # the last round has no decisions: the run ended at its round cap
+    meta.write_text(json.dumps(stored))
+    why = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity").loc[
+        "lenet_300_100 IMP-Bound: density reached %", "explanation"]
+    assert why.startswith("ended by the round cap after round 7; layers held — fc3 at 90 % of its weights from "
+                          "round 1: fc3 refused; fc2 at 32.8 % from round 5: fc2 refused; K (the number")
+    recs[-1]["bound_decisions"] = [{"layer": "fc2", "changed": False, "reason": "fc2 refused"}]
+    recs[-1]["layers"] = {"fc2": 0.8 ** 5, "fc3": 0.9}
+    meta.write_text(json.dumps(stored))
+    why = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity").loc[
+        "lenet_300_100 IMP-Bound: density reached %", "explanation"]
+    assert why.startswith("layers held — fc3 at 90 % of its weights from round 1")

@@ -242,8 +242,33 @@ def table3_rows(model: str, stored_root) -> pd.DataFrame:
                 rows.append({"quantity": f"{model} {name}: density reached %", "paper": p[0],
                              "reproduced": 100 * res.records[-1]["density"], "spread": "one run",
                              "runs": res.folder.name, "data": _describe_data([res]),
-                             "explanation": "K (the number of halvings) is not given in the paper; ours is 5"})
+                             "explanation": "; ".join(filter(None, [
+                                 _bound_stops(res), "K (the number of halvings) is not given in the paper; ours is 5"]))})
     return pd.DataFrame(rows)
+
+
+def _bound_stops(res) -> str:
+    """Why a -Bound run stopped where it did: for each layer, its density,
+    the round from which Algorithm 1 left it unchanged and the reason it gave
+    there; and whether the round cap ended the run ('' for a run without
+    decision records)."""
+    recs = [r for r in res.records if r.get("bound_decisions")]
+    if not recs:
+        return ""
+    held = {}
+    for rec in recs:  # a round that changes a layer clears its entry
+        for d in rec["bound_decisions"]:
+            if d["changed"]:
+                held.pop(d["layer"], None)
+            elif d["layer"] not in held:
+                held[d["layer"]] = (rec["round"], d["reason"], rec["layers"].get(d["layer"]))
+    parts = []
+    if "bound_decisions" not in res.records[-1]:
+        parts.append(f"ended by the round cap after round {res.records[-1]['round']}")
+    for i, (layer, (r, why, dens)) in enumerate(sorted(held.items(), key=lambda kv: kv[1][0])):
+        where = "" if dens is None else f" at {100 * dens:.3g} %" + (" of its weights" if i == 0 else "")
+        parts.append(("layers held — " if i == 0 else "") + f"{layer}{where} from round {r}: {why}")
+    return "; ".join(parts)
 
 
 def _same_density(ours: float, paper_percent: float) -> bool:
