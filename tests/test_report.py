@@ -259,3 +259,11 @@ def test_the_bound_density_row_says_where_each_layer_was_held(tmp_path):
     why = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity").loc[
         "lenet_300_100 IMP-Bound: density reached %", "explanation"]
     assert why.startswith("layers held — fc3 at 90 % of its weights from round 1")
+    assert "never passed" not in why  # no candidate reached the weighted test
+    # candidates whose score-weighted t1 stays below 1 (SNIP's tiny scores): said so; one at 1.5: not
+    for t1s in ([3e-7, float("nan"), 0.02], [3e-7, 1.5]):
+        recs[1]["bound_decisions"][0]["candidates"] = [{"score_t1": v} for v in t1s]
+        meta.write_text(json.dumps(stored))
+        why = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity").loc[
+            "lenet_300_100 IMP-Bound: density reached %", "explanation"]
+        assert ("t1^θ stayed below 1 (at most 0.02" in why) == (max(t1s) < 1)

@@ -268,6 +268,11 @@ def _bound_stops(res) -> str:
     for i, (layer, (r, why, dens)) in enumerate(sorted(held.items(), key=lambda kv: kv[1][0])):
         where = "" if dens is None else f" at {100 * dens:.3g} %" + (" of its weights" if i == 0 else "")
         parts.append(("layers held — " if i == 0 else "") + f"{layer}{where} from round {r}: {why}")
+    t1 = [c.get("score_t1") for rec in recs for d in rec["bound_decisions"] for c in d.get("candidates", [])]
+    t1 = [v for v in t1 if v is not None and np.isfinite(v)]
+    if t1 and max(t1) < 1:
+        parts.append(f"the score-weighted test never passed: t1^θ stayed below 1 (at most {max(t1):.2g}, the scale of "
+                     "the score), so only the unweighted bounds could accept a candidate")
     return "; ".join(parts)
 
 
