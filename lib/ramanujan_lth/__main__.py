@@ -61,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
                                    "the chapters read stored full runs from.")
     e.add_argument("folders", nargs="+", help="run folders written by 'run'")
     e.add_argument("--to", default="book/results", help="destination (default: book/results)")
+    st = sub.add_parser("status", help="where the runs under the runs dir stand",
+                        description="One line per run folder: what it is, rounds done, last density and accuracy, "
+                                    "whether a process trains it now, and roughly how long the rest takes.")
+    st.add_argument("--runs-dir", default=None, help=f"default: $RAMANUJAN_LTH_RUNS or {default_runs_dir()}")
+    st.add_argument("--unfinished", action="store_true", help="only runs that are not finished")
     x = sub.add_parser("reproduce", help="execute the chapters with papermill under a profile",
                        description="Convert each chapter with jupytext and execute it with papermill under the "
                                    "profile's parameters. Executed notebooks go to book/executed/<profile>/, finished "
@@ -103,11 +108,28 @@ def _export(a) -> int:
     return 0
 
 
+def _status(a) -> int:
+    import pandas as pd
+
+    from .status import run_status
+
+    folder = a.runs_dir or default_runs_dir()
+    table = run_status(folder, unfinished_only=a.unfinished)
+    if table.empty:
+        print(f"no {'unfinished ' if a.unfinished else ''}runs under {folder}")
+        return 0
+    with pd.option_context("display.width", 250, "display.max_colwidth", 60, "display.max_rows", None):
+        print(table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+    return 0
+
+
 def main(argv=None) -> int:
     ap = _parser()
     a = ap.parse_args(argv)
     if a.command == "export":
         return _export(a)
+    if a.command == "status":
+        return _status(a)
     if a.command == "reproduce":
         return _reproduce(ap, a)
     try:
