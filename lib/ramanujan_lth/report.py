@@ -228,14 +228,17 @@ def table3_rows(model: str, stored_root) -> pd.DataFrame:
                 continue
             ours = 100 * res.records[-1]["accuracy"]
             gap = None if paper_acc is None else abs(ours - paper_acc)
-            elsewhere = variant == "star" and not _same_density(res.records[-1]["density"], paper[key]["bound"][0])
+            density = res.records[-1]["density"]
+            elsewhere = variant in ("bound", "star") and not _same_density(density, paper[key]["bound"][0])
+            moved = (f"at {100 * density:.3g} % density, where the paper's {label}-Bound stopped at "
+                     f"{paper[key]['bound'][0]:g} % (next row)" if variant == "bound" else
+                     f"pruned to our {label}-Bound's {100 * density:.3g} % density, not the paper's "
+                     f"{paper[key]['bound'][0]:g} %: compare the next row")
             rows.append({"quantity": f"{model} {name}: accuracy %", "paper": paper_acc, "reproduced": ours,
                          "spread": "one run (as in the paper)", "runs": res.folder.name, "data": _describe_data([res]),
                          "explanation": "" if gap is None or gap < 1 else
                          collapse if variant == 2.0 and ours - paper_acc > 10 else
-                         (f"pruned to our {label}-Bound's {100 * res.records[-1]['density']:.3g} % density, not the "
-                          f"paper's {paper[key]['bound'][0]:g} %: compare the next row" if elsewhere else
-                          _seed_noise(gap, res.records[-1]["density"], lth))})
+                         moved if elsewhere else _seed_noise(gap, density, lth)})
             if variant == "star":
                 rows.append(_bound_gain_row(model, label, paper[key], runs["bound"], res, lth))
             if variant == "bound":
