@@ -299,8 +299,7 @@ def _bound_gain_row(model: str, label: str, paper: dict, bound, star, lth: list)
     density = bound.records[-1]["density"]
     got = _seed_spread(density, lth)
     noise = max(got[0], 1.0) if got else 1.0
-    seeds = (f"our {len(lth)} IMP seeds spread by {got[0]:.1f} points at {100 * got[1]:.2g} % density" if got else
-             "one run each: differences of a point or so can be seed noise")
+    seeds = _seeds_text(got, lth) if got else "one run each: differences of a point or so can be seed noise"
     if ours > noise:
         why = f"-Bound ahead by more than seed noise ({seeds}), as in the paper"
     elif ours < -noise:
@@ -324,6 +323,11 @@ def _seed_spread(density: float, lth: list) -> tuple[float, float] | None:
     return 100 * (max(accs) - min(accs)), near[0]["density"]
 
 
+def _seeds_text(got: tuple[float, float], lth: list) -> str:
+    """How far our IMP seeds spread, from :func:`_seed_spread`'s answer."""
+    return f"our {len(lth)} IMP seeds spread by {got[0]:.1f} points at {100 * got[1]:.2g} % density"
+
+
 def _seed_noise(gap: float, density: float, lth: list) -> str:
     """Why a one-run Table 3 cell is ``gap`` points from the paper's, judged
     by how much our IMP seeds differ at that density."""
@@ -332,8 +336,7 @@ def _seed_noise(gap: float, density: float, lth: list) -> str:
         return ("one run per cell in the paper and here: differences of a few points can be seed noise at 1–3 % "
                 "density" if gap <= 5 else "more than seed noise (a few points at 1–3 % density); the paper gives "
                 "too little detail of this run to say why")
-    spread, near = got
-    seeds = f"our {len(lth)} IMP seeds spread by {spread:.1f} points at {100 * near:.2g} % density"
+    spread, seeds = got[0], _seeds_text(got, lth)
     if gap <= max(spread, 1.0):
         return f"within seed noise: {seeds}"
     return f"{gap:.1f} points: more than seed noise ({seeds}); the paper gives too little detail of this run to say why"
