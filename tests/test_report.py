@@ -21,12 +21,13 @@ def fake_stored_run(root, params, crossings, accuracy=0.97, subset=True, layer_d
     records = []
     rng = np.random.default_rng(p.seed)
     for t in range(22):
-        spectral = []
+        spectral, layers = [], {}
         for layer, cross in crossings.items():
             d = (-0.5 if cross is not None and t >= cross else 0.5) + 0.01 * rng.standard_normal()
             decay = (layer_decay or {}).get(layer, 0.8)
             spectral.append({"layer": layer, "graph": "unweighted", "density": decay ** t, "delta_s": d, "delta_r": d - 0.1})
-        records.append({"round": t, "density": 0.8 ** t, "layers": {}, "accuracy": accuracy - 0.001 * t,
+            layers[layer] = decay ** t
+        records.append({"round": t, "density": 0.8 ** t, "layers": layers, "accuracy": accuracy - 0.001 * t,
                         "noisy_accuracy": {}, "spectral": spectral})
     (folder / "params.json").write_text(json.dumps({"params": p.as_dict(), "data": data, "rounds": 21}))
     (folder / "records.json").write_text(json.dumps({"complete": True, "records": records, "data": data}))
@@ -180,13 +181,14 @@ def test_table3_judges_a_gap_against_the_spread_of_our_seeds(tmp_path):
                                                            "at 0.92 % density")
 
 
-def _bound_and_star(tmp_path, bound_acc, star_acc, seeds=()):
-    """Stored IMP-Bound and IMP* runs (both end at 0.8^21 = 0.92 % density, accuracy - 0.021) and IMP
-    regime seeds with the given final accuracies."""
+def _bound_and_star(tmp_path, bound_acc, star_acc, seeds=(), bound_decay=None):
+    """Stored IMP-Bound and IMP* runs (both end at 0.8^21 = 0.92 % density, accuracy - 0.021; layers fc1 and
+    fc3 at 0.8^t in *, at ``bound_decay``^t in -Bound) and IMP regime seeds with the given final accuracies."""
     base = E.comparison_base("lenet_300_100", "paper")
-    fake_stored_run(tmp_path / "b", RunParams(score="magnitude", bound=True, rounds=60, **base), {"fc1": None},
-                    accuracy=bound_acc + 0.021)
-    fake_stored_run(tmp_path / "s", RunParams(score="magnitude", density=0.8 ** 21, **base), {"fc1": None},
+    layers = {"fc1": None, "fc3": None}
+    fake_stored_run(tmp_path / "b", RunParams(score="magnitude", bound=True, rounds=60, **base), layers,
+                    accuracy=bound_acc + 0.021, layer_decay=bound_decay)
+    fake_stored_run(tmp_path / "s", RunParams(score="magnitude", density=0.8 ** 21, **base), layers,
                     accuracy=star_acc + 0.021)
     for s, acc in enumerate(seeds, start=1):
         fake_stored_run(tmp_path / f"l{s}", E.lth_params("lenet_300_100", "paper", [s])[0], {"fc1": None},
@@ -205,7 +207,8 @@ def test_bound_minus_star_is_judged_against_seed_noise_at_that_density(tmp_path)
     assert rows.loc[gain, "explanation"].startswith("-Bound ahead by more than seed noise (our 2 IMP seeds spread by "
                                                     "0.5 points at 0.92 % density)")
     # the pair sits at 0.92 %, the paper's at 3.6 %: both rows say so
-    assert rows.loc[gain, "explanation"].endswith("as in the paper; the paper's pair is at 3.6 %")
+    assert rows.loc[gain, "explanation"].endswith("as in the paper; the paper's pair is at 3.6 %; "
+                                                  "per layer (-Bound / *): fc1 0.922 / 0.922 %, fc3 0.922 / 0.922 %")
     assert rows.loc["lenet_300_100 IMP-Bound: accuracy %", "explanation"] == ""  # 97.0 against the paper's 96.74
     star = rows.loc["lenet_300_100 IMP*: accuracy %"]
     assert star["reproduced"] == pytest.approx(94.0)
@@ -215,9 +218,12 @@ def test_bound_minus_star_is_judged_against_seed_noise_at_that_density(tmp_path)
     # 0.5 points apart with seeds 2 points apart: noise; * well ahead: said so
     rows = _bound_and_star(tmp_path / "noise", 0.955, 0.95, seeds=(0.95, 0.97))
     assert rows.loc[gain, "explanation"].startswith("within seed noise (our 2 IMP seeds spread by 2.0 points")
-    rows = _bound_and_star(tmp_path / "behind", 0.90, 0.95, seeds=(0.95, 0.96))
+    # -Bound behind, with its fc3 at 0.7^21 against *'s 0.8^21 (16x fewer weights): the split says where
+    rows = _bound_and_star(tmp_path / "behind", 0.90, 0.95, seeds=(0.95, 0.96), bound_decay={"fc3": 0.7})
     assert rows.loc[gain, "reproduced"] == pytest.approx(-5.0)
     assert rows.loc[gain, "explanation"].startswith("* ahead of -Bound by more than seed noise")
+    assert rows.loc[gain, "explanation"].endswith(f"fc3 {100 * 0.7 ** 21:.3g} / 0.922 % — -Bound keeps "
+                                                  f"{(0.8 / 0.7) ** 21:.2g}x fewer of fc3's weights")
     # 90.0 against the paper's 96.74, at another density: said so, not put down to seeds
     assert rows.loc["lenet_300_100 IMP-Bound: accuracy %", "explanation"] == (
         "at 0.922 % density, where the paper's IMP-Bound stopped at 3.6 % (next row)")

@@ -308,8 +308,27 @@ def _bound_gain_row(model: str, label: str, paper: dict, bound, star, lth: list)
         why = f"within seed noise ({seeds}): no measurable gain from the bound at {100 * density:.3g} % density"
     if paper_gain is not None and not _same_density(density, paper["bound"][0]):
         why += f"; the paper's pair is at {paper['bound'][0]:g} %"
+    split = _layer_split(bound, star)
+    if split:
+        why += f"; {split}"
     return dict(row, reproduced=ours, spread=f"seed spread {got[0]:.1f} points" if got else "one run each",
                 runs=f"{bound.folder.name}, {star.folder.name}", data=_describe_data([bound]), explanation=why)
+
+
+def _layer_split(bound, star) -> str:
+    """Where the weights of a -Bound network and of its ``*`` sit: each
+    layer's density (%) in both, and the layer -Bound thinned most relative to
+    ``*`` when that is by more than 2x ('' without per-layer records)."""
+    b, s = bound.records[-1].get("layers") or {}, star.records[-1].get("layers") or {}
+    common = [layer for layer in b if layer in s and b[layer] > 0 and s[layer] > 0]
+    if not common:
+        return ""
+    text = "per layer (-Bound / *): " + ", ".join(f"{layer} {100 * b[layer]:.3g} / {100 * s[layer]:.3g} %"
+                                                  for layer in common)
+    thin = max(common, key=lambda layer: s[layer] / b[layer])
+    if s[thin] / b[thin] > 2:
+        text += f" — -Bound keeps {s[thin] / b[thin]:.2g}x fewer of {thin}'s weights"
+    return text
 
 
 def _seed_spread(density: float, lth: list) -> tuple[float, float] | None:
