@@ -38,7 +38,7 @@ def test_nothing_stored_reports_every_number_as_missing(tmp_path):
         assert rows["reproduced"].isna().all()
         assert rows["explanation"].str.contains("not run").all()
     iclr = report.iclr_table4_rows(tmp_path)
-    assert len(iclr) == 3 * (8 + 7 + 7) and iclr["reproduced"].isna().all()
+    assert len(iclr) == 3 * (8 + 7 + 7 + 1) and iclr["reproduced"].isna().all()
 
 
 def test_loss_rows_place_the_crossing_and_explain_differences(tmp_path):
@@ -277,3 +277,29 @@ def test_the_bound_density_row_says_where_each_layer_was_held(tmp_path):
         why = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity").loc[
             "lenet_300_100 IMP-Bound: density reached %", "explanation"]
         assert ("t1^θ stayed below 1 (at most 0.02" in why) == (max(t1s) < 1)
+
+
+def test_iclr_table4_reads_the_last_round_of_the_stored_synflow_bound_run(tmp_path):
+    from ramanujan_lth.spectral import biadjacency, bipartite_spectrum
+    base = E.comparison_base("lenet_300_100", "paper")
+    fake_stored_run(tmp_path, RunParams(score="synflow", bound=True, rounds=60, **base), {"fc1": None})
+    folder = next(tmp_path.iterdir())
+    stored = json.loads((folder / "records.json").read_text())
+    # the paper's own check: fc3 (weights out x in) as a complete bipartite graph between 89 hidden units and 10 outputs
+    complete, rng = np.zeros((10, 100)), np.random.default_rng(0)
+    complete[:, :89] = 1.0
+    graphs = {"fc1": rng.random((300, 784)) < 0.05, "fc2": rng.random((100, 300)) < 0.05, "fc3": complete}
+    last = stored["records"][-1]
+    scale = {"unweighted": 1.0, "weighted": 0.5, "score": 0.5}
+    last["spectral"] = [{"layer": layer, "graph": graph, **bipartite_spectrum(biadjacency(scale[graph] * B)).as_dict()}
+                        for layer, B in graphs.items() for graph in scale]
+    last["layers"] = {layer: float(B.mean()) for layer, B in graphs.items()}
+    (folder / "records.json").write_text(json.dumps(stored))
+    iclr = report.iclr_table4_rows(tmp_path).set_index(["layer", "graph", "field"])
+    assert len(iclr) == 3 * (8 + 7 + 7 + 1) and iclr["reproduced"].notna().all()
+    assert iclr.loc[("fc3", "unweighted", "t1"), "reproduced"] == pytest.approx(np.sqrt(890))
+    assert iclr.loc[("fc3", "weighted", "t1"), "reproduced"] == pytest.approx(0.5 * np.sqrt(890))
+    assert iclr.loc[("fc3", "unweighted", "t2"), "reproduced"] == 0.0
+    assert iclr.loc[("fc3", "unweighted", "d_avg_right"), "reproduced"] == pytest.approx(89.0)
+    assert iclr.loc[("fc3", "unweighted", "density"), ["paper", "reproduced"]].tolist() == pytest.approx([0.89, 0.89])
+    assert iclr.loc[("fc1", "unweighted", "density"), "reproduced"] == pytest.approx(graphs["fc1"].mean())

@@ -386,7 +386,8 @@ def _output_rate_row(model: str, score: str, label: str, stored_root, paper_acc:
 
 def iclr_table4_rows(stored_root) -> pd.DataFrame:
     """ICLR Table 4: the last round of SynFlow-Bound on LeNet, per layer and
-    graph, paper against ours (empty 'reproduced' when not stored)."""
+    graph, paper against ours (empty 'reproduced' when not stored), and each
+    layer's density (share of its weights kept)."""
     base = E.comparison_base("lenet_300_100", "paper")
     res = results.find_stored(RunParams(score="synflow", bound=True, rounds=60, **base), stored_root)
     last = pd.DataFrame(res.records[-1]["spectral"]) if res else None
@@ -397,4 +398,7 @@ def iclr_table4_rows(stored_root) -> pd.DataFrame:
             for field, value in zip(ICLR_FIELDS[graph], graphs[graph]):
                 rows.append({"layer": layer, "graph": graph, "field": field, "paper": value,
                              "reproduced": float(ours[field]) if ours is not None else np.nan})
+        kept = res.records[-1].get("layers", {}).get(layer, np.nan) if res else np.nan
+        rows.append({"layer": layer, "graph": "unweighted", "field": "density", "paper": graphs["density"],
+                     "reproduced": float(kept)})
     return pd.DataFrame(rows)
