@@ -10,17 +10,17 @@ from ramanujan_lth import report
 from ramanujan_lth.runs import RunParams, identity
 
 
-def fake_stored_run(root, params, crossings, accuracy=0.97, subset=True, layer_decay=None):
+def fake_stored_run(root, params, crossings, accuracy=0.97, subset=True, layer_decay=None, n_records=22):
     """A finished run folder whose layer ``L`` has max(ΔS, ΔR) > 0 before round
     ``crossings[L]`` and < 0 from it on (None: never); overall density 0.8^t,
-    layer density ``layer_decay[L]^t`` (default 0.8^t)."""
+    layer density ``layer_decay[L]^t`` (default 0.8^t), rounds 0 .. n_records - 1."""
     p = params.resolved()
     folder = root / f"fake-s{p.seed}"
     folder.mkdir(parents=True)
     data = {"n_train": 17_435 if subset else 60_000, "n_test": 10_000, "subset": subset, "note": ""}
     records = []
     rng = np.random.default_rng(p.seed)
-    for t in range(22):
+    for t in range(n_records):
         spectral, layers = [], {}
         for layer, cross in crossings.items():
             d = (-0.5 if cross is not None and t >= cross else 0.5) + 0.01 * rng.standard_normal()
@@ -227,6 +227,43 @@ def test_bound_minus_star_is_judged_against_seed_noise_at_that_density(tmp_path)
     # 90.0 against the paper's 96.74, at another density: said so, not put down to seeds
     assert rows.loc["lenet_300_100 IMP-Bound: accuracy %", "explanation"] == (
         "at 0.922 % density, where the paper's IMP-Bound stopped at 3.6 % (next row)")
+
+
+def test_bound_minus_star_over_seeds_pairs_each_bound_with_its_own_star(tmp_path):
+    base = E.comparison_base("lenet_300_100", "paper")
+    layers = {"fc1": None, "fc3": None}
+    runs = [  # (seed, variant, final density 0.8^t, final accuracy, fc3's decay)
+        (0, "bound", 21, 0.95, 0.7), (0, "star", 21, 0.97, None),
+        (1, "bound", 20, 0.96, None), (1, "star", 20, 0.965, None),
+        (1, "star", 21, 0.975, None)]  # seed 1 also pruned to seed 0's -Bound density
+    for i, (seed, variant, t, acc, decay) in enumerate(runs):
+        same = dict(base, seed=seed)
+        params = (RunParams(score="magnitude", bound=True, rounds=60, **same) if variant == "bound" else
+                  RunParams(score="magnitude", density=0.8 ** t, **same))
+        fake_stored_run(tmp_path / str(i), params, layers, accuracy=acc + 0.001 * t,
+                        layer_decay=decay and {"fc3": decay}, n_records=t + 1)
+        (tmp_path / str(i) / f"fake-s{seed}").rename(tmp_path / f"run{i}")
+        (tmp_path / str(i)).rmdir()
+    rows = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity")
+    one = "lenet_300_100 IMP-Bound minus IMP*: accuracy difference (points)"
+    every = "lenet_300_100 IMP-Bound minus IMP*, every stored seed: accuracy difference (points)"
+    assert rows.loc[one, "reproduced"] == pytest.approx(-2.0)  # seed 0 alone
+    row = rows.loc[every]
+    assert row["reproduced"] == pytest.approx(np.mean([-2.0, -0.5]))  # seed 1 against its own * at 1.15 %
+    assert row["paper"] == pytest.approx(96.74 - 95.07)
+    assert row["spread"] == "-2.00 to -0.50 over 2 seeds"
+    assert row["explanation"] == (
+        "-Bound behind * by more than a point in 1 of 2 seeds (the paper: +1.67 in its one run) — "
+        f"seed 0: -2.00 at 0.922 % (-Bound keeps {(0.8 / 0.7) ** 21:.2g}x fewer of fc3's weights); "
+        "seed 1: -0.50 at 1.15 % — IMP* at 0.922 % over 2 seeds: 97.00, 97.50 (spread 0.50 points)")
+    keys = list(rows.index)
+    assert keys.index(every) == keys.index(one) + 1
+    # with seed 0's pair alone there is no every-seed row
+    for i in (2, 3):
+        for f in (tmp_path / f"run{i}").iterdir():
+            f.unlink()
+        (tmp_path / f"run{i}").rmdir()
+    assert every not in set(report.table3_rows("lenet_300_100", tmp_path)["quantity"])
 
 
 def test_bound_minus_star_needs_both_runs(tmp_path):

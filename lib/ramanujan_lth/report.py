@@ -15,7 +15,8 @@ from . import experiments as E
 from . import results, stats
 from .runs import RunParams
 
-__all__ = ["PAPER_LOSS", "PAPER_ICLR_TABLE4", "loss_rows", "table3_rows", "iclr_table4_rows", "seed_crossings"]
+__all__ = ["PAPER_LOSS", "PAPER_ICLR_TABLE4", "loss_rows", "table3_rows", "iclr_table4_rows", "seed_crossings",
+           "bound_star_pairs"]
 
 #: ICML Tables 4 and 5: per layer, (density %, sample mean, upper mean, lower mean) at the
 #: loss of the property; the paper's layer names mapped to ours. The density is the
@@ -241,6 +242,9 @@ def table3_rows(model: str, stored_root) -> pd.DataFrame:
                          moved if elsewhere else _seed_noise(gap, density, lth)})
             if variant == "star":
                 rows.append(_bound_gain_row(model, label, paper[key], runs["bound"], res, lth))
+                pairs = bound_star_pairs(score, base, stored_root)
+                if len(pairs) > 1:
+                    rows.append(_bound_gain_seeds_row(model, label, score, paper[key], pairs, base, stored_root))
             if variant == "bound":
                 rows.append({"quantity": f"{model} {name}: density reached %", "paper": p[0],
                              "reproduced": 100 * res.records[-1]["density"], "spread": "one run",
@@ -315,6 +319,67 @@ def _bound_gain_row(model: str, label: str, paper: dict, bound, star, lth: list)
                 runs=f"{bound.folder.name}, {star.folder.name}", data=_describe_data([bound]), explanation=why)
 
 
+def bound_star_pairs(score: str, base: dict, stored_root, seeds=range(10)) -> list[tuple[int, object, object]]:
+    """(seed, -Bound, ``*``) for every seed with both stored, each ``*`` at
+    its own seed's -Bound density."""
+    pairs = []
+    for seed in seeds:
+        same = dict(base, seed=seed)
+        bound = results.find_stored(RunParams(score=score, bound=True, rounds=60, **same), stored_root)
+        star = bound and results.find_stored(RunParams(score=score, density=bound.records[-1]["density"], **same),
+                                             stored_root)
+        if bound and star:
+            pairs.append((seed, bound, star))
+    return pairs
+
+
+def _bound_gain_seeds_row(model: str, label: str, score: str, paper: dict, pairs: list, base: dict,
+                          stored_root) -> dict:
+    """-Bound minus ``*`` over every seed with both runs stored (from
+    :func:`bound_star_pairs`): the mean difference, each seed's, and how far the
+    ``*`` runs of several seeds at seed 0's -Bound density spread."""
+    diffs = [100 * (b.records[-1]["accuracy"] - s.records[-1]["accuracy"]) for _, b, s in pairs]
+    paper_gain = None if paper.get("star") is None else paper["bound"][1] - paper["star"]
+    each = []
+    for (seed, b, s), d in zip(pairs, diffs):
+        thin = _thinnest(b, s)
+        each.append(f"seed {seed}: {d:+.2f} at {100 * b.records[-1]['density']:.3g} %"
+                    + (f" (-Bound keeps {thin[1]:.2g}x fewer of {thin[0]}'s weights)" if thin else ""))
+    behind, ahead = sum(d < -1 for d in diffs), sum(d > 1 for d in diffs)
+    verdict = (f"-Bound behind * by more than a point in {behind} of {len(diffs)} seeds" if behind else
+               f"-Bound ahead of * by more than a point in {ahead} of {len(diffs)} seeds" if ahead else
+               f"-Bound within a point of * in all {len(diffs)} seeds")
+    if paper_gain is not None:
+        verdict += f" (the paper: {paper_gain:+.2f} in its one run)"
+    # the same density over seeds: * runs of other seeds pruned to seed 0's -Bound density
+    d0 = pairs[0][1].records[-1]["density"]
+    stars = [results.find_stored(RunParams(score=score, density=d0, **dict(base, seed=seed)), stored_root)
+             for seed in range(10)]
+    stars = [r for r in stars if r]
+    parts = [verdict, "; ".join(each)]
+    if len(stars) > 1:
+        accs = [100 * r.records[-1]["accuracy"] for r in stars]
+        parts.append(f"{label}* at {100 * d0:.3g} % over {len(stars)} seeds: "
+                     + ", ".join(f"{a:.2f}" for a in accs) + f" (spread {max(accs) - min(accs):.2f} points)")
+    return {"quantity": f"{model} {label}-Bound minus {label}*, every stored seed: accuracy difference (points)",
+            "paper": np.nan if paper_gain is None else round(paper_gain, 2), "reproduced": float(np.mean(diffs)),
+            "spread": f"{min(diffs):+.2f} to {max(diffs):+.2f} over {len(diffs)} seeds",
+            "runs": ", ".join(f"{b.folder.name}, {s.folder.name}" for _, b, s in pairs),
+            "data": _describe_data([b for _, b, _ in pairs]), "explanation": " — ".join(parts)}
+
+
+def _thinnest(bound, star) -> tuple[str, float] | None:
+    """The layer a -Bound network thins most relative to its ``*`` and by
+    what factor, when that is more than 2x (None otherwise or without
+    per-layer records)."""
+    b, s = bound.records[-1].get("layers") or {}, star.records[-1].get("layers") or {}
+    common = [layer for layer in b if layer in s and b[layer] > 0 and s[layer] > 0]
+    if not common:
+        return None
+    thin = max(common, key=lambda layer: s[layer] / b[layer])
+    return (thin, s[thin] / b[thin]) if s[thin] / b[thin] > 2 else None
+
+
 def _layer_split(bound, star) -> str:
     """Where the weights of a -Bound network and of its ``*`` sit: each
     layer's density (%) in both, and the layer -Bound thinned most relative to
@@ -325,9 +390,9 @@ def _layer_split(bound, star) -> str:
         return ""
     text = "per layer (-Bound / *): " + ", ".join(f"{layer} {100 * b[layer]:.3g} / {100 * s[layer]:.3g} %"
                                                   for layer in common)
-    thin = max(common, key=lambda layer: s[layer] / b[layer])
-    if s[thin] / b[thin] > 2:
-        text += f" — -Bound keeps {s[thin] / b[thin]:.2g}x fewer of {thin}'s weights"
+    thin = _thinnest(bound, star)
+    if thin:
+        text += f" — -Bound keeps {thin[1]:.2g}x fewer of {thin[0]}'s weights"
     return text
 
 
