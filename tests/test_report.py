@@ -359,3 +359,24 @@ def test_iclr_table4_reads_the_last_round_of_the_stored_synflow_bound_run(tmp_pa
     assert iclr.loc[("fc3", "unweighted", "d_avg_right"), "reproduced"] == pytest.approx(89.0)
     assert iclr.loc[("fc3", "unweighted", "density"), ["paper", "reproduced"]].tolist() == pytest.approx([0.89, 0.89])
     assert iclr.loc[("fc1", "unweighted", "density"), "reproduced"] == pytest.approx(graphs["fc1"].mean())
+
+
+def test_every_seed_row_counts_the_seeds_on_each_side():
+    class Run:  # the parts of a stored run the row reads
+        data = {"n_train": 17_435, "n_test": 10_000, "subset": True, "note": ""}
+
+        def __init__(self, accuracy):
+            self.records = [{"accuracy": accuracy, "density": 0.05, "layers": {}}]
+            self.folder = type("Folder", (), {"name": "run"})
+
+    paper = E.PAPER_TABLE3["lenet_300_100"]["synflow"]
+
+    def row(*pairs):  # (-Bound, *) accuracies of seeds 0, 1, ...
+        return report._bound_gain_seeds_row("lenet_300_100", "SynFlow", paper,
+                                            [(s, Run(b), Run(st)) for s, (b, st) in enumerate(pairs)])
+
+    mixed = row((0.95, 0.97), (0.98, 0.96), (0.965, 0.96))
+    assert mixed["explanation"].startswith("-Bound behind * by more than a point in 1 of 3 seeds and ahead of * by "
+                                           "more than a point in 1 of 3 seeds (the paper: +26.61 in its one run)")
+    assert mixed["reproduced"] == pytest.approx(0.5 / 3) and mixed["spread"] == "-2.00 to +2.00 over 3 seeds"
+    assert row((0.97, 0.965), (0.96, 0.965))["explanation"].startswith("-Bound within a point of * in all 2 seeds")

@@ -362,9 +362,9 @@ def _bound_gain_seeds_row(model: str, label: str, paper: dict, pairs: list) -> d
         each.append(f"seed {seed}: {d:+.2f} at {100 * b.records[-1]['density']:.3g} %"
                     + (f" (-Bound keeps {thin[1]:.2g}x fewer of {thin[0]}'s weights)" if thin else ""))
     behind, ahead = sum(d < -1 for d in diffs), sum(d > 1 for d in diffs)
-    verdict = (f"-Bound behind * by more than a point in {behind} of {len(diffs)} seeds" if behind else
-               f"-Bound ahead of * by more than a point in {ahead} of {len(diffs)} seeds" if ahead else
-               f"-Bound within a point of * in all {len(diffs)} seeds")
+    counts = [f"{word} * by more than a point in {n} of {len(diffs)} seeds"
+              for word, n in [("behind", behind), ("ahead of", ahead)] if n]
+    verdict = "-Bound " + (" and ".join(counts) if counts else f"within a point of * in all {len(diffs)} seeds")
     if paper_gain is not None:
         verdict += f" (the paper: {paper_gain:+.2f} in its one run)"
     parts = [verdict, "; ".join(each)]
