@@ -379,4 +379,6 @@ def test_every_seed_row_counts_the_seeds_on_each_side():
     assert mixed["explanation"].startswith("-Bound behind * by more than a point in 1 of 3 seeds and ahead of * by "
                                            "more than a point in 1 of 3 seeds (the paper: +26.61 in its one run)")
     assert mixed["reproduced"] == pytest.approx(0.5 / 3) and mixed["spread"] == "-2.00 to +2.00 over 3 seeds"
-    assert row((0.97, 0.965), (0.96, 0.965))["explanation"].startswith("-Bound within a point of * in all 2 seeds")
+    assert row((0.97, 0.965), (0.96, 0.965))["explanation"].startswith("-Bound within a point of * in both seeds")
+    assert row((0.97, 0.965), (0.96, 0.965), (0.96, 0.96))["explanation"].startswith(
+        "-Bound within a point of * in all 3 seeds")

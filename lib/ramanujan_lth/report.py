@@ -364,7 +364,8 @@ def _bound_gain_seeds_row(model: str, label: str, paper: dict, pairs: list) -> d
     behind, ahead = sum(d < -1 for d in diffs), sum(d > 1 for d in diffs)
     counts = [f"{word} * by more than a point in {n} of {len(diffs)} seeds"
               for word, n in [("behind", behind), ("ahead of", ahead)] if n]
-    verdict = "-Bound " + (" and ".join(counts) if counts else f"within a point of * in all {len(diffs)} seeds")
+    verdict = "-Bound " + (" and ".join(counts) if counts else "within a point of * in "
+                                  + ("both seeds" if len(diffs) == 2 else f"all {len(diffs)} seeds"))
     if paper_gain is not None:
         verdict += f" (the paper: {paper_gain:+.2f} in its one run)"
     parts = [verdict, "; ".join(each)]
