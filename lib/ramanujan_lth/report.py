@@ -297,7 +297,7 @@ def _bound_gain_row(model: str, label: str, paper: dict, bound, star, lth: list,
     of several seeds at that density, :func:`_star_seeds`) when that is
     wider."""
     name = f"{model} {label}-Bound minus {label}*: accuracy difference (points)"
-    paper_gain = None if paper.get("star") is None else paper["bound"][1] - paper["star"]
+    paper_gain = _paper_gain(paper)
     row = {"quantity": name, "paper": np.nan if paper_gain is None else round(paper_gain, 2), "reproduced": np.nan,
            "spread": "", "runs": "none stored", "data": ""}
     if bound is None or star is None:
@@ -328,20 +328,29 @@ def _bound_gain_row(model: str, label: str, paper: dict, bound, star, lth: list,
                 data=_describe_data([bound]), explanation=why)
 
 
+#: the seeds looked for among the stored runs when a comparison is repeated over seeds
+STORED_SEEDS = range(10)
+
+
+def _paper_gain(paper: dict) -> float | None:
+    """The paper's -Bound minus ``*`` (points), None where it gives no ``*``."""
+    return None if paper.get("star") is None else paper["bound"][1] - paper["star"]
+
+
 def _star_seeds(score: str, base: dict, star, stored_root) -> list:
     """``star`` and the stored ``*`` runs of other seeds pruned to the same
     density (a direct measure of seed noise there)."""
     found = [results.find_stored(RunParams(score=score, density=star.params.density, **dict(base, seed=seed)),
                                  stored_root)
-             for seed in range(10) if seed != base["seed"]]
+             for seed in STORED_SEEDS if seed != base["seed"]]
     return [star] + [r for r in found if r]
 
 
-def bound_star_pairs(score: str, base: dict, stored_root, seeds=range(10)) -> list[tuple[int, object, object]]:
+def bound_star_pairs(score: str, base: dict, stored_root, seeds=None) -> list[tuple[int, object, object]]:
     """(seed, -Bound, ``*``) for every seed with both stored, each ``*`` at
     its own seed's -Bound density."""
     pairs = []
-    for seed in seeds:
+    for seed in STORED_SEEDS if seeds is None else seeds:
         same = dict(base, seed=seed)
         bound = results.find_stored(RunParams(score=score, bound=True, rounds=60, **same), stored_root)
         star = bound and results.find_stored(RunParams(score=score, density=bound.records[-1]["density"], **same),
@@ -355,7 +364,7 @@ def _bound_gain_seeds_row(model: str, label: str, paper: dict, pairs: list) -> d
     """-Bound minus ``*`` over every seed with both runs stored (from
     :func:`bound_star_pairs`): the mean difference and each seed's."""
     diffs = [100 * (b.records[-1]["accuracy"] - s.records[-1]["accuracy"]) for _, b, s in pairs]
-    paper_gain = None if paper.get("star") is None else paper["bound"][1] - paper["star"]
+    paper_gain = _paper_gain(paper)
     each = []
     for (seed, b, s), d in zip(pairs, diffs):
         thin = _thinnest(b, s)
