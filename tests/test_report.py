@@ -276,7 +276,7 @@ def test_bound_minus_star_counts_the_spread_of_star_over_seeds_as_noise(tmp_path
     rows = _bound_and_star(tmp_path / "a", 0.95, 0.965, seeds=(0.95, 0.955))
     assert rows.loc[gain, "explanation"].startswith("* ahead of -Bound by more than seed noise")
     # ... but not when * itself moves by 2 points between seeds at that density
-    rows = _bound_and_star(tmp_path / "b", 0.95, 0.965, seeds=(0.95, 0.955))
+    _bound_and_star(tmp_path / "b", 0.95, 0.965, seeds=(0.95, 0.955))
     fake_stored_run(tmp_path / "b", RunParams(score="magnitude", density=0.8 ** 21, **dict(base, seed=3)),
                     {"fc1": None, "fc3": None}, accuracy=0.945 + 0.021)
     rows = report.table3_rows("lenet_300_100", tmp_path / "b").set_index("quantity")

@@ -242,7 +242,7 @@ def table3_rows(model: str, stored_root) -> pd.DataFrame:
                          moved if elsewhere else _seed_noise(gap, density, lth)})
             if variant == "star":
                 rows.append(_bound_gain_row(model, label, paper[key], runs["bound"], res, lth,
-                                            _star_seeds(score, base, res, stored_root)))
+                                            _other_stars(score, base, res, stored_root)))
                 pairs = bound_star_pairs(score, base, stored_root)
                 if len(pairs) > 1:
                     rows.append(_bound_gain_seeds_row(model, label, paper[key], pairs))
@@ -289,13 +289,13 @@ def _same_density(ours: float, paper_percent: float) -> bool:
     return abs(np.log(100 * ours / paper_percent)) <= np.log(1.25)
 
 
-def _bound_gain_row(model: str, label: str, paper: dict, bound, star, lth: list, stars: list = ()) -> dict:
+def _bound_gain_row(model: str, label: str, paper: dict, bound, star, lth: list, others: list = ()) -> dict:
     """The paper's claim behind Table 3: at the density where -Bound stops,
     -Bound is more accurate than the plain pruner taken to that same density
     (``*``). Paper's difference (points) beside ours, ours judged against
-    the spread of our IMP seeds at that density, or of ``stars`` (``*`` runs
-    of several seeds at that density, :func:`_star_seeds`) when that is
-    wider."""
+    the spread of our IMP seeds at that density, or of ``*`` over seeds
+    (``star`` and ``others``, other seeds' ``*`` at that density from
+    :func:`_other_stars`) when that is wider."""
     name = f"{model} {label}-Bound minus {label}*: accuracy difference (points)"
     paper_gain = _paper_gain(paper)
     row = {"quantity": name, "paper": np.nan if paper_gain is None else round(paper_gain, 2), "reproduced": np.nan,
@@ -307,9 +307,9 @@ def _bound_gain_row(model: str, label: str, paper: dict, bound, star, lth: list,
     got = _seed_spread(density, lth)
     noise = max(got[0], 1.0) if got else 1.0
     seeds = _seeds_text(got, lth) if got else "one run each: differences of a point or so can be seed noise"
-    if len(stars) > 1:
-        accs = [100 * r.records[-1]["accuracy"] for r in stars]
-        seeds += (f"; {label}* at this density over {len(stars)} seeds: " + ", ".join(f"{a:.2f}" for a in accs)
+    if others:
+        accs = [100 * r.records[-1]["accuracy"] for r in [star, *others]]
+        seeds += (f"; {label}* at this density over {len(accs)} seeds: " + ", ".join(f"{a:.2f}" for a in accs)
                   + f" (spread {max(accs) - min(accs):.2f} points)")
         noise = max(noise, max(accs) - min(accs))
     if ours > noise:
@@ -324,7 +324,7 @@ def _bound_gain_row(model: str, label: str, paper: dict, bound, star, lth: list,
     if split:
         why += f"; {split}"
     return dict(row, reproduced=ours, spread=f"seed spread {got[0]:.1f} points" if got else "one run each",
-                runs=", ".join(r.folder.name for r in [bound, star, *[r for r in stars if r is not star]]),
+                runs=", ".join(r.folder.name for r in [bound, star, *others]),
                 data=_describe_data([bound]), explanation=why)
 
 
@@ -337,20 +337,20 @@ def _paper_gain(paper: dict) -> float | None:
     return None if paper.get("star") is None else paper["bound"][1] - paper["star"]
 
 
-def _star_seeds(score: str, base: dict, star, stored_root) -> list:
-    """``star`` and the stored ``*`` runs of other seeds pruned to the same
-    density (a direct measure of seed noise there)."""
+def _other_stars(score: str, base: dict, star, stored_root) -> list:
+    """The stored ``*`` runs of the other seeds pruned to ``star``'s density
+    (with ``star``, a direct measure of seed noise there)."""
     found = [results.find_stored(RunParams(score=score, density=star.params.density, **dict(base, seed=seed)),
                                  stored_root)
              for seed in STORED_SEEDS if seed != base["seed"]]
-    return [star] + [r for r in found if r]
+    return [r for r in found if r]
 
 
-def bound_star_pairs(score: str, base: dict, stored_root, seeds=None) -> list[tuple[int, object, object]]:
+def bound_star_pairs(score: str, base: dict, stored_root) -> list[tuple[int, object, object]]:
     """(seed, -Bound, ``*``) for every seed with both stored, each ``*`` at
     its own seed's -Bound density."""
     pairs = []
-    for seed in STORED_SEEDS if seeds is None else seeds:
+    for seed in STORED_SEEDS:
         same = dict(base, seed=seed)
         bound = results.find_stored(RunParams(score=score, bound=True, rounds=60, **same), stored_root)
         star = bound and results.find_stored(RunParams(score=score, density=bound.records[-1]["density"], **same),
