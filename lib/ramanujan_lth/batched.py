@@ -9,6 +9,10 @@ the stacked tensors is S independent Adams. The result is the same training as
 :func:`ramanujan_lth.train.train` seed by seed, up to floating-point
 summation order (batched kernels add in another order).
 
+``precision="bf16"`` runs the vectorised forward and backward under
+bfloat16 autocast with float32 master weights and Adam state, as
+:func:`ramanujan_lth.train.train` does.
+
 Models with batch norm (VGG19) are not supported: their running statistics
 are updated in place, which ``vmap`` cannot do; they train one seed at a time.
 """
@@ -25,7 +29,7 @@ from tqdm.auto import tqdm
 from .data import TensorData
 from .models import prunable_layers
 from .prune import apply_masks
-from .train import BATCH_SIZE, TrainResult
+from .train import BATCH_SIZE, PRECISIONS, TrainResult
 
 __all__ = ["supports_batching", "train_seeds"]
 
@@ -46,6 +50,7 @@ def train_seeds(
     rewind_iteration: int | None = None,
     progress: bool = True,
     desc: str = "train seeds",
+    precision: str = "fp32",
 ) -> list[TrainResult]:
     """Train each ``models[i]`` in place with its own batch stream
     ``seeds[i]`` and mask ``masks[i]``, all in one vectorised loop.
@@ -65,6 +70,8 @@ def train_seeds(
         raise ValueError(f"iterations must be positive, got {iterations}")
     if lr <= 0:
         raise ValueError(f"lr must be positive, got {lr}")
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
     if rewind_iteration is not None and rewind_iteration > iterations:
         raise ValueError(f"rewind iteration {rewind_iteration} is past the last iteration {iterations}")
     for m in models:
@@ -116,8 +123,9 @@ def train_seeds(
         x, y = torch.stack(xs), torch.stack(ys)
         for p in params.values():
             p.grad = None
-        logits = batched_forward(params, buffers, x)  # [n, batch, classes]
-        loss = F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="sum") / batch_size
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
+            logits = batched_forward(params, buffers, x)  # [n, batch, classes]
+        loss = F.cross_entropy(logits.float().flatten(0, 1), y.flatten(), reduction="sum") / batch_size
         loss.backward()
         for key, mk in stacked_masks.items():
             params[key].grad.mul_(mk)

@@ -18,7 +18,11 @@ from .data import TensorData, noisy
 from .models import prunable_layers
 from .prune import apply_masks
 
-__all__ = ["DEFAULTS", "defaults_for", "train", "evaluate", "apply_masks", "TrainResult"]
+__all__ = ["DEFAULTS", "defaults_for", "train", "evaluate", "apply_masks", "TrainResult", "PRECISIONS"]
+
+#: training precisions: ``fp32``, or ``bf16`` (bfloat16 autocast over float32
+#: master weights and Adam state; channels-last memory for conv nets)
+PRECISIONS = ("fp32", "bf16")
 
 #: the paper's learning rate and iteration count per model (SPEC §3)
 DEFAULTS = {
@@ -71,6 +75,7 @@ def train(
     rewind_iteration: int | None = None,
     progress: bool = True,
     desc: str = "train",
+    precision: str = "fp32",
 ) -> TrainResult:
     """Train ``model`` in place with Adam for ``iterations`` steps.
 
@@ -83,8 +88,14 @@ def train(
         raise ValueError(f"iterations must be positive, got {iterations}")
     if lr <= 0:
         raise ValueError(f"lr must be positive, got {lr}")
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
     device = data.device
     model.to(device).train()
+    low = precision == "bf16"
+    channels_last = low and any(isinstance(m, nn.Conv2d) for m in model.modules())
+    if channels_last:
+        model.to(memory_format=torch.channels_last)
     masks = {k: v.to(device) for k, v in (masks or {}).items()}
     apply_masks(model, masks)
     layers = dict(prunable_layers(model))
@@ -99,8 +110,12 @@ def train(
     bar = tqdm(range(1, iterations + 1), desc=desc, disable=not progress, leave=False, mininterval=1.0)
     for it in bar:
         x, y = next(stream)
+        if channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
         opt.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(model(x), y)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=low):
+            logits = model(x)
+        loss = F.cross_entropy(logits.float(), y)
         loss.backward()
         for name, mask in masks.items():
             layers[name].weight.grad.mul_(mask)
@@ -114,4 +129,6 @@ def train(
             bar.set_postfix(loss=f"{loss.item():.3f}", acc=f"{acc:.4f}")
     if rewind_iteration is not None and rewind_iteration > iterations:
         raise ValueError(f"rewind iteration {rewind_iteration} is past the last iteration {iterations}")
+    if channels_last:
+        model.to(memory_format=torch.contiguous_format)
     return result
