@@ -115,3 +115,63 @@ def test_bad_arguments():
         bound_prune_layer("x", torch.ones(2, 2), torch.ones(2, 2), p=0.5, K=0)
     with pytest.raises(ValueError, match="guard"):
         bound_prune_layer("x", torch.ones(2, 2), torch.ones(2, 2), p=0.5, guard="max")
+
+
+# ------------------------------------------------------------------ single criteria (ICLR appendix A.1)
+def degree_but_not_eigenvalue():
+    """A 4 x 27 layer (Linear weight (27, 4)) whose top half by score is K_{2,17} beside
+    K_{2,10}: t1 = sqrt(34), t2 = sqrt(20) = 4.472 lies between the eigenvalue bound
+    2 sqrt(t1 - 1) = 4.396 and the degree bound sqrt(13.5 - 1) + sqrt(2 - 1) = 4.536."""
+    B = torch.ones(4, 27)
+    B[:2, :17] = 2
+    B[2:, 17:] = 2
+    return torch.ones(27, 4), B.T.contiguous()
+
+
+def test_degree_bound_accepts_what_the_eigenvalue_bound_rejects():
+    mask, score = degree_but_not_eigenvalue()
+    new, d = bound_prune_layer("fc", mask, score, p=0.5, K=1, criteria=("UD",))
+    (c,) = d.candidates
+    assert c.n_pruned == 54 and c.t2 == pytest.approx(math.sqrt(20)) and c.t1 == pytest.approx(math.sqrt(34))
+    assert c.criteria["UD"] > 0 and d.changed and c.accepted_by == "UD" and int(new.sum()) == 54
+    _, d = bound_prune_layer("fc", mask, score, p=0.5, K=1, criteria=("UE",))
+    (c,) = d.candidates
+    assert c.criteria["UE"] < 0 and not d.changed and c.decision == "reject"
+    _, d = bound_prune_layer("fc", mask, score, p=0.5, K=1)  # Algorithm 1's own rule: either bound
+    assert d.changed and d.candidates[0].accepted_by == "unweighted"
+
+
+def one_heavy_weight(heavy=30.0):
+    """two_blocks' layer with tiny trained weights but one heavy one inside the big block."""
+    mask, score = two_blocks()
+    W = torch.full((20, 40), 1e-3)
+    W[0, 0] = heavy
+    return mask, score, W
+
+
+def test_weighted_eigenvalue_bound_alone_accepts_and_the_weighted_degree_guard_rejects():
+    mask, score, W = one_heavy_weight()
+    new, d = bound_prune_layer("fc", mask, score, p=0.5, K=1, criteria=("UE", "UD", "WE", "WD"), weight=W)
+    (c,) = d.candidates
+    assert c.criteria["UE"] < 0 and c.criteria["UD"] < 0  # two unequal blocks
+    assert c.criteria["WE"] > 0 and c.accepted_by == "WE" and d.changed
+    # |W| * M: t1 = 30 (about), t2 of the order of the tiny weights
+    rec = bipartite_spectrum(biadjacency(W.abs().double() * new))
+    assert c.criteria["WE"] == pytest.approx(rec.delta_s)
+    # WD: average weighted degree (30 + ...) / 40 < 1 -> the guard refuses it, whatever its Δ
+    _, d = bound_prune_layer("fc", mask, score, p=0.5, K=1, criteria=("WD",), weight=W)
+    assert math.isnan(d.candidates[0].criteria["WD"]) and not d.changed
+    assert rec.d_avg_left < 1
+    # with heavier weights the average degrees pass 1 and WD decides by its Δ
+    _, d = bound_prune_layer("fc", mask, score, p=0.5, K=1, criteria=("WD",), weight=W * 100)
+    assert not math.isnan(d.candidates[0].criteria["WD"])
+
+
+def test_criteria_are_checked():
+    mask, score, W = one_heavy_weight()
+    with pytest.raises(ValueError, match="trained weight"):
+        bound_prune_layer("fc", mask, score, p=0.5, criteria=("WE",))
+    with pytest.raises(ValueError, match="criteria"):
+        bound_prune_layer("fc", mask, score, p=0.5, criteria=("XX",), weight=W)
+    with pytest.raises(ValueError, match="criteria"):
+        bound_prune_layer("fc", mask, score, p=0.5, criteria=("UE", "UE"), weight=W)
