@@ -162,7 +162,7 @@ def test_export_and_find_stored(mnist, tmp_path, monkeypatch):
     out = cli("export", str(res.folder), "--to", str(tmp_path / "stored"))
     assert out.returncode == 0, out.stderr
     stored = tmp_path / "stored" / res.folder.name
-    assert sorted(f.name for f in stored.iterdir()) == ["params.json", "records.json", "timings.json"]
+    assert sorted(f.name for f in stored.iterdir()) == ["masks.npz", "params.json", "records.json", "timings.json"]
     found = results.find_stored(p, tmp_path / "stored")
     assert found is not None and records_text(found) == records_text(res)
     assert results.find_stored(RunParams(rounds=2, **QUICK), tmp_path / "stored") is None
@@ -359,3 +359,23 @@ def test_the_lock_is_released_when_a_round_fails(mnist, tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         run(p, runs_dir=tmp_path, data=mnist, progress=False)
     assert not (runs.run_dir(p, runs._prepare_data(p, mnist).sizes, tmp_path) / runs.LOCK_NAME).exists()
+
+
+def test_single_criterion_bound_runs_replay_the_plain_run_and_record_the_criterion(mnist, tmp_path):
+    shared = tmp_path / "shared"
+    run(RunParams(alpha=1.0, noise_sigmas=(0.2,), **FORK), runs_dir=shared, data=mnist, progress=False)
+    for criterion in ("UE", "WD"):
+        p = RunParams(score="magnitude", bound=True, rounds=6, bound_criteria=(criterion,), noise_sigmas=(0.2,), **FORK)
+        assert runs.identity(p)["bound_criteria"] == (criterion,)
+        replayed = run(p, runs_dir=shared, data=mnist, progress=False)
+        alone = run(p, runs_dir=tmp_path / criterion, data=mnist, progress=False)
+        assert records_text(replayed) == records_text(alone)
+        cands = [c for rec in alone.records for d in rec.get("bound_decisions", []) for c in d["candidates"]]
+        assert cands and all(set(c["criteria"]) == {criterion} for c in cands if c["decision"] != "guard")
+        assert {c["accepted_by"] for c in cands if c["decision"] == "accept"} <= {criterion}
+        stored = json.loads((alone.folder / "params.json").read_text())["params"]
+        assert runs.RunParams.from_dict(stored) == p.resolved()
+    default = RunParams(score="magnitude", bound=True, rounds=6, **FORK)
+    assert "bound_criteria" not in runs.identity(default)
+    with pytest.raises(ValueError, match="bound_criteria"):
+        RunParams(bound_criteria=("UE",), **FORK).validate()

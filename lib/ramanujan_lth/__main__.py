@@ -6,9 +6,11 @@ import dataclasses
 import sys
 
 from . import prune
+from .bound_pruner import CRITERIA
 from .data import DATASETS, DatasetNotFound
 from .models import MODELS
 from .runs import SCHEDULES, RunInUse, RunParams, default_runs_dir, run, run_seeds
+from .train import PRECISIONS
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -40,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--bound", action="store_true", help="prune through Algorithm 1 until no layer changes (at most --rounds)")
     r.add_argument("--bound-K", type=int, default=d.bound_K, help="Algorithm 1's level K: rates p, p/2, ..., p/2^(K-1)")
     r.add_argument("--bound-guard", default=d.bound_guard, choices=["average", "minimum"], help="layer-collapse guard")
+    r.add_argument("--bound-criteria", nargs="+", default=None, choices=list(CRITERIA), metavar="CRITERION",
+                   help="accept a candidate when one of these single bounds holds (UE, UD: unweighted eigenvalue / "
+                        "degree bound; WE, WD: on |W|) instead of Algorithm 1's rule")
     r.add_argument("--iterations", type=int, default=None, help="training iterations per round (default: the paper's)")
     r.add_argument("--lr", type=float, default=None, help="Adam learning rate (default: the paper's)")
     r.add_argument("--batch-size", type=int, default=d.batch_size)
@@ -51,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--noise", type=float, nargs="*", default=list(d.noise_sigmas), help="noise std devs for noisy test sets")
     r.add_argument("--n-train", type=int, default=None, help="use only the first N training images")
     r.add_argument("--snip-batch", type=int, default=d.snip_batch)
+    r.add_argument("--precision", default=d.precision, choices=PRECISIONS,
+                   help="bf16: bfloat16 autocast over float32 weights (conv nets in channels-last); default fp32")
     r.add_argument("--runs-dir", default=None, help=f"where runs are stored (default: $RAMANUJAN_LTH_RUNS or {default_runs_dir()})")
     r.add_argument("--data-root", default=None, help="dataset folder (default: $RAMANUJAN_LTH_DATA)")
     r.add_argument("--download", action="store_true", help="allow torchvision to download missing datasets")
@@ -71,8 +78,9 @@ def _parser() -> argparse.ArgumentParser:
                                    "profile's parameters. Executed notebooks go to book/executed/<profile>/, finished "
                                    "paper-scale runs to book/results/ (where the chapters show them). Runs that exist "
                                    "are reused, killed runs resume, up-to-date chapters are skipped.")
-    x.add_argument("--profile", required=True, choices=["quick", "paper"],
-                   help="quick: minutes on a laptop CPU; paper: the paper's settings (a GPU)")
+    x.add_argument("--profile", required=True, choices=["quick", "paper", "subset"],
+                   help="quick: minutes on a laptop CPU; paper: the paper's hyper-parameters (a GPU); subset: "
+                        "the CIFAR-10 networks with iterations scaled to the images present, in bfloat16 (a CPU)")
     x.add_argument("--chapters", nargs="+", default=None, metavar="CHAPTER",
                    help="chapters by name, number or word (e.g. 03 regimes); default: all")
     x.add_argument("--device", default=None, help="cuda, mps or cpu (default: the first available)")
@@ -138,7 +146,8 @@ def main(argv=None) -> int:
             p_out=a.p_out, p_global=a.p_global, rounds=a.rounds, alpha=a.alpha, iterations=a.iterations, lr=a.lr,
             batch_size=a.batch_size, eval_every=a.eval_every, rewind_iteration=a.rewind_iteration, seed=a.seed,
             noise_sigmas=tuple(a.noise), n_train=a.n_train, snip_batch=a.snip_batch, density=a.density,
-            bound=a.bound, bound_K=a.bound_K, bound_guard=a.bound_guard,
+            bound=a.bound, bound_K=a.bound_K, bound_guard=a.bound_guard, precision=a.precision,
+            bound_criteria=tuple(a.bound_criteria) if a.bound_criteria else None,
         )
         params.validate()
     except ValueError as e:

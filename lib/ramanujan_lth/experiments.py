@@ -7,16 +7,51 @@ hundred iterations on part of the data, for a laptop CPU and for CI.
 """
 from __future__ import annotations
 
+import functools
+import math
+
 from . import results
+from .controls import CONTROLS, control_params, rounds_nearest
+from .data import DATASETS, MODEL_DATASET, load_dataset
 from .runs import RunParams
 from .train import DEFAULTS
 
 __all__ = ["PROFILES", "STUDIED_LAYERS", "lth_params", "load_lth", "PAPER_TABLE3", "comparison_runs",
-           "comparison_base", "ALPHAS", "SCORE_NAMES", "APPENDIX", "appendix_params", "is_paper_scale", "load_runs",
-           "OUTPUT_RATES", "output_rate_params", "output_rate_runs",
-           "output_rate_frame"]
+           "comparison_base", "ALPHAS", "SCORE_NAMES", "APPENDIX", "appendix_params", "is_paper_scale", "stored_profile", "load_runs",
+           "OUTPUT_RATES", "output_rate_params", "output_rate_runs", "output_rate_frame", "profile_settings",
+           "subset_iterations", "present_train_size", "CONTROL_DENSITIES", "CONTROLS", "control_plan", "load_controls"]
 
-PROFILES = ("quick", "paper")
+PROFILES = ("quick", "paper", "subset")
+
+#: the paper's training-set size per dataset (the iterations of the paper's
+#: hyper-parameters are counted against it)
+PAPER_TRAIN_SIZE = {name: spec.n_train for name, spec in DATASETS.items()}
+
+
+@functools.lru_cache(maxsize=None)
+def present_train_size(dataset: str, root: str | None = None) -> int:
+    """How many training images of ``dataset`` the data root holds."""
+    return load_dataset(dataset, root=root, device="cpu", quiet=True).sizes[0]
+
+
+def subset_iterations(model: str, n_train: int) -> int:
+    """The ``subset`` profile's iterations per round: the paper's, scaled to
+    the same number of passes over ``n_train`` training images (rounded)."""
+    full = PAPER_TRAIN_SIZE[MODEL_DATASET[model]]
+    return max(1, math.floor(DEFAULTS[model]["iterations"] * min(n_train, full) / full + 0.5))
+
+
+def profile_settings(model: str, profile: str, n_train: int | None = None) -> dict:
+    """What a profile changes in the paper's hyper-parameters for ``model``:
+    nothing (``paper``; ``subset`` for MNIST networks), or, in ``subset`` for
+    the CIFAR-10 networks, the iterations scaled to the training images
+    present (``n_train``, default: counted under the data root) and bfloat16."""
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
+    if profile != "subset" or MODEL_DATASET[model] != "cifar10":
+        return {}
+    n = n_train if n_train is not None else present_train_size(MODEL_DATASET[model])
+    return {"iterations": subset_iterations(model, n), "precision": "bf16"}
 
 #: the layers the paper studies: Conv4 without its first convolution (27 left
 #: vertices) and its output layer (10 right vertices)
@@ -29,12 +64,15 @@ STUDIED_LAYERS = {
 }
 
 
-def lth_params(model: str, profile: str, seeds, noise_sigmas=(0.1, 0.2, 0.3), rewind_iteration: int = 0) -> list:
-    """Parameter records of the regime experiment, one per seed."""
+def lth_params(model: str, profile: str, seeds, noise_sigmas=(0.1, 0.2, 0.3), rewind_iteration: int = 0,
+               n_train: int | None = None) -> list:
+    """Parameter records of the regime experiment, one per seed (``n_train``:
+    the training images present, for the ``subset`` profile)."""
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
     common = dict(model=model, rewind_iteration=rewind_iteration, noise_sigmas=tuple(noise_sigmas))
-    if profile == "paper":
+    if profile in ("paper", "subset"):
+        common.update(profile_settings(model, profile, n_train))
         return [RunParams(alpha=2.0, seed=s, **common) for s in seeds]
     if model == "lenet_300_100":
         return [RunParams(alpha=1.5, iterations=300, n_train=4000, seed=s, **common) for s in seeds]
@@ -44,14 +82,15 @@ def lth_params(model: str, profile: str, seeds, noise_sigmas=(0.1, 0.2, 0.3), re
 
 
 def load_runs(paper: list, quick: list, profile: str, stored_root, runs_dir, use_stored: bool = True,
-              device=None, download: bool = False) -> tuple[list, str]:
+              device=None, download: bool = False, subset: list | None = None) -> tuple[list, str]:
     """Results of one experiment given its paper-profile and quick-profile
     parameter records, and a label of where they come from.
 
     In the quick profile, stored full (paper-profile) runs are shown when any
-    exist and ``use_stored``; otherwise the quick runs are computed. The
-    paper profile uses stored runs for the seeds that have them and computes
-    the rest (``device``, ``download`` go to :func:`ramanujan_lth.runs.run`).
+    exist and ``use_stored``, else stored ``subset``-profile runs (records
+    ``subset``); otherwise the quick runs are computed. The
+    paper (or subset) profile uses stored runs for the seeds that have them
+    (``paper`` holds that profile's records) and computes the rest (``device``, ``download`` go to :func:`ramanujan_lth.runs.run`).
     """
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
@@ -60,10 +99,13 @@ def load_runs(paper: list, quick: list, profile: str, stored_root, runs_dir, use
         stored = [r for r in (results.find_stored(p, stored_root) for p in paper) if r] if use_stored else []
         if stored:
             return stored, f"stored full runs ({len(stored)} of {len(paper)} seeds)"
+        subset = [r for r in (results.find_stored(p, stored_root) for p in (subset or [])) if r] if use_stored else []
+        if subset:
+            return subset, f"stored subset-profile runs ({len(subset)} of {len(paper)} seeds)"
         res, _ = results.get_runs(quick, None, runs_dir, False, **run_kw)
         return res, "quick profile"
     res, src = results.get_runs(paper, stored_root, runs_dir, use_stored, **run_kw)
-    return res, f"paper profile ({src})"
+    return res, f"{profile} profile ({src})"
 
 
 def load_lth(model: str, profile: str, n_seeds: int, stored_root, runs_dir, use_stored: bool = True,
@@ -73,8 +115,24 @@ def load_lth(model: str, profile: str, n_seeds: int, stored_root, runs_dir, use_
     paper-profile seeds, ``quick_seeds`` (default ``n_seeds``) quick ones."""
     kw = dict(noise_sigmas=noise_sigmas, rewind_iteration=rewind_iteration)
     paper = lth_params(model, "paper", range(n_seeds), **kw)
+    if profile == "subset":
+        return load_runs(lth_params(model, "subset", range(n_seeds), **kw), [], "subset", stored_root, runs_dir,
+                         use_stored, device=device, download=download)
     quick = lth_params(model, "quick", range(quick_seeds or n_seeds), **kw)
-    return load_runs(paper, quick, profile, stored_root, runs_dir, use_stored, device=device, download=download)
+    subset = _subset_params(model, n_seeds, **kw) if profile == "quick" else None
+    return load_runs(paper, quick, profile, stored_root, runs_dir, use_stored, device=device, download=download,
+                     subset=subset)
+
+
+def _subset_params(model: str, n_seeds: int, **kw) -> list | None:
+    """The subset profile's regime runs of a CIFAR-10 network, None for MNIST
+    networks or when no CIFAR-10 data is present to count."""
+    if MODEL_DATASET[model] != "cifar10":
+        return None
+    try:
+        return lth_params(model, "subset", range(n_seeds), **kw)
+    except FileNotFoundError:
+        return None
 
 
 # ------------------------------------------------------------------ Table 3
@@ -101,8 +159,8 @@ def comparison_base(model: str, profile: str, seed: int = 0) -> dict:
     """Shared settings of the pruning comparison (Table 3) for a profile."""
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
-    if profile == "paper":
-        return dict(model=model, seed=seed, noise_sigmas=())
+    if profile in ("paper", "subset"):
+        return dict(model=model, seed=seed, noise_sigmas=(), **profile_settings(model, profile))
     if model == "lenet_300_100":
         return dict(model=model, seed=seed, noise_sigmas=(), iterations=150, n_train=2000, n_test=2000)
     return dict(model=model, seed=seed, noise_sigmas=(), iterations=5, n_train=500, n_test=200)
@@ -231,15 +289,83 @@ def appendix_params(label: str, profile: str, seeds, noise_sigmas=(0.1, 0.2, 0.3
         raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
     model, schedule, extra = APPENDIX[label]
     common = dict(model=model, schedule=schedule, noise_sigmas=tuple(noise_sigmas), **extra)
-    if profile == "paper":
-        return [RunParams(alpha=2.0, seed=s, **common) for s in seeds]
+    if profile in ("paper", "subset"):
+        return [RunParams(alpha=2.0, seed=s, **common, **profile_settings(model, profile)) for s in seeds]
     if model == "lenet_300_100":
         return [RunParams(alpha=1.5, iterations=300, n_train=4000, seed=s, **common) for s in seeds]
     common["noise_sigmas"] = tuple(noise_sigmas)[-1:]
     return [RunParams(seed=s, rounds=3, iterations=5, n_train=600, n_test=300, **common) for s in seeds]
 
 
-def is_paper_scale(params: RunParams) -> bool:
-    """Whether a run used all the data and the paper's iterations (worth storing in the book)."""
+def is_paper_scale(params: RunParams, n_train: int | None = None) -> bool:
+    """Whether a run is worth storing in the book: all the data present, and
+    the paper's iterations or (CIFAR-10 networks) the ``subset`` profile's
+    for the ``n_train`` training images it saw."""
     p = params.resolved()
-    return p.n_train is None and p.n_test is None and p.iterations >= DEFAULTS[p.model]["iterations"]
+    if p.n_train is not None or p.n_test is not None:
+        return False
+    if p.iterations >= DEFAULTS[p.model]["iterations"]:
+        return True
+    return (n_train is not None and MODEL_DATASET[p.model] == "cifar10" and p.precision == "bf16"
+            and p.iterations == subset_iterations(p.model, n_train))
+
+
+def stored_profile(model: str, stored_root) -> str:
+    """``paper`` when the book stores paper-profile Table 3 or regime runs of
+    ``model``, else ``subset`` when it stores subset-profile ones, else ``paper``."""
+    for profile in ("paper", "subset"):
+        try:
+            params = lth_params(model, profile, [0]) + [RunParams(alpha=2.0, score="snip",
+                                                                  **comparison_base(model, profile))]
+        except FileNotFoundError:  # no CIFAR-10 images to count
+            continue
+        if any(results.find_stored(p, stored_root) for p in params):
+            return profile
+    return "paper"
+
+
+# ------------------------------------------------------------------ controls
+#: the ticket densities the controls match (chapter 3's regimes, from the
+#: fully Ramanujan stretch of LeNet to its last round)
+CONTROL_DENSITIES = (0.51, 0.21, 0.086, 0.035, 0.014, 0.01)
+
+
+def control_plan(tickets: list, densities=CONTROL_DENSITIES, kinds=CONTROLS) -> list:
+    """Parameter records of the controls of stored ``tickets`` (regime runs):
+    per ticket, the rounds nearest each density, each control kind."""
+    out = []
+    for t in tickets:
+        for rnd in dict.fromkeys(rounds_nearest(t, densities)):
+            out += [control_params(t, rnd, kind) for kind in kinds]
+    return out
+
+
+def load_controls(model: str, profile: str, stored_root, runs_dir, use_stored: bool = True, n_seeds: int = 5,
+                  densities=CONTROL_DENSITIES, device=None, download: bool = False) -> tuple[list, list, str]:
+    """The tickets (regime runs) and their controls, and where they come from.
+
+    The quick profile shows the stored full runs when controls of them are
+    stored, else computes a small version: quick tickets of three seeds and
+    controls of their rounds nearest the first four ``densities``. The paper
+    profile takes ``n_seeds`` stored (or computed) tickets and their controls
+    (stored, or trained now)."""
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
+    run_kw = dict(device=device, download=download)
+    if profile == "quick":
+        stored = [r for r in (results.find_stored(p, stored_root) for p in lth_params(model, "paper", range(n_seeds)))
+                  if r] if use_stored else []
+        plan = control_plan(stored, densities)
+        found = [results.find_stored(p, stored_root) for p in plan]
+        if stored and plan and all(found):
+            return stored, found, f"stored full runs ({len(stored)} seeds, {len(found)} controls)"
+        tickets, _ = results.get_runs(lth_params(model, "quick", range(3)), None, runs_dir, False, progress=False,
+                                      **run_kw)
+        ctrl, _ = results.get_runs(control_plan(tickets, densities[:4]), None, runs_dir, False, progress=False,
+                                   **run_kw)
+        return tickets, ctrl, "quick profile"
+    tickets, src = results.get_runs(lth_params(model, profile, range(n_seeds)), stored_root, runs_dir, use_stored,
+                                    progress=False, **run_kw)
+    ctrl, csrc = results.get_runs(control_plan(tickets, densities), stored_root, runs_dir, use_stored, progress=False,
+                                  **run_kw)
+    return tickets, ctrl, f"{profile} profile (tickets {src}, controls {csrc})"

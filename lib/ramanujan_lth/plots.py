@@ -14,7 +14,8 @@ import pandas as pd
 
 __all__ = ["bipartite_chart", "network_chart", "graph_chart", "finite", "delta_long", "matrix_chart",
            "regime_shading", "accuracy_chart", "delta_chart", "schedule_chart",
-           "paper_vs_ours_chart", "output_rate_chart"]
+           "paper_vs_ours_chart", "output_rate_chart", "kinds_accuracy_chart", "difference_chart",
+           "kinds_quantity_chart", "gain_chart", "regime_rules_chart", "KIND_COLORS", "QUANTITY_NAMES"]
 
 
 def finite(df: pd.DataFrame, cols, cap: float = 1e3) -> pd.DataFrame:
@@ -292,3 +293,100 @@ def output_rate_chart(frame: pd.DataFrame, paper: pd.DataFrame | None = None, wi
     weights = weights + alt.Chart(rule).mark_rule(strokeDash=[4, 3], color="black").encode(y="y:Q", tooltip=["label:N"])
     return alt.hconcat(acc.properties(width=width, height=height, title="test accuracy"),
                        weights.properties(width=width, height=height, title="the output layer"))
+
+
+# ------------------------------------------------------------------ controls and verdicts
+KIND_COLORS = {"ticket": "#4c78a8", "biregular": "#f58518", "random": "#8c8c8c"}
+
+
+def _kind_color(title: str = "mask"):
+    return alt.Color("kind:N", title=title, scale=alt.Scale(domain=list(KIND_COLORS), range=list(KIND_COLORS.values())),
+                     legend=alt.Legend(orient="bottom", labelLimit=300))
+
+
+def _test_set_param(name: str, sets) -> alt.Parameter:
+    sets = list(sets)
+    return alt.param(name=name, value=sets[0], bind=alt.binding_select(options=sets, name="test set "))
+
+
+def kinds_accuracy_chart(long_acc: pd.DataFrame, title: str = "", width: int = 460, height: int = 260):
+    """Mean accuracy (points) against density for tickets and their controls,
+    error bars one standard deviation over seeds; the test set is picked
+    under the chart."""
+    pick = _test_set_param("kinds_set", dict.fromkeys(long_acc["test set"]))
+    base = alt.Chart(long_acc).transform_filter(alt.datum["test set"] == pick).encode(x=_density_x(), color=_kind_color())
+    line = base.mark_line(point=True).encode(
+        y=alt.Y("mean(accuracy):Q", title="test accuracy (%)", scale=alt.Scale(zero=False)),
+        tooltip=["kind:N", "test set:N", alt.Tooltip("mean(density):Q", format=".4f", title="density"),
+                 alt.Tooltip("mean(accuracy):Q", format=".2f"), alt.Tooltip("stdev(accuracy):Q", format=".2f"),
+                 alt.Tooltip("count(accuracy):Q", title="seeds")])
+    bars = base.mark_errorbar(extent="stdev").encode(y=alt.Y("accuracy:Q", title="test accuracy (%)"))
+    return alt.layer(bars, line).add_params(pick).properties(title=title, width=width, height=height)
+
+
+def difference_chart(summary: pd.DataFrame, title: str = "", width: int = 460, height: int = 240):
+    """Matched differences (points) against density, one line per pair, error
+    bars one standard deviation over seeds; test set picked under the chart."""
+    pick = _test_set_param("diff_set", dict.fromkeys(summary["test set"]))
+    s = summary.assign(lo=summary["mean"] - summary["sd"], hi=summary["mean"] + summary["sd"])
+    base = alt.Chart(s).transform_filter(alt.datum["test set"] == pick).encode(
+        x=_density_x(), color=alt.Color("pair:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=300)))
+    line = base.mark_line(point=True).encode(
+        y=alt.Y("mean:Q", title="accuracy difference (points)"),
+        tooltip=["pair:N", "test set:N", alt.Tooltip("density:Q", format=".4f"), alt.Tooltip("mean:Q", format="+.2f"),
+                 alt.Tooltip("sd:Q", format=".2f"), "seeds:Q", alt.Tooltip("positive:Q", title="seeds above 0")])
+    bars = base.mark_rule().encode(y="lo:Q", y2="hi:Q")
+    zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="black").encode(y="y:Q")
+    return alt.layer(bars, line, zero).add_params(pick).properties(title=title, width=width, height=height)
+
+
+QUANTITY_NAMES = {"delta": "max(ΔS, ΔR) (clipped to ±1)", "r": "r = 1 − t2/db", "imdb": "IMDB", "narc": "NaRC",
+                  "gap": "log weighted spectral gap"}
+
+
+def kinds_quantity_chart(long_q: pd.DataFrame, layers, title: str = "", width: int = 460, height: int = 240):
+    """A graph quantity of one layer (both picked under the chart) against
+    density for tickets and controls; mean and standard deviation over seeds."""
+    q = long_q.assign(name=long_q["quantity"].map(QUANTITY_NAMES))
+    names = [QUANTITY_NAMES[k] for k in QUANTITY_NAMES if k in set(long_q["quantity"])]
+    pick_q = alt.param(name="kinds_quantity", value=names[0], bind=alt.binding_select(options=names, name="quantity "))
+    pick_l = alt.param(name="kinds_layer", value=list(layers)[0],
+                       bind=alt.binding_select(options=list(layers), name="layer "))
+    base = alt.Chart(q).transform_filter((alt.datum.name == pick_q) & (alt.datum.layer == pick_l)).encode(
+        x=_density_x(), color=_kind_color())
+    line = base.mark_line(point=True).encode(
+        y=alt.Y("mean(value):Q", title="value (see the quantity picked)"),
+        tooltip=["kind:N", "name:N", "layer:N", alt.Tooltip("mean(density):Q", format=".4f"),
+                 alt.Tooltip("mean(value):Q", format=".4f"), alt.Tooltip("count(value):Q", title="seeds")])
+    band = base.mark_errorbar(extent="stdev").encode(y=alt.Y("value:Q", title="value (see the quantity picked)"))
+    zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="black", strokeDash=[3, 3]).encode(y="y:Q")
+    return alt.layer(band, line, zero).add_params(pick_q, pick_l).properties(title=title, width=width, height=height)
+
+
+def gain_chart(gains: pd.DataFrame, labels: dict, title: str = "", width: int = 420):
+    """Held-out gain (points) of adding each quantity to the density-only
+    model: one dot per held-out seed, the mean as a bar."""
+    g = gains.assign(label=gains["quantity"].map(labels))
+    order = [labels[k] for k in labels if k in set(gains["quantity"])]
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
+    bar = alt.Chart(g).mark_bar(opacity=0.35, color="#4c78a8").encode(
+        y=y, x=alt.X("mean(gain):Q", title="lower held-out error with the quantity (points)"),
+        tooltip=["label:N", alt.Tooltip("mean(gain):Q", format="+.4f"), alt.Tooltip("count(gain):Q", title="folds")])
+    dots = alt.Chart(g).mark_point(filled=True, size=45, color="#4c78a8").encode(
+        y=y, x="gain:Q", tooltip=["label:N", alt.Tooltip("seed:Q", title="held-out seed"),
+                                  alt.Tooltip("gain:Q", format="+.4f"), "networks:Q"])
+    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="black").encode(x="x:Q")
+    return alt.layer(bar, dots, zero).properties(title=title, width=width, height=max(80, 28 * len(order)))
+
+
+def regime_rules_chart(rules: pd.DataFrame, title: str = "", width: int = 460):
+    """The regime of each round under each rule (rows ``rule``, ``round``,
+    ``density``, ``regime``), as coloured marks along the density axis."""
+    r = rules.assign(name=rules["regime"].map(REGIME_NAMES))
+    colors = {"fully Ramanujan": "#9e9e9e", "partially Ramanujan": "#e377c2", "non-Ramanujan": "#17becf"}
+    return alt.Chart(r).mark_square(size=150).encode(
+        x=_density_x("overall density (log, decreasing →)"), y=alt.Y("rule:N", title=None),
+        color=alt.Color("name:N", title="regime", scale=alt.Scale(domain=list(colors), range=list(colors.values())),
+                        legend=alt.Legend(orient="bottom")),
+        tooltip=["rule:N", "round:Q", alt.Tooltip("density:Q", format=".4f"), "name:N"],
+    ).properties(title=title, width=width, height=70)

@@ -33,7 +33,9 @@ from .runs import RunParams, identity, load_run
 
 __all__ = ["Planned", "chapters", "select", "plan", "seconds_per_iteration", "dry_run", "reproduce"]
 
-LTH_CHAPTERS = {"03_regimes": (("lenet_300_100", 5, 2), ("conv4", 5, 1)), "05_significance": (("lenet_300_100", 10, 3),)}
+LTH_CHAPTERS = {"03_regimes": (("lenet_300_100", 10, 2), ("conv4", 5, 1)), "05_significance": (("lenet_300_100", 10, 3),)}
+#: the regime runs whose controls chapter 6 compares: (model, paper seeds)
+VERDICT_TICKETS = ("lenet_300_100", 5)
 
 
 @dataclass
@@ -106,18 +108,21 @@ def plan(chapter: str, profile: str, stored_root, runs_dir) -> list[Planned]:
     if profile not in E.PROFILES:
         raise ValueError(f"profile must be one of {E.PROFILES}, got {profile!r}")
     out = []
+    full = profile != "quick"
     if chapter in LTH_CHAPTERS:
         for model, paper_seeds, quick_seeds in LTH_CHAPTERS[chapter]:
-            paper = E.lth_params(model, "paper", range(paper_seeds))
+            paper = E.lth_params(model, profile if full else "paper", range(paper_seeds))
             stored = [p for p in paper if results.find_stored(p, stored_root)]
             if profile == "quick" and stored:  # the chapter shows the stored full runs
                 out += [Planned(f"{model} seed {p.seed} (stored full run)", p, "stored", 0) for p in stored]
                 continue
-            chosen = paper if profile == "paper" else E.lth_params(model, "quick", range(quick_seeds))
+            chosen = paper if full else E.lth_params(model, "quick", range(quick_seeds))
             out += [_status(f"{model} IMP seed {p.seed}", p, stored_root, runs_dir) for p in chosen]
+    elif chapter == "06_verdict":
+        out += _verdict_plan(profile, stored_root, runs_dir)
     elif chapter == "04_bound_pruner":
         base = E.comparison_base("lenet_300_100", profile)
-        cap = 60 if profile == "paper" else 25
+        cap = 60 if full else 25
         for score in ("magnitude", "snip", "synflow"):
             name = E.SCORE_NAMES[score].upper() if score != "synflow" else "SynFlow"
             # α = 2 runs first; the shorter plain runs start from its rounds unless it is only stored (no masks)
@@ -138,8 +143,8 @@ def plan(chapter: str, profile: str, stored_root, runs_dir) -> list[Planned]:
                                    2 if donor else _trainings(longest)))
             for p in E.output_rate_params("lenet_300_100", profile, score)[1:]:  # the first is α=2 above
                 out.append(_status(f"{name} α=2, output layer at p_out={p.p_out:g}", p, stored_root, runs_dir))
-    elif chapter == "06_appendix":
-        seeds = range(2 if profile == "paper" else 1)
+    elif chapter == "07_appendix":
+        seeds = range(2 if full else 1)
         pair = [label for label in E.APPENDIX if label.startswith("LeNet")]  # shown from one profile
 
         def stored(labels):
@@ -155,23 +160,56 @@ def plan(chapter: str, profile: str, stored_root, runs_dir) -> list[Planned]:
     return out
 
 
+def _verdict_plan(profile: str, stored_root, runs_dir) -> list[Planned]:
+    """Chapter 6: the tickets and, once they exist, their controls (known
+    only then: each keeps its ticket's weight count per layer)."""
+    model, n = VERDICT_TICKETS
+    if profile == "quick":
+        tickets = E.lth_params(model, "paper", range(n))
+        found = [results.find_stored(p, stored_root) for p in tickets]
+        if all(found) and all(results.find_stored(c, stored_root) for c in E.control_plan(found)):
+            return [Planned(f"{model} controls (stored full runs)", None, "stored", 0)]
+        tickets = E.lth_params(model, "quick", range(3))
+        densities = E.CONTROL_DENSITIES[:4]
+    else:
+        tickets, densities = E.lth_params(model, profile, range(n)), E.CONTROL_DENSITIES
+    out = [_status(f"{model} IMP seed {p.seed} (ticket)", p, stored_root, runs_dir) for p in tickets]
+    for p in tickets:
+        done = results.find_stored(p, stored_root) or results.find_stored(p, runs_dir)
+        if done is None:
+            out.append(Planned(f"{model} seed {p.seed}: controls (after the ticket)", None, "after ticket",
+                               len(densities) * len(E.CONTROLS)))
+            continue
+        out += [_status(f"{model} seed {p.seed}: {c.control} control of round {c.control_round}", c, stored_root,
+                        runs_dir) for c in E.control_plan([done], densities)]
+    return out
+
+
 # ------------------------------------------------------------------ estimates
 _SPEED: dict = {}
 
 
-def seconds_per_iteration(model_name: str, device, batch_size: int = 60) -> float:
+def seconds_per_iteration(model_name: str, device, batch_size: int = 60, precision: str = "fp32") -> float:
     """Measured seconds of one training step (forward, backward, Adam) of
-    ``model_name`` on ``device`` with random data: the unit of the estimates."""
-    key = (model_name, str(device))
+    ``model_name`` on ``device`` with random data, in ``precision`` (bf16:
+    autocast and, for conv nets, channels-last, as training does): the unit
+    of the estimates."""
+    key = (model_name, str(device), precision)
     if key not in _SPEED:
         model = build_model(model_name, seed=0).to(device)
         opt = torch.optim.Adam(model.parameters(), lr=1e-4)
         x = torch.randn(batch_size, *model.input_shape, device=device)
         y = torch.randint(0, 10, (batch_size,), device=device)
+        low = precision == "bf16"
+        if low and x.dim() == 4:
+            model.to(memory_format=torch.channels_last)
+            x = x.contiguous(memory_format=torch.channels_last)
 
         def step():
             opt.zero_grad(set_to_none=True)
-            torch.nn.functional.cross_entropy(model(x), y).backward()
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=low):
+                logits = model(x)
+            torch.nn.functional.cross_entropy(logits.float(), y).backward()
             opt.step()
 
         step()
@@ -215,8 +253,9 @@ def dry_run(names, profile: str, root, device=None, out=sys.stdout) -> float:
         seconds = 0.0
         for q in planned:
             model = q.params.model if q.params else "lenet_300_100"
-            its = q.iterations or RunParams(**E.comparison_base(model, profile)).resolved().iterations
-            seconds += q.trainings * its * seconds_per_iteration(model, device) if q.trainings else 0.0
+            p = q.params.resolved() if q.params else RunParams(**E.comparison_base(model, profile)).resolved()
+            seconds += q.trainings * p.iterations * seconds_per_iteration(model, device, precision=p.precision) \
+                if q.trainings else 0.0
         total += seconds
         left = [q for q in planned if q.trainings]
         print(f"{name}: {len(planned)} runs, {len(left)} to compute, ~{_hms(seconds)}"
@@ -224,7 +263,7 @@ def dry_run(names, profile: str, root, device=None, out=sys.stdout) -> float:
         for q in planned:
             its = f"{q.trainings} trainings x {q.iterations:,} it" if q.trainings and q.params else \
                 (f"~{q.trainings} trainings" if q.trainings else "nothing to do")
-            print(f"    {q.label:45s} {q.status:13s} {its}", file=out)
+            print(f"    {q.label:52s} {q.status:13s} {its}", file=out)
     print(f"total: ~{_hms(total)} of training", file=out)
     return total
 
@@ -285,7 +324,7 @@ def export_paper_runs(runs_dir, stored_root) -> list[Path]:
             res = load_run(meta.parent)
         except (OSError, ValueError, KeyError, TypeError):
             continue
-        if res.complete and E.is_paper_scale(res.params):
+        if res.complete and E.is_paper_scale(res.params, res.data.get("n_train")):
             done.append(results.export_run(res, stored_root))
     return done
 
@@ -322,7 +361,7 @@ def reproduce(profile: str, names=None, device=None, dry: bool = False, force: b
             print(f"ramanujan_lth: chapter {name} failed: {err}", file=stderr, flush=True)
             continue
         finally:
-            if profile == "paper":  # even a failed chapter may have finished some runs
+            if profile in ("paper", "subset"):  # even a failed chapter may have finished some runs
                 for dest in export_paper_runs(root / "runs", root / "book" / "results"):
                     print(f"    stored {dest.relative_to(root)}", file=stdout)
         print(f"    done in {_hms(time.perf_counter() - t0)} -> {out}", file=stdout, flush=True)

@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .runs import RunParams, RunResult, identity, load_run
+from . import metrics, stored_masks
+from .runs import ROUNDS_DIR, RunParams, RunResult, identity, load_run, read_masks
 
 __all__ = ["book_root", "get_runs", "find_stored", "export_run", "accuracy_table", "spectral_table", "regime_table",
            "regime_bands", "loss_table",
@@ -99,7 +100,7 @@ def find_stored(params: RunParams, root, complete_only: bool = True) -> RunResul
     for meta in sorted(root.glob("*/params.json")):
         try:
             stored = json.loads(meta.read_text())
-            p = RunParams(**{**stored["params"], "noise_sigmas": tuple(stored["params"]["noise_sigmas"])})
+            p = RunParams.from_dict(stored["params"])
         except (OSError, ValueError, KeyError, TypeError):
             continue  # not a run folder
         if _key(p) != want:
@@ -116,16 +117,35 @@ def find_stored(params: RunParams, root, complete_only: bool = True) -> RunResul
 
 
 def export_run(result: RunResult, root) -> Path:
-    """Copy a finished run's records (not its checkpoint) under ``root``."""
+    """Copy a finished run's records (not its checkpoint) under ``root``, with
+    every round's masks (:mod:`ramanujan_lth.stored_masks`) when the run
+    folder still has them. Records from before the later graph measures
+    (:mod:`ramanujan_lth.metrics`) gain them from those masks."""
     if not result.complete:
         raise ValueError(f"run {result.folder} is not finished; only complete runs are stored")
-    dest = Path(root) / Path(result.folder).name
+    src_dir = Path(result.folder)
+    dest = Path(root) / src_dir.name
     dest.mkdir(parents=True, exist_ok=True)
-    for name in ("params.json", "records.json", "timings.json"):
-        src = Path(result.folder) / name
-        if src.exists():
-            shutil.copyfile(src, dest / name)
+    masks = _round_masks(src_dir, len(result.records))
+    for name in ("params.json", "timings.json"):
+        if (src_dir / name).exists():
+            shutil.copyfile(src_dir / name, dest / name)
+    stored = json.loads((src_dir / "records.json").read_text())
+    if masks is not None:
+        stored["records"] = metrics.backfill(stored["records"], masks)
+        stored_masks.write(dest, masks)
+    tmp = dest / ".records.json.tmp"
+    tmp.write_text(json.dumps(stored, indent=1, sort_keys=True))
+    tmp.replace(dest / "records.json")
     return dest
+
+
+def _round_masks(folder: Path, n_rounds: int) -> dict | None:
+    """Each round's masks from a run folder (``rounds/<t>.pt``), None when any is missing."""
+    paths = [folder / ROUNDS_DIR / f"{t}.pt" for t in range(n_rounds)]
+    if not all(p.exists() for p in paths):
+        return None
+    return {t: {n: m.numpy().astype(bool) for n, m in read_masks(p).items()} for t, p in enumerate(paths)}
 
 
 def describe(results: list[RunResult]) -> str:

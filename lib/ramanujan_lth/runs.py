@@ -59,11 +59,12 @@ import pandas as pd
 import torch
 
 from . import prune as P
-from .bound_pruner import bound_prune
+from .bound_pruner import GUARDS, bound_prune, check_criteria
+from .controls import CONTROLS, control_masks
 from .data import DATASETS, MODEL_DATASET, load_dataset
-from .models import MODELS, build_model
+from .models import MODELS, build_model, prunable_layers
 from .spectral import layer_report
-from .train import BATCH_SIZE, DEFAULTS, TrainResult, evaluate, train
+from .train import BATCH_SIZE, DEFAULTS, PRECISIONS, TrainResult, evaluate, train
 
 __all__ = ["RunParams", "RunResult", "RunInUse", "run", "run_seeds", "run_dir", "default_runs_dir"]
 
@@ -80,7 +81,15 @@ class RunParams:
     round landing on the target. With ``bound``, each round prunes through
     Algorithm 1 (level ``bound_K``, collapse guard ``bound_guard``) at the
     layer-wise rates, and the run stops when no layer changes or after
-    ``rounds`` rounds.
+    ``rounds`` rounds. ``precision="bf16"`` trains under bfloat16 autocast
+    (:func:`ramanujan_lth.train.train`). With ``control`` (``"random"`` or
+    ``"biregular"``) the run is one training of a mask that keeps
+    ``control_edges`` weights per layer, the control of run
+    ``control_ticket`` at its round ``control_round``
+    (:mod:`ramanujan_lth.controls`). ``bound_criteria`` (names among ``UE``,
+    ``UD``, ``WE``, ``WD``) makes Algorithm 1 accept a candidate on those
+    single bounds instead of its own rule
+    (:func:`ramanujan_lth.bound_pruner.bound_prune_layer`).
     """
 
     model: str = "lenet_300_100"
@@ -107,6 +116,23 @@ class RunParams:
     bound_K: int = 5
     bound_guard: str = "average"
     n_test: int | None = None
+    precision: str = "fp32"
+    control: str | None = None
+    control_ticket: str | None = None
+    control_round: int | None = None
+    control_edges: tuple | None = None
+    bound_criteria: tuple | None = None
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "RunParams":
+        """The parameters as :meth:`as_dict` (or a stored ``params.json``) gives them."""
+        d = dict(d)
+        d["noise_sigmas"] = tuple(d.get("noise_sigmas", ()))
+        if d.get("control_edges") is not None:
+            d["control_edges"] = tuple((str(n), int(c)) for n, c in d["control_edges"])
+        if d.get("bound_criteria") is not None:
+            d["bound_criteria"] = tuple(d["bound_criteria"])
+        return cls(**d)
 
     def resolved(self) -> "RunParams":
         self.validate()
@@ -147,10 +173,12 @@ class RunParams:
             bad("the bound pruner works layer by layer: use schedule 'layerwise'")
         if self.bound_K < 1:
             bad(f"bound_K must be >= 1, got {self.bound_K}")
-        from .bound_pruner import GUARDS
-
         if self.bound_guard not in GUARDS:
             bad(f"unknown bound_guard {self.bound_guard!r}; allowed: {', '.join(GUARDS)}")
+        if self.bound_criteria is not None:
+            if not self.bound:
+                bad("bound_criteria choose how Algorithm 1 accepts a candidate: they need bound=True")
+            check_criteria(self.bound_criteria)
         if self.alpha is None and self.rounds < 0:
             bad(f"rounds must be >= 0, got {self.rounds}")
         for name in ("iterations", "batch_size", "snip_batch", "n_train", "n_test"):
@@ -166,8 +194,19 @@ class RunParams:
         its = self.iterations or DEFAULTS[self.model]["iterations"]
         if self.rewind_iteration > its:
             bad(f"rewind_iteration must be <= iterations ({its}), got {self.rewind_iteration}")
-        if any(s < 0 for s in self.noise_sigmas):
-            bad(f"noise standard deviations must be >= 0, got {list(self.noise_sigmas)}")
+        if self.precision not in PRECISIONS:
+            bad(f"unknown precision {self.precision!r}; allowed: {', '.join(PRECISIONS)}")
+        if self.control is not None:
+            if self.control not in CONTROLS:
+                bad(f"unknown control {self.control!r}; allowed: {', '.join(CONTROLS)}")
+            if self.control_ticket is None or self.control_round is None or not self.control_edges:
+                bad("a control run needs control_ticket, control_round and control_edges (see controls.control_params)")
+            if self.bound or self.alpha is not None or self.density is not None or self.rounds != 0:
+                bad("a control run trains one fixed mask: no bound, alpha or density, and rounds = 0")
+            if self.rewind_iteration:
+                bad("a control run starts from the initialisation: rewind_iteration must be 0")
+        if any(not math.isfinite(s) or s < 0 for s in self.noise_sigmas):
+            bad(f"noise standard deviations must be finite and >= 0, got {list(self.noise_sigmas)}")
 
     def as_dict(self) -> dict:
         d = dataclasses.asdict(self)
@@ -206,8 +245,9 @@ def default_runs_dir() -> Path:
 
 #: fields added after the first stored runs, left out of the identity while at
 #: these neutral values so that older runs keep their folder names
-_NEUTRAL = {"density": None, "bound": False, "n_test": None}
-_BOUND_ONLY = ("bound_K", "bound_guard")
+_NEUTRAL = {"density": None, "bound": False, "n_test": None, "precision": "fp32", "control": None,
+            "control_ticket": None, "control_round": None, "control_edges": None, "bound_criteria": None}
+_BOUND_ONLY = ("bound_K", "bound_guard", "bound_criteria")
 
 
 def identity(params: RunParams) -> dict:
@@ -218,7 +258,7 @@ def identity(params: RunParams) -> dict:
             del d[k]
     if not params.bound:
         for k in _BOUND_ONLY:
-            del d[k]
+            d.pop(k, None)
     return d
 
 
@@ -229,7 +269,7 @@ def _run_id(params: RunParams, data_sizes) -> str:
 
 def run_dir(params: RunParams, data_sizes, runs_dir=None) -> Path:
     p = params.resolved()
-    kind = f"{p.score}-bound" if p.bound else f"{p.score}-{p.schedule}"
+    kind = f"{p.control}-control" if p.control else f"{p.score}-bound" if p.bound else f"{p.score}-{p.schedule}"
     name = f"{p.model}-{p.dataset}-{kind}-s{p.seed}-{_run_id(p, data_sizes)}"
     return Path(runs_dir or default_runs_dir()) / name
 
@@ -323,14 +363,16 @@ def _save_masks(path: Path, masks: dict) -> None:
     _atomic_write(path, lambda f: torch.save(packed, f))
 
 
-def _load_masks(path: Path, like: dict) -> dict:
+def read_masks(path: Path) -> dict:
+    """The masks of a ``rounds/<t>.pt`` file, layer -> bool tensor."""
     packed = torch.load(path, map_location="cpu", weights_only=False)
-    out = {}
-    for n, m in like.items():
-        shape, bits = packed[n]
-        flat = np.unpackbits(bits, count=int(np.prod(shape))).astype(bool)
-        out[n] = torch.from_numpy(flat.reshape(shape)).to(m.dtype)
-    return out
+    return {n: torch.from_numpy(np.unpackbits(bits, count=int(np.prod(shape))).astype(bool).reshape(shape))
+            for n, (shape, bits) in packed.items()}
+
+
+def _load_masks(path: Path, like: dict) -> dict:
+    masks = read_masks(path)
+    return {n: masks[n].to(m.dtype) for n, m in like.items()}
 
 
 def _fork_key(p: RunParams) -> dict:
@@ -345,7 +387,7 @@ def _other_runs(r: "_Run", runs_dir: Path):
             continue
         try:
             stored = json.loads(meta.read_text())
-            q = RunParams(**{**stored["params"], "noise_sigmas": tuple(stored["params"]["noise_sigmas"])})
+            q = RunParams.from_dict(stored["params"])
             sizes = (stored["data"]["n_train"], stored["data"]["n_test"])
         except (OSError, ValueError, KeyError, TypeError):
             continue  # not a run folder
@@ -358,14 +400,14 @@ def _find_donor(r: "_Run", runs_dir: Path):
     order, same data), as ``(folder, rounds shared)``; None when no run
     shares a round past the first. A finished run that prunes exactly as far
     shares every round (``r.rounds + 1``: nothing left to train). Bound runs
-    neither give nor take."""
+    and control runs neither give nor take."""
     p = r.p
-    if p.bound:
+    if p.bound or p.control:
         return None
     want, best = _fork_key(p), None
     sigmas = tuple(float(s) for s in p.noise_sigmas)
     for folder, q, sizes in _other_runs(r, runs_dir):
-        if q.bound or _fork_key(q) != want or q.noise_sigmas[:len(sigmas)] != sigmas or sizes != tuple(r.data.sizes):
+        if q.bound or q.control or _fork_key(q) != want or q.noise_sigmas[:len(sigmas)] != sigmas or sizes != tuple(r.data.sizes):
             continue
         t_q = total_rounds(q, r.rates, r.sizes)
         if t_q == r.t_total and _finished(folder):
@@ -393,6 +435,8 @@ def _find_replay_donor(r: "_Run", runs_dir: Path):
     """The run under ``runs_dir`` that trains as ``r`` does (same
     parameters but the schedule: how far, bound or not, noise levels; same
     data) and kept the most rounds of trained weights, or None."""
+    if r.p.control:
+        return None
     want, best = _replay_key(r.p), None
     for folder, q, sizes in _other_runs(r, runs_dir):
         if not _trained_path(folder, 0).exists() or _replay_key(q) != want or sizes != tuple(r.data.sizes):
@@ -490,6 +534,10 @@ class _Run:
         self.model = build_model(p.model, seed=p.seed).to(data.device)
         self.init_state = {k: v.clone() for k, v in self.model.state_dict().items()}
         self.masks = P.ones_masks(self.model)
+        if p.control:
+            shapes = {n: tuple(m.shape) for n, m in self.masks.items()}
+            built = control_masks(p.control, shapes, dict(p.control_edges), p.seed, p.control_round)
+            self.masks = {n: torch.from_numpy(built[n]).to(m.dtype) for n, m in self.masks.items()}
         self.rates = P.layer_rates(self.model, p.p_fc, p.p_conv, p.p_out)
         self.sizes = P.layer_sizes(self.masks)
         self.t_total = total_rounds(p, self.rates, self.sizes)
@@ -599,7 +647,8 @@ class _Run:
 
     @property
     def train_seed(self) -> int:
-        return self.p.seed * 10_007 + self.next_round
+        """The round's batch order; a control trains with its ticket round's."""
+        return self.p.seed * 10_007 + (self.p.control_round if self.p.control else self.next_round)
 
     @property
     def rewind_at(self):
@@ -625,7 +674,9 @@ class _Run:
             rec["spectral"] += _report_rows(self.model, masks, "score", scores)
         if not complete:
             if p.bound:
-                masks, decisions = bound_prune(masks, scores, self.rates, p.bound_K, p.bound_guard)
+                weights = {n: m.weight for n, m in prunable_layers(self.model)} if p.bound_criteria else None
+                masks, decisions = bound_prune(masks, scores, self.rates, p.bound_K, p.bound_guard,
+                                               criteria=p.bound_criteria, weights=weights)
                 rec["bound_decisions"] = [d.as_dict() for d in decisions]
                 complete = not any(d.changed for d in decisions)
             else:
@@ -660,7 +711,7 @@ def run(params: RunParams, runs_dir=None, data=None, data_root=None, download: b
             masks = r.begin_round()
             res = train(r.model, data, p.iterations, p.lr, p.batch_size, masks=masks, seed=r.train_seed,
                         eval_every=p.eval_every or None, rewind_iteration=r.rewind_at, progress=progress,
-                        desc=r.desc())
+                        desc=r.desc(), precision=p.precision)
             r.end_round(res)
             done_here += 1
             if not r.complete and stop_after is not None and done_here >= stop_after:
@@ -726,7 +777,7 @@ def _lockstep(runs: list, p0: RunParams, data, progress: bool, stop_after: int |
         desc = f"round {rounds[0]}" + (f"-{rounds[-1]}" if len(rounds) > 1 else "") + f", {len(active)} seeds"
         res = train_seeds([r.model for r in active], data, p0.iterations, p0.lr, [r.train_seed for r in active],
                           masks=masks, batch_size=p0.batch_size, rewind_iteration=active[0].rewind_at,
-                          progress=progress, desc=desc)
+                          progress=progress, desc=desc, precision=p0.precision)
         for r, one in zip(active, res):
             r.end_round(one)
         done_here += 1
@@ -739,5 +790,4 @@ def load_run(folder) -> RunResult:
     folder = Path(folder)
     meta = json.loads((folder / "params.json").read_text())
     stored = json.loads((folder / "records.json").read_text())
-    return RunResult(RunParams(**{**meta["params"], "noise_sigmas": tuple(meta["params"]["noise_sigmas"])}),
-                     folder, stored["records"], stored["complete"], meta["data"])
+    return RunResult(RunParams.from_dict(meta["params"]), folder, stored["records"], stored["complete"], meta["data"])

@@ -17,6 +17,8 @@ import scipy.linalg
 import scipy.sparse
 import scipy.sparse.linalg
 
+from . import metrics
+
 __all__ = [
     "SpectralRecord",
     "biadjacency",
@@ -324,11 +326,16 @@ def layer_report(model, masks=None, graph: str = "unweighted", scores=None, meth
     ``graph``: ``"unweighted"`` (the mask), ``"weighted"`` (``|W| * M``) or
     ``"score"`` (``|score| * M``; needs ``scores``, a mapping like ``masks``).
     Passing ``scores`` with ``graph="weighted"`` also weights by the scores.
+    Besides the paper's fields, each row has the later measures of
+    :mod:`ramanujan_lth.metrics` (``spectral_gap``; ``r``, ``imdb`` and
+    ``narc`` on the unweighted graph, NaN on the others).
     """
     if graph not in GRAPHS:
         raise ValueError(f"graph must be one of {GRAPHS}, got {graph!r}")
     if graph == "score" and scores is None:
         raise ValueError("graph='score' needs scores: a mapping from layer name to a score tensor")
+    if graph == "unweighted" and scores is not None:
+        raise ValueError("graph='unweighted' is the mask alone: pass graph='score' to weight it by scores")
     from .models import prunable_layers
 
     layers = prunable_layers(model)
@@ -348,7 +355,7 @@ def layer_report(model, masks=None, graph: str = "unweighted", scores=None, meth
                 )
             if not np.isin(m, (0.0, 1.0)).all():
                 raise ValueError(f"mask for layer {name!r} must hold only 0 and 1")
-        if graph == "unweighted" and scores is None:
+        if graph == "unweighted":
             values = m
         else:
             score = _lookup(scores, name) if scores is not None else None
@@ -358,6 +365,7 @@ def layer_report(model, masks=None, graph: str = "unweighted", scores=None, meth
             values = np.abs(base) * m
         B = biadjacency(values)
         rec = bipartite_spectrum(B, method=method)
+        later = metrics.later_fields(biadjacency(m), rec, graph)
         rows.append(
             {
                 "layer": name,
@@ -370,6 +378,7 @@ def layer_report(model, masks=None, graph: str = "unweighted", scores=None, meth
                 "total": int(m.size),
                 "density": float(m.sum() / m.size),
                 **rec.as_dict(),
+                **later,
             }
         )
     return pd.DataFrame(rows)

@@ -24,7 +24,10 @@ _DEFAULT_P_OUT = 0.1
 
 
 def describe_params(p: dict) -> str:
-    """A short name for a run's parameters: 'SNIP-Bound (≤60 rounds)', 'IMP α=2', 'IMP to 1.2 %, p_out=0.2'."""
+    """A short name for a run's parameters: 'SNIP-Bound (≤60 rounds)', 'IMP α=2', 'IMP to 1.2 %, p_out=0.2',
+    'biregular control of round 7', 'IMP α=2, bf16'."""
+    if p.get("control"):
+        return f"{p['control']} control of round {p['control_round']}" + _precision(p)
     name = _NAMES.get(p["score"], p["score"]) + ("-Bound" if p.get("bound") else "")
     if p.get("alpha") is not None:
         name += f" α={p['alpha']:g}"
@@ -35,7 +38,11 @@ def describe_params(p: dict) -> str:
     extra = [f"p_out={p['p_out']:g}"] if p.get("p_out", _DEFAULT_P_OUT) != _DEFAULT_P_OUT else []
     if p.get("schedule", "layerwise") != "layerwise":
         extra.append(p["schedule"])
-    return ", ".join([name] + extra)
+    return ", ".join([name] + extra) + _precision(p)
+
+
+def _precision(p: dict) -> str:
+    return f", {p['precision']}" if p.get("precision", "fp32") != "fp32" else ""
 
 
 def _read(path: Path):
