@@ -38,6 +38,8 @@ bench: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) benchmarks/train_throughput.py
 	OMP_NUM_THREADS=1 $(PY) benchmarks/batched_seeds.py
 	OMP_NUM_THREADS=1 $(PY) benchmarks/forks.py
+	OMP_NUM_THREADS=1 $(PY) benchmarks/precision.py
+	OMP_NUM_THREADS=1 $(PY) benchmarks/scale_out.py
 
 clean:
 	rm -rf _build

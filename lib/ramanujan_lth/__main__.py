@@ -87,7 +87,15 @@ def _parser() -> argparse.ArgumentParser:
     x.add_argument("--dry-run", action="store_true", help="list the runs each chapter needs and roughly how long")
     x.add_argument("--force", action="store_true", help="execute chapters whose executed notebook is up to date")
     x.add_argument("--out", default=None, help="folder of executed notebooks (default: book/executed/<profile>)")
-    x.add_argument("--quiet", action="store_true", help="no cell progress bars")
+    x.add_argument("--quiet", action="store_true", help="no progress bars")
+    x.add_argument("--executor", default="ray", choices=["ray", "inline"],
+                   help="ray (default): each run a Ray task, in parallel; inline: one after another in this process")
+    x.add_argument("--jobs", type=int, default=None,
+                   help="runs at once on a local Ray instance (default: the cores, or the GPUs)")
+    x.add_argument("--address", default=None,
+                   help="join a running Ray cluster ('auto', or ray://host:port) instead of starting a local one; "
+                        "the runs folder must be on a filesystem every node shares")
+    x.add_argument("--runs-only", action="store_true", help="compute and store the runs; do not execute the chapters")
     return ap
 
 
@@ -96,8 +104,9 @@ def _reproduce(ap, a) -> int:
 
     try:
         return reproduce(a.profile, a.chapters, device=a.device, dry=a.dry_run, force=a.force, out_dir=a.out,
-                         progress=not a.quiet)
-    except (ValueError, FileNotFoundError) as e:
+                         progress=not a.quiet, executor=a.executor, jobs=a.jobs, address=a.address,
+                         runs_only=a.runs_only)
+    except (ValueError, FileNotFoundError, RuntimeError) as e:
         ap.error(str(e))
 
 

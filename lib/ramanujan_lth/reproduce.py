@@ -27,15 +27,14 @@ from . import experiments as E
 from . import prune as P
 from . import results
 from . import runs as runs_lib
+from . import tasks as T
 from .data import pick_device
+from .executor import execute_tasks
 from .models import build_model
 from .runs import RunParams, identity, load_run
 
 __all__ = ["Planned", "chapters", "select", "plan", "seconds_per_iteration", "dry_run", "reproduce"]
 
-LTH_CHAPTERS = {"03_regimes": (("lenet_300_100", 10, 2), ("conv4", 5, 1)), "05_significance": (("lenet_300_100", 10, 3),)}
-#: the regime runs whose controls chapter 6 compares: (model, paper seeds)
-VERDICT_TICKETS = ("lenet_300_100", 5)
 
 
 @dataclass
@@ -85,8 +84,11 @@ def _total_rounds(p: RunParams) -> float:
 
 def _trainings(p: RunParams, donor: RunParams | None = None) -> int:
     """Trainings a run makes (an upper bound for -Bound runs): from scratch,
-    or from the rounds it shares with ``donor`` (see ``runs``, forks)."""
+    or from the rounds it shares with ``donor`` (see ``runs``, forks; a
+    donor that prunes exactly as far is copied whole)."""
     t = _total_rounds(p)
+    if donor is not None and _total_rounds(donor) == t:
+        return 0
     shared = math.floor(min(t, _total_rounds(donor)) + 1e-9) if donor is not None else 0
     return math.ceil(t - 1e-9) + 1 - shared
 
@@ -104,85 +106,47 @@ def _status(label, p: RunParams, stored_root, runs_dir, donor: RunParams | None 
 
 
 def plan(chapter: str, profile: str, stored_root, runs_dir) -> list[Planned]:
-    """The runs ``chapter`` needs under ``profile`` with its default parameters."""
-    if profile not in E.PROFILES:
-        raise ValueError(f"profile must be one of {E.PROFILES}, got {profile!r}")
+    """The runs ``chapter`` needs under ``profile`` (:func:`ramanujan_lth.tasks.chapter_tasks`)
+    and how much of each is left."""
+    tasks = T.chapter_tasks(chapter, profile, stored_root)
+    by_key = {t.key: t for t in tasks}
     out = []
-    full = profile != "quick"
-    if chapter in LTH_CHAPTERS:
-        for model, paper_seeds, quick_seeds in LTH_CHAPTERS[chapter]:
-            paper = E.lth_params(model, profile if full else "paper", range(paper_seeds))
-            stored = [p for p in paper if results.find_stored(p, stored_root)]
-            if profile == "quick" and stored:  # the chapter shows the stored full runs
-                out += [Planned(f"{model} seed {p.seed} (stored full run)", p, "stored", 0) for p in stored]
-                continue
-            chosen = paper if full else E.lth_params(model, "quick", range(quick_seeds))
-            out += [_status(f"{model} IMP seed {p.seed}", p, stored_root, runs_dir) for p in chosen]
-    elif chapter == "06_verdict":
-        out += _verdict_plan(profile, stored_root, runs_dir)
-    elif chapter == "04_bound_pruner":
-        base = E.comparison_base("lenet_300_100", profile)
-        cap = 60 if full else 25
-        for score in ("magnitude", "snip", "synflow"):
-            name = E.SCORE_NAMES[score].upper() if score != "synflow" else "SynFlow"
-            # α = 2 runs first; the shorter plain runs start from its rounds unless it is only stored (no masks)
-            longest = RunParams(score=score, alpha=max(E.ALPHAS), **base)
-            in_runs = results.find_stored(longest, runs_dir, complete_only=False) is not None
-            donor = longest if in_runs or not results.find_stored(longest, stored_root) else None
-            for a in E.ALPHAS:
-                q = RunParams(score=score, alpha=a, **base)
-                out.append(_status(f"{name} α={a}", q, stored_root, runs_dir, donor if q != longest else None))
-            bound = RunParams(score=score, bound=True, rounds=cap, **base)
-            out.append(_status(f"{name}-Bound", bound, stored_root, runs_dir))
-            done = results.find_stored(bound, stored_root) or results.find_stored(bound, runs_dir)
-            if done:  # the `*` run prunes to the density -Bound reached
-                star = RunParams(score=score, density=done.records[-1]["density"], **base)
-                out.append(_status(f"{name}* (density {star.density:.2%})", star, stored_root, runs_dir, donor))
-            else:  # unknown density: from α = 2's rounds, about two trainings
-                out.append(Planned(f"{name}* (pruned to the -Bound density)", None, "after -Bound",
-                                   2 if donor else _trainings(longest)))
-            for p in E.output_rate_params("lenet_300_100", profile, score)[1:]:  # the first is α=2 above
-                out.append(_status(f"{name} α=2, output layer at p_out={p.p_out:g}", p, stored_root, runs_dir))
-    elif chapter == "07_appendix":
-        seeds = range(2 if full else 1)
-        pair = [label for label in E.APPENDIX if label.startswith("LeNet")]  # shown from one profile
-
-        def stored(labels):
-            return all(results.find_stored(p, stored_root) for lb in labels for p in E.appendix_params(lb, "paper", seeds))
-
-        for label in E.APPENDIX:
-            if profile == "quick" and stored(pair if label in pair else [label]):
-                out += [Planned(f"{label} seed {p.seed} (stored full run)", p, "stored", 0)
-                        for p in E.appendix_params(label, "paper", seeds)]
-                continue
-            out += [_status(f"{label} seed {p.seed}", p, stored_root, runs_dir)
-                    for p in E.appendix_params(label, profile, seeds)]
-    return out
-
-
-def _verdict_plan(profile: str, stored_root, runs_dir) -> list[Planned]:
-    """Chapter 6: the tickets and, once they exist, their controls (known
-    only then: each keeps its ticket's weight count per layer)."""
-    model, n = VERDICT_TICKETS
-    if profile == "quick":
-        tickets = E.lth_params(model, "paper", range(n))
-        found = [results.find_stored(p, stored_root) for p in tickets]
-        if all(found) and all(results.find_stored(c, stored_root) for c in E.control_plan(found)):
-            return [Planned(f"{model} controls (stored full runs)", None, "stored", 0)]
-        tickets = E.lth_params(model, "quick", range(3))
-        densities = E.CONTROL_DENSITIES[:4]
-    else:
-        tickets, densities = E.lth_params(model, profile, range(n)), E.CONTROL_DENSITIES
-    out = [_status(f"{model} IMP seed {p.seed} (ticket)", p, stored_root, runs_dir) for p in tickets]
-    for p in tickets:
-        done = results.find_stored(p, stored_root) or results.find_stored(p, runs_dir)
-        if done is None:
-            out.append(Planned(f"{model} seed {p.seed}: controls (after the ticket)", None, "after ticket",
-                               len(densities) * len(E.CONTROLS)))
+    for t in tasks:
+        if t.stored:
+            out.append(Planned(t.label, t.params, "stored", 0))
             continue
-        out += [_status(f"{model} seed {p.seed}: {c.control} control of round {c.control_round}", c, stored_root,
-                        runs_dir) for c in E.control_plan([done], densities)]
+        donor = _fork_donor(t, by_key, stored_root, runs_dir)
+        if t.params is not None:
+            out.append(_status(t.label, t.params, stored_root, runs_dir, donor))
+            continue
+        first = by_key[t.after[0]]
+        done = results.find_stored(first.params, stored_root) or results.find_stored(first.params, runs_dir)
+        if done is not None:  # its parameters can be derived now
+            p = T.derive_params(t, done)
+            label = f"{t.label.split(' (')[0]} (density {p.density:.2%})" if t.derive[0] == "star" else t.label
+            out.append(_status(label, p, stored_root, runs_dir, donor))
+        elif t.derive[0] == "star":  # from α = 2's rounds, about two trainings
+            longest = by_key[t.after[1]].params
+            out.append(Planned(t.label, None, "after -Bound", t.estimate if donor else _trainings(longest)))
+        else:
+            out.append(Planned(t.label, None, f"after {first.label.split(' (')[0]}", t.estimate))
     return out
+
+
+def _fork_donor(t, by_key: dict, stored_root, runs_dir) -> RunParams | None:
+    """The plain run ``t`` forks from (one it comes after, pruning the same
+    way), when that run will have its masks under ``runs_dir``: it is there
+    already, or it is not stored (so it will be trained there)."""
+    for k in t.after:
+        q = by_key[k].params if k in by_key else None
+        if q is None or q.bound or q.control or (t.params is not None and t.params.bound):
+            continue
+        if t.params is not None and runs_lib._fork_key(t.params.resolved()) != runs_lib._fork_key(q.resolved()):
+            continue
+        in_runs = results.find_stored(q, runs_dir, complete_only=False) is not None
+        if in_runs or not results.find_stored(q, stored_root):
+            return q
+    return None
 
 
 # ------------------------------------------------------------------ estimates
@@ -330,9 +294,12 @@ def export_paper_runs(runs_dir, stored_root) -> list[Path]:
 
 
 def reproduce(profile: str, names=None, device=None, dry: bool = False, force: bool = False, root=None,
-              out_dir=None, progress: bool = True, stdout=sys.stdout, stderr=sys.stderr) -> int:
-    """Execute the chosen chapters under ``profile``; returns the exit status
-    (0, or 1 when a chapter failed: each failure is named on ``stderr``)."""
+              out_dir=None, progress: bool = True, stdout=sys.stdout, stderr=sys.stderr, executor: str = "ray",
+              jobs: int | None = None, address: str | None = None, runs_only: bool = False) -> int:
+    """Compute the runs the chosen chapters need (each a Ray task, or
+    ``executor="inline"``), store the finished full-scale ones, then execute
+    the chapters under ``profile`` over the finished runs; returns the exit
+    status (0, or 1 when a run or a chapter failed: each is named on ``stderr``)."""
     if profile not in E.PROFILES:
         raise ValueError(f"profile must be one of {E.PROFILES}, got {profile!r}")
     root = Path(root) if root else results.book_root()
@@ -340,6 +307,27 @@ def reproduce(profile: str, names=None, device=None, dry: bool = False, force: b
     if dry:
         dry_run(names, profile, root, device, out=stdout)
         return 0
+    stored_root, runs_dir = root / "book" / "results", root / "runs"
+    tasks = T.unique(t for name in names for t in T.chapter_tasks(name, profile, stored_root))
+    failed_runs = []
+    if any(not t.stored for t in tasks):
+        print(f"computing the runs of {len(names)} chapter(s) ({executor} executor) ...", file=stdout, flush=True)
+        try:
+            outcomes = execute_tasks(tasks, runs_dir, stored_root, executor=executor, jobs=jobs, address=address,
+                                     device=device, progress=progress, out=stdout)
+        except KeyboardInterrupt:
+            print("stopped: every run resumes from its checkpoint at the next call", file=stderr)
+            return 130
+        finally:
+            if profile in ("paper", "subset"):
+                for dest in export_paper_runs(runs_dir, stored_root):
+                    print(f"    stored {dest.relative_to(root)}", file=stdout)
+        failed_runs = [o for o in outcomes if o.state in ("failed", "skipped")]
+        for o in failed_runs:
+            print(f"ramanujan_lth: run {o.label} {o.state}: {o.detail}" + (f" (log: {o.log})" if o.log else ""),
+                  file=stderr, flush=True)
+    if runs_only:
+        return 1 if failed_runs else 0
     out_dir = Path(out_dir) if out_dir else root / "book" / "executed" / profile
     parameters = {"profile": profile}
     if device:
@@ -362,10 +350,12 @@ def reproduce(profile: str, names=None, device=None, dry: bool = False, force: b
             continue
         finally:
             if profile in ("paper", "subset"):  # even a failed chapter may have finished some runs
-                for dest in export_paper_runs(root / "runs", root / "book" / "results"):
+                for dest in export_paper_runs(runs_dir, stored_root):
                     print(f"    stored {dest.relative_to(root)}", file=stdout)
         print(f"    done in {_hms(time.perf_counter() - t0)} -> {out}", file=stdout, flush=True)
     if failed:
         print(f"ramanujan_lth: {len(failed)} chapter(s) failed: {', '.join(failed)}", file=stderr)
-        return 1
-    return 0
+    if failed_runs:
+        print(f"ramanujan_lth: {len(failed_runs)} run(s) did not finish: "
+              + ", ".join(o.label for o in failed_runs), file=stderr)
+    return 1 if failed or failed_runs else 0

@@ -1,0 +1,102 @@
+"""Planned runs executed as Ray tasks on a real local instance (2 CPUs), and inline."""
+import json
+import os
+import signal
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from ramanujan_lth import executor
+from ramanujan_lth.runs import RunParams, load_run
+from ramanujan_lth.tasks import Task
+
+pytest.importorskip("ray")
+
+TINY = dict(model="lenet_300_100", iterations=30, n_train=600, n_test=300, noise_sigmas=())
+
+
+def key(p):
+    return Task("", p).key
+
+
+def records_text(folder):
+    return json.dumps(load_run(folder).records, sort_keys=True)
+
+
+def interval(log: Path):
+    """(start, end) of a run from its log's first line and its records' last write."""
+    first = log.read_text().splitlines()[0]  # "--- 2026-01-01 12:00:00 label (pid N)"
+    start = datetime.strptime(first[4:23], "%Y-%m-%d %H:%M:%S").timestamp()
+    return start, os.path.getmtime(log)
+
+
+def test_ray_runs_in_parallel_waits_for_dependencies_and_reports_failures(tmp_path):
+    donor = RunParams(alpha=1.0, **TINY)
+    other = RunParams(alpha=1.0, seed=1, **TINY)
+    tasks = [
+        Task("donor", donor),
+        Task("independent", other),
+        Task("fork", RunParams(alpha=0.5, **TINY), after=(key(donor),)),
+        Task("control", derive=("control", 0.5, "random"), after=(key(donor),), estimate=1),
+        Task("broken", derive=("no such rule",), after=(key(other),)),
+        Task("after broken", derive=("control", 0.5, "random"), after=(Task("broken", derive=("no such rule",),
+                                                                           after=(key(other),)).key,)),
+    ]
+    got = {o.label: o for o in executor.execute_tasks(tasks, tmp_path / "ray", jobs=2, progress=False)}
+    assert {k: o.state for k, o in got.items()} == {"donor": "done", "independent": "done", "fork": "done",
+                                                     "control": "done", "broken": "failed", "after broken": "skipped"}
+    assert "no such rule" in got["broken"].detail and Path(got["broken"].log).exists()
+    assert "broken" in got["after broken"].detail
+    # the two independent runs overlapped in time
+    (a0, a1), (b0, b1) = (interval(Path(got[k].log)) for k in ("donor", "independent"))
+    assert a0 < b1 and b0 < a1
+    # the fork and the control started only once their donor had finished
+    assert interval(Path(got["fork"].log))[0] >= a1 - 1 and interval(Path(got["control"].log))[0] >= a1 - 1
+    assert json.loads((Path(got["fork"].folder) / "params.json").read_text())["forked_from"]["rounds_copied"] > 0
+    # and everything equals the same plan made inline, one run after another
+    inline = {o.label: o for o in executor.execute_tasks(tasks, tmp_path / "inline", executor="inline",
+                                                          progress=False)}
+    assert inline["broken"].state == "failed" and inline["after broken"].state == "skipped"
+    for label in ("donor", "independent", "fork", "control"):
+        assert Path(inline[label].folder).name == Path(got[label].folder).name
+        assert records_text(inline[label].folder) == records_text(got[label].folder)
+
+
+def test_a_killed_worker_is_retried_and_its_run_resumes(tmp_path):
+    p = RunParams(rounds=6, **{**TINY, "iterations": 150})
+    runs_dir = tmp_path / "ray"
+    killed = {}
+
+    def kill_after_first_round():
+        deadline = time.time() + 300
+        while time.time() < deadline:
+            for rec in runs_dir.glob("*/records.json"):
+                lock = rec.parent / "running.lock"
+                if lock.exists() and len(json.loads(rec.read_text())["records"]) >= 1:
+                    pid = json.loads(lock.read_text())["pid"]
+                    os.kill(pid, signal.SIGKILL)
+                    killed["pid"] = pid
+                    return
+            time.sleep(0.2)
+
+    watcher = threading.Thread(target=kill_after_first_round, daemon=True)
+    watcher.start()
+    (out,) = executor.execute_tasks([Task("long", p)], runs_dir, jobs=1, progress=False)
+    watcher.join()
+    assert killed, "the worker was never killed: the test did not test anything"
+    assert out.state == "done"
+    log = Path(out.log).read_text()
+    assert log.count("--- ") >= 3  # started, started again after the kill, finished
+    alone = executor.execute_tasks([Task("long", p)], tmp_path / "inline", executor="inline", progress=False)[0]
+    assert records_text(alone.folder) == records_text(out.folder)
+
+
+def test_inline_and_bad_arguments(tmp_path):
+    with pytest.raises(ValueError, match="executor"):
+        executor.execute_tasks([], tmp_path, executor="slurm")
+    with pytest.raises(ValueError, match="jobs"):
+        executor.execute_tasks([], tmp_path, jobs=0)
+    assert executor.execute_tasks([], tmp_path) == []
