@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import math
 
+import pandas as pd
+
 from . import results
 from .controls import CONTROLS, control_params, rounds_nearest
 from .data import DATASETS, MODEL_DATASET, load_dataset
@@ -19,7 +21,8 @@ from .train import DEFAULTS
 __all__ = ["PROFILES", "STUDIED_LAYERS", "lth_params", "load_lth", "PAPER_TABLE3", "comparison_runs",
            "comparison_base", "ALPHAS", "SCORE_NAMES", "APPENDIX", "appendix_params", "is_paper_scale", "stored_profile", "load_runs",
            "OUTPUT_RATES", "output_rate_params", "output_rate_runs", "output_rate_frame", "profile_settings",
-           "subset_iterations", "present_train_size", "CONTROL_DENSITIES", "CONTROLS", "control_plan", "load_controls"]
+           "subset_iterations", "present_train_size", "CONTROL_DENSITIES", "CONTROLS", "control_plan", "load_controls", "CRITERION_DELTA",
+           "criterion_params", "criterion_runs", "criterion_frame", "criterion_stops"]
 
 PROFILES = ("quick", "paper", "subset")
 
@@ -242,8 +245,6 @@ def output_rate_frame(runs: dict):
     """One row per (score, output-layer rate, round) of runs keyed by
     ``(score label, rate)``: overall density, test accuracy and the output
     layer's surviving weights."""
-    import pandas as pd
-
     rows = []
     for (score, rate), res in runs.items():
         for rec in res.records:
@@ -369,3 +370,81 @@ def load_controls(model: str, profile: str, stored_root, runs_dir, use_stored: b
     ctrl, csrc = results.get_runs(control_plan(tickets, densities), stored_root, runs_dir, use_stored, progress=False,
                                   **run_kw)
     return tickets, ctrl, f"{profile} profile (tickets {src}, controls {csrc})"
+
+
+# ------------------------------------------------------------------ single criteria (ICLR appendix A.1)
+#: the graph and Δ each single criterion of Algorithm 1 reads (Table 1 of the paper)
+CRITERION_DELTA = {"UE": ("unweighted", "delta_s"), "UD": ("unweighted", "delta_r"),
+                   "WE": ("weighted", "delta_s"), "WD": ("weighted", "delta_r")}
+
+
+#: Algorithm 1 under one criterion at a time (ICLR appendix A.1, Figures 9-10): score and seed
+CRITERION_SCORE, CRITERION_SEED = "magnitude", 0
+
+
+def criterion_params(profile: str) -> tuple[RunParams, dict]:
+    """The plain regime run whose rounds the single-criterion runs replay, and
+    criterion -> the -Bound run under that criterion alone (at most 60 rounds;
+    25 in the quick profile)."""
+    plain = (lth_params("lenet_300_100", profile, [CRITERION_SEED])[0] if profile != "quick"
+             else appendix_params("LeNet-300-100, layer-wise", "quick", [CRITERION_SEED])[0])
+    common = {k: v for k, v in plain.as_dict().items() if k not in ("alpha", "rounds", "noise_sigmas")}
+    cap = 25 if profile == "quick" else 60
+    return plain, {c: RunParams(**{**common, "score": CRITERION_SCORE, "bound": True, "rounds": cap,
+                                   "bound_criteria": (c,), "noise_sigmas": plain.noise_sigmas})
+                   for c in CRITERION_DELTA}
+
+
+def criterion_runs(profile: str, stored_root, runs_dir, use_stored: bool = True, device=None,
+                   download: bool = False) -> tuple[dict, str]:
+    """:func:`criterion_params`' runs, criterion -> result, and where they
+    come from. The quick profile shows the stored full runs when all four are
+    stored; otherwise it computes its own after the plain quick run whose
+    rounds they replay."""
+    _, full = criterion_params("paper")
+    if profile == "quick" and use_stored:
+        stored = {c: results.find_stored(p, stored_root) for c, p in full.items()}
+        if all(stored.values()):
+            return stored, "stored full runs"
+    plain, chosen = criterion_params(profile)
+    got, src = results.get_runs([plain, *chosen.values()], stored_root, runs_dir, use_stored and profile != "quick",
+                                progress=False, device=device, download=download)
+    return dict(zip(chosen, got[1:])), f"{profile} profile ({src})"
+
+
+def criterion_frame(runs: dict, layers) -> pd.DataFrame:
+    """One row per (criterion, round, layer): the network's density, the
+    layer's density, the Δ its criterion reads, the unweighted
+    max(ΔS, ΔR), and the test accuracies (clean and noisy)."""
+    rows = []
+    for crit, res in runs.items():
+        graph, col = CRITERION_DELTA[crit]
+        for rec in res.records:
+            spec = pd.DataFrame(rec["spectral"])
+            for layer in layers:
+                row = spec[(spec["graph"] == graph) & (spec["layer"] == layer)].iloc[0]
+                unw = spec[(spec["graph"] == "unweighted") & (spec["layer"] == layer)].iloc[0]
+                rows.append({"criterion": crit, "round": rec["round"], "density": rec["density"], "layer": layer,
+                             "layer density": rec["layers"][layer], "delta": float(row[col]),
+                             "max_delta": float(max(unw["delta_s"], unw["delta_r"])),
+                             "accuracy": rec["accuracy"],
+                             **{f"σ = {s}": a for s, a in rec["noisy_accuracy"].items()}})
+    return pd.DataFrame(rows)
+
+
+def criterion_stops(runs: dict) -> pd.DataFrame:
+    """One row per criterion: the rounds it ran, where it stopped (density,
+    clean and noisiest accuracy), whether the round cap ended it, and for
+    each layer Algorithm 1 held, from which round, at what density and why."""
+    rows = []
+    for crit, res in runs.items():
+        last = res.records[-1]
+        noisy = max(last["noisy_accuracy"], key=float) if last["noisy_accuracy"] else None
+        held = results.held_layers(res.records)
+        rows.append({"criterion": crit, "rounds": len(res.records), "density %": 100 * last["density"],
+                     "clean accuracy %": 100 * last["accuracy"],
+                     f"σ = {noisy} accuracy %": 100 * last["noisy_accuracy"][noisy] if noisy else None,
+                     "ended by": "the round cap" if "bound_decisions" not in last else "no layer changed",
+                     "layers held": "; ".join(f"{layer} from round {r} at {100 * d:.3g} %: {why}"
+                                              for layer, (r, why, d) in sorted(held.items(), key=lambda kv: kv[1][0]))})
+    return pd.DataFrame(rows)

@@ -15,7 +15,8 @@ import pandas as pd
 __all__ = ["bipartite_chart", "network_chart", "graph_chart", "finite", "delta_long", "matrix_chart",
            "regime_shading", "accuracy_chart", "delta_chart", "schedule_chart",
            "paper_vs_ours_chart", "output_rate_chart", "kinds_accuracy_chart", "difference_chart",
-           "kinds_quantity_chart", "gain_chart", "regime_rules_chart", "KIND_COLORS", "QUANTITY_NAMES"]
+           "kinds_quantity_chart", "gain_chart", "regime_rules_chart", "criterion_charts", "KIND_COLORS",
+           "QUANTITY_NAMES"]
 
 
 def finite(df: pd.DataFrame, cols, cap: float = 1e3) -> pd.DataFrame:
@@ -390,3 +391,33 @@ def regime_rules_chart(rules: pd.DataFrame, title: str = "", width: int = 460):
                         legend=alt.Legend(orient="bottom")),
         tooltip=["rule:N", "round:Q", alt.Tooltip("density:Q", format=".4f"), "name:N"],
     ).properties(title=title, width=width, height=70)
+
+
+def criterion_charts(frame: pd.DataFrame, cap: float = 3.0, width: int = 300, height: int = 230):
+    """Algorithm 1 under one criterion (picked under the charts): on the left
+    the Δ that criterion reads, per layer, against the network's density
+    (ICLR Figure 9); on the right the test accuracy on the clean and noisy
+    sets (Figure 10). ±inf drawn at ±cap."""
+    crits = list(dict.fromkeys(frame["criterion"]))
+    pick = alt.param(name="criterion_pick", value=crits[0], bind=alt.binding_select(options=crits, name="criterion "))
+    f = frame.assign(delta=frame["delta"].clip(-cap, cap))
+    chosen = alt.datum.criterion == pick
+    delta = alt.Chart(f).transform_filter(chosen).mark_line(point=True).encode(
+        x=_density_x(), y=alt.Y("delta:Q", title=f"Δ the criterion reads (capped at ±{cap:g})"),
+        color=alt.Color("layer:N", legend=alt.Legend(orient="bottom")),
+        tooltip=["criterion:N", "layer:N", "round:Q", alt.Tooltip("density:Q", format=".4f"),
+                 alt.Tooltip("layer density:Q", format=".4f"), alt.Tooltip("delta:Q", format=".3f")])
+    zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="black").encode(y="y:Q")
+    sets = [c for c in frame.columns if c == "accuracy" or c.startswith("σ = ")]
+    acc = frame.drop_duplicates(["criterion", "round"]).melt(
+        id_vars=["criterion", "round", "density"], value_vars=sets, var_name="test set", value_name="test accuracy")
+    acc["test set"] = acc["test set"].replace({"accuracy": "clean"})
+    accuracy = alt.Chart(acc).transform_filter(chosen).mark_line(point=True).encode(
+        x=_density_x(), y=alt.Y("test accuracy:Q", scale=alt.Scale(zero=False)),
+        color=alt.Color("test set:N", scale=alt.Scale(scheme="viridis"), legend=alt.Legend(orient="bottom")),
+        tooltip=["criterion:N", "test set:N", "round:Q", alt.Tooltip("density:Q", format=".4f"),
+                 alt.Tooltip("test accuracy:Q", format=".4f")])
+    return alt.hconcat(alt.layer(delta, zero).add_params(pick).properties(width=width, height=height,
+                                                                           title="Δ per layer"),
+                       accuracy.properties(width=width, height=height, title="test accuracy")
+                       ).resolve_scale(color="independent")

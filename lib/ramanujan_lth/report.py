@@ -263,13 +263,7 @@ def _bound_stops(res) -> str:
     recs = [r for r in res.records if r.get("bound_decisions")]
     if not recs:
         return ""
-    held = {}
-    for rec in recs:  # a round that changes a layer clears its entry
-        for d in rec["bound_decisions"]:
-            if d["changed"]:
-                held.pop(d["layer"], None)
-            elif d["layer"] not in held:
-                held[d["layer"]] = (rec["round"], d["reason"], rec["layers"].get(d["layer"]))
+    held = results.held_layers(res.records)
     parts = []
     if "bound_decisions" not in res.records[-1]:
         parts.append(f"ended by the round cap after round {res.records[-1]['round']}")

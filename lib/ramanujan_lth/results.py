@@ -20,7 +20,7 @@ from . import metrics, stored_masks
 from .runs import ROUNDS_DIR, RunParams, RunResult, identity, load_run, read_masks
 
 __all__ = ["book_root", "get_runs", "find_stored", "export_run", "accuracy_table", "spectral_table", "regime_table",
-           "regime_bands", "loss_table",
+           "regime_bands", "loss_table", "held_layers",
            "describe"]
 
 
@@ -239,3 +239,16 @@ def regime_bands(regimes: pd.DataFrame) -> pd.DataFrame:
         else:
             rows.append({"regime": reg, "hi": hi[i], "lo": lo[i]})
     return pd.DataFrame(rows)
+
+
+def held_layers(records) -> dict:
+    """Per layer of a -Bound run that Algorithm 1 left unchanged through its
+    last rounds: ``(round from which, reason given there, layer density then)``."""
+    held = {}
+    for rec in records:  # a round that changes a layer clears its entry
+        for d in rec.get("bound_decisions") or []:
+            if d["changed"]:
+                held.pop(d["layer"], None)
+            elif d["layer"] not in held:
+                held[d["layer"]] = (rec["round"], d["reason"], rec["layers"].get(d["layer"]))
+    return held

@@ -20,12 +20,10 @@ from . import results
 from .controls import control_params, rounds_nearest
 from .runs import RunParams, identity
 
-__all__ = ["Task", "chapter_tasks", "derive_params", "unique", "BOUND_CAP", "CRITERION_RUNS"]
+__all__ = ["Task", "chapter_tasks", "criterion_tasks", "table3", "derive_params", "unique", "BOUND_CAP"]
 
 #: the round cap of a -Bound run by profile kind (the paper's comparison; quick)
 BOUND_CAP = {"full": 60, "quick": 25}
-#: Algorithm 1 under one criterion at a time (ICLR appendix A.1, Figures 9-10): score, seed
-CRITERION_RUNS = ("magnitude", 0)
 SCORE_LABELS = {"magnitude": "IMP", "snip": "SNIP", "synflow": "SynFlow"}
 
 
@@ -154,17 +152,10 @@ def _appendix(profile: str, stored_root) -> list[Task]:
 
 def criterion_tasks(profile: str) -> list[Task]:
     """Algorithm 1 under each single criterion, after the plain run they replay."""
-    score, seed = CRITERION_RUNS
-    plain = (E.lth_params("lenet_300_100", profile, [seed])[0] if profile != "quick"
-             else E.appendix_params("LeNet-300-100, layer-wise", "quick", [seed])[0])
-    cap = BOUND_CAP["quick" if profile == "quick" else "full"]
-    common = {k: v for k, v in plain.as_dict().items() if k not in ("alpha", "rounds", "noise_sigmas")}
-    out = []
-    for c in ("UE", "UD", "WE", "WD"):
-        p = RunParams(**{**common, "score": score, "bound": True, "rounds": cap, "bound_criteria": (c,),
-                         "noise_sigmas": plain.noise_sigmas})
-        out.append(Task(f"{SCORE_LABELS[score]}-Bound under {c} only, seed {seed}", p, after=(_key(plain),)))
-    return [Task(f"LeNet-300-100 IMP seed {seed} (replayed by the criterion runs)", plain)] + out
+    plain, runs = E.criterion_params(profile)
+    label = SCORE_LABELS[E.CRITERION_SCORE]
+    return [Task(f"LeNet-300-100 IMP seed {plain.seed} (replayed by the criterion runs)", plain)] + [
+        Task(f"{label}-Bound under {c} only, seed {p.seed}", p, after=(_key(plain),)) for c, p in runs.items()]
 
 
 def chapter_tasks(chapter: str, profile: str, stored_root) -> list[Task]:
