@@ -1,4 +1,6 @@
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -30,3 +32,19 @@ def cifar():
     from ramanujan_lth.data import load_dataset
 
     return load_dataset("cifar10", device="cpu", quiet=True)
+
+
+def build_book(src: Path, out: Path):
+    """``jupyter-book build --all`` of the book at ``src`` into ``out``."""
+    jb = str(Path(sys.executable).with_name("jupyter-book"))
+    return subprocess.run([jb, "build", "--all", "--path-output", str(out), str(src)],
+                          capture_output=True, text=True, timeout=3000)
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory):
+    """The whole book built once per test session (its ``_build/html``)."""
+    out = tmp_path_factory.mktemp("book")
+    res = build_book(ROOT, out)
+    assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-4000:]
+    return out / "_build" / "html"

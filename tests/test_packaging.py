@@ -33,7 +33,10 @@ def conda_requirements():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     assert "conda-forge" in env["channels"]
     deps = [d for d in env["dependencies"] if isinstance(d, str)]
-    return dict(_split(d) for d in deps if not d.startswith(("python", "pip")) or d.startswith("python-"))
+    # packages conda-forge does not carry come from pip inside the environment
+    pip = [d for group in env["dependencies"] if isinstance(group, dict) for d in group.get("pip", [])
+           if not d.startswith("-e")]
+    return dict(_split(d) for d in deps + pip if not d.startswith(("python", "pip")) or d.startswith("python-"))
 
 
 def test_environment_yml_matches_pyproject():

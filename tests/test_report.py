@@ -51,7 +51,7 @@ def test_loss_rows_place_the_crossing_and_explain_differences(tmp_path):
     assert "within the run-to-run spread" in fc1["explanation"] and fc1["runs"] == "3 stored runs"
     fc2 = rows.loc["lenet_300_100 fc2: network density where lost (%)"]
     assert fc2["reproduced"] == pytest.approx(64.0)
-    assert "17,435 of 60,000" in fc2["explanation"] and "subset" in fc2["data"]
+    assert "17,435 of 60,000" in fc2["explanation"] and "17,435 of 60,000" in fc2["data"]
     fc3 = rows.loc["lenet_300_100 fc3: network density where lost (%)"]
     # the paper's 1.84 % is within reach (the fake runs go down to 0.8^21 = 0.92 %)
     assert np.isnan(fc3["reproduced"]) and "never rejected" in fc3["explanation"]
@@ -346,7 +346,7 @@ def test_iclr_table4_reads_the_last_round_of_the_stored_synflow_bound_run(tmp_pa
     complete[:, :89] = 1.0
     graphs = {"fc1": rng.random((300, 784)) < 0.05, "fc2": rng.random((100, 300)) < 0.05, "fc3": complete}
     last = stored["records"][-1]
-    scale = {"unweighted": 1.0, "weighted": 0.5, "score": 0.5}
+    scale = {"unweighted": 1.0, "weighted": 0.5, "score": 0.25}
     last["spectral"] = [{"layer": layer, "graph": graph, **bipartite_spectrum(biadjacency(scale[graph] * B)).as_dict()}
                         for layer, B in graphs.items() for graph in scale]
     last["layers"] = {layer: float(B.mean()) for layer, B in graphs.items()}
@@ -359,6 +359,22 @@ def test_iclr_table4_reads_the_last_round_of_the_stored_synflow_bound_run(tmp_pa
     assert iclr.loc[("fc3", "unweighted", "d_avg_right"), "reproduced"] == pytest.approx(89.0)
     assert iclr.loc[("fc3", "unweighted", "density"), ["paper", "reproduced"]].tolist() == pytest.approx([0.89, 0.89])
     assert iclr.loc[("fc1", "unweighted", "density"), "reproduced"] == pytest.approx(graphs["fc1"].mean())
+    # every field of fc1 and fc2 against numpy on the stored graphs (left: the layer's inputs)
+    iclr = iclr.sort_index()
+    for layer in ("fc1", "fc2"):
+        for graph, k in scale.items():
+            B = k * graphs[layer].T.astype(float)
+            s = np.linalg.svd(B, compute_uv=False)
+            t1, t2 = s[0], s[s < s[0] * (1 - 1e-9)][0]
+            dl, dr = B.sum() / B.any(axis=1).sum(), B.sum() / B.any(axis=0).sum()
+            eb, db = 2 * np.sqrt(t1 - 1), np.sqrt(dl - 1) + np.sqrt(dr - 1)
+            want = {"t1": t1, "t2": t2, "d_avg_left": dl, "d_avg_right": dr, "eb": eb, "db": db,
+                    "delta_s": (eb - t2) / t2, "delta_r": (db - t2) / t2}
+            fields = iclr.loc[(layer, graph)].drop("density", errors="ignore")
+            assert len(fields) == (8 if graph == "unweighted" else 7)
+            for field, got in fields["reproduced"].items():
+                assert got == pytest.approx(want[field], rel=1e-9), (layer, graph, field)
+    assert iclr.loc[("fc2", "unweighted", "d_avg_left"), "reproduced"] == pytest.approx(graphs["fc2"].sum() / 300, rel=0.05)
 
 
 def test_every_seed_row_counts_the_seeds_on_each_side():
@@ -382,3 +398,20 @@ def test_every_seed_row_counts_the_seeds_on_each_side():
     assert row((0.97, 0.965), (0.96, 0.965))["explanation"].startswith("-Bound within a point of * in both seeds")
     assert row((0.97, 0.965), (0.96, 0.965), (0.96, 0.96))["explanation"].startswith(
         "-Bound within a point of * in all 3 seeds")
+
+
+def test_subset_profile_runs_are_labelled_and_not_compared_in_absolute_accuracy(tmp_path):
+    base = E.comparison_base("conv4", "subset")
+    p = RunParams(score="snip", alpha=2.0, **base).resolved()
+    assert (p.precision, p.iterations) == ("bf16", E.subset_iterations("conv4", E.present_train_size("cifar10")))
+    folder = tmp_path / "snip-a2"
+    folder.mkdir()
+    data = {"n_train": 5085, "n_test": 1017, "subset": True, "note": ""}
+    rec = {"round": 0, "density": 0.01, "layers": {}, "accuracy": 0.4, "noisy_accuracy": {}, "spectral": []}
+    (folder / "params.json").write_text(json.dumps({"params": p.as_dict(), "data": data}))
+    (folder / "records.json").write_text(json.dumps({"complete": True, "records": [rec], "data": data}))
+    assert E.stored_profile("conv4", tmp_path) == "subset"
+    row = report.table3_rows("conv4", tmp_path).set_index("quantity").loc["conv4 SNIP α=2.0: accuracy %"]
+    assert row["reproduced"] == pytest.approx(40.0)
+    assert "5,085 of 50,000" in row["data"] and "bfloat16" in row["data"] and "2,543" in row["data"]
+    assert row["explanation"].startswith("subset profile")

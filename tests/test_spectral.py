@@ -265,22 +265,59 @@ def test_layer_report_lenet_rows_and_masks():
         assert col in rep
 
 
+def numpy_record(B):
+    """t1, t2 (strictly below t1), average degrees over non-isolated vertices and the two Δ, by numpy."""
+    B = np.asarray(B, dtype=np.float64)
+    s = np.linalg.svd(B, compute_uv=False)
+    t1, t2 = s[0], s[s < s[0] * (1 - 1e-9)][0]
+    dl, dr = B.sum() / (B.sum(axis=1) > 0).sum(), B.sum() / (B.sum(axis=0) > 0).sum()
+    eb, db = 2 * math.sqrt(t1 - 1), math.sqrt(dl - 1) + math.sqrt(dr - 1)
+    return {"t1": t1, "t2": t2, "d_avg_left": dl, "d_avg_right": dr, "delta_s": (eb - t2) / t2, "delta_r": (db - t2) / t2}
+
+
 def test_layer_report_weighted_uses_abs_weights_times_mask():
     model = build_model("lenet_300_100", seed=1)
-    mask = (torch.rand_like(model.fc2.weight) < 0.3).float()
+    mask = (torch.rand(model.fc2.weight.shape, generator=torch.Generator().manual_seed(0)) < 0.3).float()
+    mask[:, :5] = 0  # five isolated inputs (left vertices)
     rep = layer_report(model, {"fc2": mask}, graph="weighted").set_index("layer")
-    expected = bipartite_spectrum(biadjacency(model.fc2.weight.abs() * mask))
-    assert rep.loc["fc2", "t1"] == pytest.approx(expected.t1)
-    assert rep.loc["fc2", "t2"] == pytest.approx(expected.t2)
-    assert rep.loc["fc2", "d_avg_left"] == pytest.approx(expected.d_avg_left)
+    W = model.fc2.weight.detach().double().numpy()  # (100 outputs, 300 inputs)
+    expected = numpy_record(np.abs(W.T) * mask.numpy().T)  # left: the 300 inputs, right: the 100 outputs
+    for field, value in expected.items():
+        assert rep.loc["fc2", field] == pytest.approx(value, rel=1e-9), field
+    assert rep.loc["fc2", "d_avg_left"] == pytest.approx(np.abs(W * mask.numpy()).sum() / 295, rel=1e-12)
+    assert (rep.loc["fc2", "n_left"], rep.loc["fc2", "n_right"], rep.loc["fc2", "edges"]) == (300, 100, int(mask.sum()))
+    assert (W < 0).any()  # signed weights: abs matters
 
 
 def test_layer_report_score_graph_and_errors():
     model = build_model("conv2", seed=0)
-    scores = {n: torch.full_like(m.weight, 2.0) for n, m in model.named_modules() if hasattr(m, "weight") and m.weight is not None}
-    rep = layer_report(model, graph="score", scores=scores).set_index("layer")
-    # all-2 score on a dense conv1 (27 x 64): t1 = 2 sqrt(27*64)
-    assert rep.loc["conv1", "t1"] == pytest.approx(2 * math.sqrt(27 * 64))
+    g = torch.Generator().manual_seed(0)
+    scores = {n: torch.randn(m.weight.shape, generator=g) for n, m in model.named_modules()
+              if hasattr(m, "weight") and m.weight is not None}
+    masks = {n: torch.ones_like(s) for n, s in scores.items()}
+    masks["conv1"][:, 0, 0, :] = 0  # input channel 0, kernel row 0: 3 isolated left vertices
+    masks["conv1"][:5] = 0  # output channels 0-4: 5 isolated right vertices
+    rep = layer_report(model, masks, graph="score", scores=scores).set_index("layer")
+    # conv1's weight (64, 3, 3, 3): B[(c, i, j), o] = |score[o, c, i, j]| * mask, built entry by entry
+    S, M = scores["conv1"].double().numpy(), masks["conv1"].numpy()
+    B = np.zeros((27, 64))
+    for o in range(64):
+        for c in range(3):
+            for i in range(3):
+                for j in range(3):
+                    B[c * 9 + i * 3 + j, o] = abs(S[o, c, i, j]) * M[o, c, i, j]
+    expected = numpy_record(B)
+    assert expected["d_avg_left"] == pytest.approx(B.sum() / 24) and expected["d_avg_right"] == pytest.approx(B.sum() / 59)
+    row = rep.loc["conv1"]
+    assert (row["n_left"], row["n_right"], row["edges"]) == (27, 64, 27 * 64 - 3 * 64 - 5 * 24)
+    for field, value in expected.items():
+        assert row[field] == pytest.approx(value, rel=1e-9), field
+    # the score graph ignores the weights: scores and masks alone decide it
+    with torch.no_grad():
+        model.conv1.weight.mul_(-3.0)
+    assert layer_report(model, masks, graph="score", scores=scores).set_index("layer").loc["conv1", "t1"] == row["t1"]
+    with pytest.raises(ValueError, match="unweighted"):
+        layer_report(model, masks, graph="unweighted", scores=scores)
     with pytest.raises(ValueError, match="needs scores"):
         layer_report(model, graph="score")
     with pytest.raises(ValueError, match="graph must be"):

@@ -1,4 +1,6 @@
 """Data loading and the training loop on the real (offline) MNIST / CIFAR-10 subsets."""
+import dataclasses
+import math
 import os
 from pathlib import Path
 
@@ -12,8 +14,11 @@ from ramanujan_lth.train import evaluate, train
 
 
 def test_mnist_subset_loads_and_says_so(mnist, capsys):
-    assert mnist.sizes == (17_435, 10_000)
-    assert mnist.subset and "17,435 of 60,000" in mnist.note
+    # the offline subset (17,435 training images) or the full MNIST (60,000); always the 10,000 test images
+    n_train = mnist.sizes[0]
+    assert n_train in (17_435, 60_000) and mnist.sizes[1] == 10_000
+    assert mnist.subset == (n_train < 60_000)
+    assert (f"{n_train:,} of 60,000" in mnist.note) if mnist.subset else mnist.note == ""
     assert mnist.x_train.shape[1:] == (1, 28, 28)
     assert 0.0 <= mnist.x_train.min() and mnist.x_train.max() <= 1.0
     D.load_dataset("mnist", device="cpu", n_train=101)
@@ -25,7 +30,8 @@ def test_mnist_subset_loads_and_says_so(mnist, capsys):
 
 
 def test_cifar_subset_loads_despite_checksums(cifar):
-    assert cifar.sizes == (5_085, 1_017)
+    assert cifar.sizes in ((5_085, 1_017), (50_000, 10_000))  # the offline subset or the full set
+    assert cifar.subset == (cifar.sizes[0] < 50_000)
     assert cifar.x_train.shape[1:] == (3, 32, 32)
     assert set(cifar.y_train.unique().tolist()) == set(range(10))
 
@@ -60,10 +66,45 @@ def test_noisy_test_set_is_seeded(mnist):
     n1 = evaluate(model, mnist, sigma=1.0, seed=3)
     assert n1 == evaluate(model, mnist, sigma=1.0, seed=3)
     assert n1 < clean - 0.05  # heavy noise hurts
+    assert evaluate(model, mnist, sigma=1.0, seed=4) != n1  # another seed, another noisy test set
     g = torch.Generator().manual_seed(0)
     x = torch.zeros(20000)
     noise = D.noisy(x, 0.3, g)
     assert abs(noise.mean()) < 0.01 and abs(noise.std() - 0.3) < 0.01
+    # recomputed by hand on 1,000 test images (one batch): the N(0, 0.3^2) noise goes on the [0, 1] pixels,
+    # then the MNIST normalisation; the same noise on the normalised inputs is 1 / 0.3081 times weaker
+    small = dataclasses.replace(mnist, x_test=mnist.x_test[:1000], y_test=mnist.y_test[:1000])
+    noise = torch.randn(small.x_test.shape, generator=torch.Generator().manual_seed(7)) * 0.3
+    with torch.no_grad():
+        def accuracy(x):
+            return int((model(x).argmax(1) == small.y_test).sum()) / 1000
+
+        before = accuracy((small.x_test + noise - 0.1307) / 0.3081)
+        after = accuracy((small.x_test - 0.1307) / 0.3081 + noise)
+    assert before != after  # the check below can tell the two orders apart
+    assert evaluate(model, small, sigma=0.3, seed=7) == before
+
+
+def test_noise_goes_on_the_pixels_before_normalisation(mnist):
+    """evaluate feeds the model normalize(x + noise), x in [0, 1]: the exact inputs are checked."""
+    class Recorder(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inputs = []
+
+        def forward(self, x):
+            self.inputs.append(x.clone())
+            return torch.zeros(len(x), 10)
+
+    small = dataclasses.replace(mnist, x_test=mnist.x_test[:300], y_test=mnist.y_test[:300])
+    rec = Recorder()
+    evaluate(rec, small, sigma=0.2, seed=5)
+    (x,) = rec.inputs
+    noise = torch.randn(300, 1, 28, 28, generator=torch.Generator().manual_seed(5)) * 0.2
+    torch.testing.assert_close(x, (small.x_test + noise - 0.1307) / 0.3081, rtol=0, atol=1e-6)
+    assert (x - (small.x_test - 0.1307) / 0.3081 - noise).abs().max() > 0.5  # not noise after normalising
+    assert evaluate(rec, small) == int((small.y_test == 0).sum()) / 300  # all-zero logits answer class 0
+    torch.testing.assert_close(rec.inputs[-1], (small.x_test - 0.1307) / 0.3081, rtol=0, atol=1e-6)  # sigma 0: clean
 
 
 def test_same_seed_gives_bit_identical_training(mnist):
@@ -104,10 +145,20 @@ def test_lenet_learns_mnist_subset(mnist):
 
 
 def test_conv_models_run_a_step(cifar):
+    small = dataclasses.replace(cifar, x_test=cifar.x_test[:200], y_test=cifar.y_test[:200])
+    mean = torch.tensor([0.4914, 0.4822, 0.4465]).view(1, 3, 1, 1)
+    std = torch.tensor([0.2470, 0.2435, 0.2616]).view(1, 3, 1, 1)
     for name in ("conv2", "vgg19"):
         model = build_model(name, seed=0)
-        res = train(model, cifar, 2, 3e-4, batch_size=8, eval_every=2, progress=False)
-        assert 0 <= res.history[-1]["accuracy"] <= 1
+        before = [p.detach().clone() for p in model.parameters()]
+        res = train(model, small, 2, 3e-4, batch_size=8, eval_every=2, progress=False)
+        assert [h["iteration"] for h in res.history] == [2] and math.isfinite(res.history[-1]["loss"])
+        assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters()))  # the steps moved weights
+        # the recorded accuracy is that of the trained weights on the normalised test images, in eval mode
+        model.eval()
+        with torch.no_grad():
+            correct = int((model((small.x_test - mean) / std).argmax(1) == small.y_test).sum())
+        assert res.history[-1]["accuracy"] == correct / 200
 
 
 def test_bad_training_parameters(mnist):

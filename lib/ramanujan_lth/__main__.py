@@ -5,12 +5,8 @@ import argparse
 import dataclasses
 import sys
 
-from . import prune
-from .bound_pruner import CRITERIA
-from .data import DATASETS, DatasetNotFound
-from .models import MODELS
-from .runs import SCHEDULES, RunInUse, RunParams, default_runs_dir, run, run_seeds
-from .train import PRECISIONS
+from .data import DatasetNotFound, DeviceUnavailable
+from .runs import DamagedRun, RunInUse, RunParams, default_runs_dir, run, run_seeds
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -21,43 +17,53 @@ class OneLineParser(argparse.ArgumentParser):
         sys.exit(2)
 
 
+def _option(f: dataclasses.Field) -> str:
+    return f.metadata.get("option") or "--" + f.name.replace("_", "-")
+
+
+def _add_run_params(parser) -> None:
+    """One option per :class:`RunParams` field, from the field's type, default and help."""
+    for f in dataclasses.fields(RunParams):
+        meta = f.metadata
+        if not meta.get("cli", True):
+            continue
+        kw = {"help": meta.get("help") or None, "dest": f.name}
+        if meta.get("choices") is not None:
+            kw["choices"] = meta["choices"]
+        kind = str(f.type)
+        if kind == "bool":
+            parser.add_argument(_option(f), action="store_true", **kw)
+            continue
+        if kind.startswith("tuple"):
+            item = float if f.name == "noise_sigmas" else str
+            kw.update(nargs="*" if f.default is not None else "+", type=item, metavar="VALUE")
+            if "choices" in kw:
+                kw["metavar"] = "|".join(kw["choices"])
+            parser.add_argument(_option(f), default=f.default, **kw)
+            continue
+        kw["type"] = float if kind.startswith("float") else int if kind.startswith("int") else str
+        parser.add_argument(_option(f), default=f.default, **kw)
+
+
+def _run_params(a) -> RunParams:
+    """The :class:`RunParams` of parsed ``run`` options."""
+    values = {}
+    for f in dataclasses.fields(RunParams):
+        if f.metadata.get("cli", True):
+            v = getattr(a, f.name)
+            values[f.name] = tuple(v) if isinstance(v, list) else v
+    return RunParams(**values)
+
+
 def _parser() -> argparse.ArgumentParser:
     ap = OneLineParser(prog="python -m ramanujan_lth", description="Reproduction of 'A Study on the Ramanujan Graph Property of Winning Lottery Tickets'.")
     sub = ap.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     r = sub.add_parser("run", help="run (or resume, or load) an iterative-pruning experiment",
                        description="Train, score, prune and rewind round after round; record accuracy, noisy accuracy "
                                    "and the spectral report of every layer. A finished run is loaded, a killed one resumed.")
-    d = RunParams()
-    r.add_argument("--model", default=d.model, choices=sorted(MODELS))
-    r.add_argument("--dataset", default=None, choices=sorted(DATASETS), help="default: the model's dataset in the paper")
-    r.add_argument("--score", default=d.score, choices=sorted(prune.SCORES), help="pruning score (magnitude = IMP)")
-    r.add_argument("--schedule", default=d.schedule, choices=SCHEDULES)
-    r.add_argument("--p-fc", type=float, default=d.p_fc, help="layer-wise rate of FC layers, in (0, 1)")
-    r.add_argument("--p-conv", type=float, default=d.p_conv, help="layer-wise rate of conv layers, in (0, 1)")
-    r.add_argument("--p-out", type=float, default=d.p_out, help="layer-wise rate of the output layer, in (0, 1)")
-    r.add_argument("--p-global", type=float, default=d.p_global, help="global rate, in (0, 1)")
-    r.add_argument("--rounds", type=int, default=d.rounds, help="pruning rounds (ignored with --alpha)")
-    r.add_argument("--alpha", type=float, default=None, help="prune to exactly 10^-alpha overall density (alpha >= 0)")
-    r.add_argument("--density", type=float, default=None, help="prune to exactly this overall density, in (0, 1]")
-    r.add_argument("--bound", action="store_true", help="prune through Algorithm 1 until no layer changes (at most --rounds)")
-    r.add_argument("--bound-K", type=int, default=d.bound_K, help="Algorithm 1's level K: rates p, p/2, ..., p/2^(K-1)")
-    r.add_argument("--bound-guard", default=d.bound_guard, choices=["average", "minimum"], help="layer-collapse guard")
-    r.add_argument("--bound-criteria", nargs="+", default=None, choices=list(CRITERIA), metavar="CRITERION",
-                   help="accept a candidate when one of these single bounds holds (UE, UD: unweighted eigenvalue / "
-                        "degree bound; WE, WD: on |W|) instead of Algorithm 1's rule")
-    r.add_argument("--iterations", type=int, default=None, help="training iterations per round (default: the paper's)")
-    r.add_argument("--lr", type=float, default=None, help="Adam learning rate (default: the paper's)")
-    r.add_argument("--batch-size", type=int, default=d.batch_size)
-    r.add_argument("--eval-every", type=int, default=d.eval_every, help="test every N iterations (0: at the end only)")
-    r.add_argument("--rewind-iteration", type=int, default=d.rewind_iteration, help="0 = original initialisation")
-    r.add_argument("--seed", type=int, default=d.seed)
+    _add_run_params(r)
     r.add_argument("--seeds", type=int, nargs="+", default=None,
                    help="several seeds of this configuration, trained together (one vectorised model; pays on a GPU)")
-    r.add_argument("--noise", type=float, nargs="*", default=list(d.noise_sigmas), help="noise std devs for noisy test sets")
-    r.add_argument("--n-train", type=int, default=None, help="use only the first N training images")
-    r.add_argument("--snip-batch", type=int, default=d.snip_batch)
-    r.add_argument("--precision", default=d.precision, choices=PRECISIONS,
-                   help="bf16: bfloat16 autocast over float32 weights (conv nets in channels-last); default fp32")
     r.add_argument("--runs-dir", default=None, help=f"where runs are stored (default: $RAMANUJAN_LTH_RUNS or {default_runs_dir()})")
     r.add_argument("--data-root", default=None, help="dataset folder (default: $RAMANUJAN_LTH_DATA)")
     r.add_argument("--download", action="store_true", help="allow torchvision to download missing datasets")
@@ -150,14 +156,7 @@ def main(argv=None) -> int:
     if a.command == "reproduce":
         return _reproduce(ap, a)
     try:
-        params = RunParams(
-            model=a.model, dataset=a.dataset, score=a.score, schedule=a.schedule, p_fc=a.p_fc, p_conv=a.p_conv,
-            p_out=a.p_out, p_global=a.p_global, rounds=a.rounds, alpha=a.alpha, iterations=a.iterations, lr=a.lr,
-            batch_size=a.batch_size, eval_every=a.eval_every, rewind_iteration=a.rewind_iteration, seed=a.seed,
-            noise_sigmas=tuple(a.noise), n_train=a.n_train, snip_batch=a.snip_batch, density=a.density,
-            bound=a.bound, bound_K=a.bound_K, bound_guard=a.bound_guard, precision=a.precision,
-            bound_criteria=tuple(a.bound_criteria) if a.bound_criteria else None,
-        )
+        params = _run_params(a)
         params.validate()
     except ValueError as e:
         ap.error(str(e))
@@ -171,7 +170,7 @@ def main(argv=None) -> int:
             results = run_seeds([dataclasses.replace(params, seed=s) for s in a.seeds], **kw)
         else:
             results = [run(params, **kw)]
-    except DatasetNotFound as e:
+    except (DatasetNotFound, DeviceUnavailable, DamagedRun) as e:
         ap.error(str(e))
     except RunInUse as e:
         print(f"ramanujan_lth: {e}", file=sys.stderr)

@@ -25,9 +25,9 @@ from . import predict, results, stats
 from .report import bound_star_pairs
 from .runs import load_run
 
-__all__ = ["VERDICTS", "RULES", "TOLERANCES", "Verdict", "regimes", "stored_lth", "stored_controls", "lth_tables",
+__all__ = ["VERDICTS", "RULES", "TOLERANCES", "Verdict", "regimes", "stored_controls", "lth_tables",
            "claim_coupling", "claim_falls", "claim_bound", "claim_tolerance", "claim_predictive", "verdicts",
-           "verdict_table", "verdict_summary", "sentence"]
+           "verdict_table", "sentence"]
 
 VERDICTS = ("reproduced", "partly", "not reproduced", "not tested yet")
 
@@ -83,22 +83,6 @@ class Verdict:
 
 
 # ------------------------------------------------------------------ stored runs
-def stored_lth(model: str, stored_root, n_seeds: int = 10) -> tuple[list, str]:
-    """The stored regime runs of ``model`` and their profile: the paper
-    profile's when any is stored, else the ``subset`` profile's."""
-    for profile in ("paper", "subset"):
-        if profile == "subset" and E.MODEL_DATASET[model] == "mnist":
-            continue
-        try:
-            params = E.lth_params(model, profile, range(n_seeds))
-        except FileNotFoundError:  # the subset profile counts the images present: none here
-            continue
-        found = [r for r in (results.find_stored(p, stored_root) for p in params) if r]
-        if found:
-            return found, profile
-    return [], ""
-
-
 def stored_controls(tickets: list, stored_root) -> list:
     """The stored control runs of the ``tickets`` (any round, any kind)."""
     names = {t.folder.name for t in tickets}
@@ -148,7 +132,7 @@ def _drop_tests(acc, k, sigma):
 
 
 def _lth_tables(model: str, stored_root):
-    lth, profile = stored_lth(model, stored_root)
+    lth, profile = E.stored_lth(model, stored_root)
     return lth_tables(model, lth, profile)
 
 
@@ -258,8 +242,8 @@ def claim_tolerance(model: str, stored_root, t=None) -> Verdict:
 # ------------------------------------------------------------------ claim 3
 def claim_bound(model: str, stored_root) -> Verdict:
     """Claim 3: -Bound ahead of ``*`` at the -Bound density, per score."""
-    lth, _ = stored_lth(model, stored_root)
-    base = E.comparison_base(model, "paper")
+    lth, _ = E.stored_lth(model, stored_root)
+    base = E.comparison_base(model, E.stored_profile(model, stored_root))
     per_score = {}
     for score, key in E.SCORE_NAMES.items():
         pairs = bound_star_pairs(score, base, stored_root)
@@ -293,7 +277,7 @@ def _noise(density: float, lth: list) -> float:
 # ------------------------------------------------------------------ claim 5
 def predictive_data(model: str, stored_root) -> tuple[pd.DataFrame, list]:
     """The network table of claim 5 (stored tickets and their controls) and the studied layers."""
-    lth, _ = stored_lth(model, stored_root)
+    lth, _ = E.stored_lth(model, stored_root)
     layers = E.STUDIED_LAYERS[model]
     if not lth:
         return pd.DataFrame(), layers
@@ -333,17 +317,6 @@ def verdicts(stored_root, models=("lenet_300_100", "conv4")) -> list[Verdict]:
 def verdict_table(stored_root, models=("lenet_300_100", "conv4")) -> pd.DataFrame:
     """One row per claim and model: the statement, the verdict, the numbers behind it (a sentence) and the rule."""
     return pd.DataFrame([v.row() for v in verdicts(stored_root, models)])
-
-
-def verdict_summary(table: pd.DataFrame) -> pd.DataFrame:
-    """:func:`verdict_table` as one row per claim and one column of verdicts per model."""
-    out = table.pivot(index=["claim", "statement"], columns="model", values="verdict")
-    out = out[[m for m in dict.fromkeys(table["model"])]].reset_index().rename(columns=MODEL_NAMES)
-    out.columns.name = None
-    return out
-
-
-MODEL_NAMES = {"lenet_300_100": "LeNet-300-100 / MNIST", "conv4": "Conv4 / CIFAR-10"}
 
 
 # ------------------------------------------------------------------ words

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import torch
 
-__all__ = ["load_dataset", "data_root", "TensorData", "DATASETS", "MODEL_DATASET", "DatasetNotFound", "pick_device", "noisy"]
+__all__ = ["load_dataset", "data_root", "TensorData", "DATASETS", "MODEL_DATASET", "DatasetNotFound", "DeviceUnavailable",
+           "pick_device", "noisy"]
 
 ENV_VAR = "RAMANUJAN_LTH_DATA"
 
@@ -51,10 +52,27 @@ DATASETS = {
 MODEL_DATASET = {"lenet_300_100": "mnist", "conv2": "cifar10", "conv4": "cifar10", "conv6": "cifar10", "vgg19": "cifar10"}
 
 
+class DeviceUnavailable(ValueError):
+    """The device asked for does not exist on this machine, or is no device at all."""
+
+
 def pick_device(device: str | torch.device | None = None) -> torch.device:
-    """``device`` if given, else cuda, then mps, then cpu."""
+    """``device`` if given (checked: it must exist here), else cuda, then mps, then cpu."""
     if device is not None:
-        return torch.device(device)
+        try:
+            dev = torch.device(device)
+        except RuntimeError:
+            raise DeviceUnavailable(f"unknown device {device!r}: use cpu, cuda (cuda:N) or mps") from None
+        if dev.type == "cuda" and not torch.cuda.is_available():
+            raise DeviceUnavailable(f"device {device!r}: this machine has no CUDA GPU (or PyTorch was built "
+                                    "without CUDA); leave the device out, or use cpu")
+        if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise DeviceUnavailable(f"device {device!r}: this machine has {torch.cuda.device_count()} GPU(s)")
+        if dev.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+            raise DeviceUnavailable(f"device {device!r}: Apple's MPS is not available here; use cpu")
+        if dev.type not in ("cpu", "cuda", "mps"):
+            raise DeviceUnavailable(f"device {device!r} is not supported here: use cpu, cuda or mps")
+        return dev
     if torch.cuda.is_available():
         return torch.device("cuda")
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():

@@ -19,7 +19,7 @@ from .runs import RunParams
 from .train import DEFAULTS
 
 __all__ = ["PROFILES", "STUDIED_LAYERS", "lth_params", "load_lth", "PAPER_TABLE3", "comparison_runs",
-           "comparison_base", "ALPHAS", "SCORE_NAMES", "APPENDIX", "appendix_params", "is_paper_scale", "stored_profile", "load_runs",
+           "comparison_base", "ALPHAS", "SCORE_NAMES", "APPENDIX", "appendix_params", "is_paper_scale", "stored_profile", "stored_lth", "load_runs",
            "OUTPUT_RATES", "output_rate_params", "output_rate_runs", "output_rate_frame", "profile_settings",
            "subset_iterations", "present_train_size", "CONTROL_DENSITIES", "CONTROLS", "control_plan", "load_controls", "CRITERION_DELTA",
            "criterion_params", "criterion_runs", "criterion_frame", "criterion_stops"]
@@ -309,6 +309,22 @@ def is_paper_scale(params: RunParams, n_train: int | None = None) -> bool:
         return True
     return (n_train is not None and MODEL_DATASET[p.model] == "cifar10" and p.precision == "bf16"
             and p.iterations == subset_iterations(p.model, n_train))
+
+
+def stored_lth(model: str, stored_root, n_seeds: int = 10) -> tuple[list, str]:
+    """The stored regime runs of ``model`` and their profile: the paper
+    profile's when any is stored, else the ``subset`` profile's."""
+    for profile in ("paper", "subset"):
+        if profile == "subset" and MODEL_DATASET[model] == "mnist":
+            continue
+        try:
+            params = lth_params(model, profile, range(n_seeds))
+        except FileNotFoundError:  # the subset profile counts the images present: none here
+            continue
+        found = [r for r in (results.find_stored(p, stored_root) for p in params) if r]
+        if found:
+            return found, profile
+    return [], ""
 
 
 def stored_profile(model: str, stored_root) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["PAIRS", "paired_differences", "difference_summary", "long_accuracy", "long_quantities", "pair_sentence"]
+__all__ = ["PAIRS", "paired_differences", "difference_summary", "difference_table", "long_accuracy", "long_quantities"]
 
 #: the comparisons made, (minuend, subtrahend)
 PAIRS = (("ticket", "random"), ("ticket", "biregular"), ("biregular", "random"))
@@ -71,12 +71,12 @@ def long_quantities(df: pd.DataFrame, layers, quantities=("delta", "r", "imdb", 
     return out[np.isfinite(out["value"])] if len(out) else out
 
 
-def pair_sentence(summary: pd.DataFrame, pair: str, test_set: str = "clean") -> str:
-    """One pair on one test set, density by density: the mean difference and
-    in how many seeds it is positive."""
-    s = summary[(summary["pair"] == pair) & (summary["test set"] == test_set)].sort_values("density", ascending=False)
-    if s.empty:
-        return f"{pair}: no matched networks"
-    parts = [f"{r.mean:+.2f} at {100 * r.density:.3g} % ({r.positive} of {r.seeds} seeds above 0)"
-             for r in s.itertuples()]
-    return f"{pair}, {test_set}: " + "; ".join(parts)
+def difference_table(summary: pd.DataFrame, test_sets=("clean", "σ = 0.3")) -> pd.DataFrame:
+    """:func:`difference_summary` as one row per (pair, test set) and one
+    column per density: the mean difference (points) and how many seeds are above 0."""
+    s = summary[summary["test set"].isin(test_sets)].copy()
+    s["cell"] = [f"{m:+.2f} ({p}/{n})" for m, p, n in zip(s["mean"], s["positive"], s["seeds"])]
+    s["density"] = [f"{100 * d:.3g} %" for d in s["density"]]
+    order = list(dict.fromkeys(s.sort_values("round")["density"]))
+    out = s.pivot_table(index=["pair", "test set"], columns="density", values="cell", aggfunc="first", sort=False)
+    return out[[c for c in order if c in out.columns]]

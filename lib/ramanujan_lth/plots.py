@@ -2,21 +2,77 @@
 
 Charts take tidy pandas frames and return altair charts; interaction that
 must work on the static web page uses altair parameters (sliders, dropdowns,
-legend selections), never Python callbacks.
+legend selections), never Python callbacks. Importing this module makes
+altair show charts through :func:`chart_html`, which draws with the
+libraries the book's pages bundle (no network), and fetches the same
+versions elsewhere.
 """
 from __future__ import annotations
 
 import math
 
+import json
+import uuid
+
 import altair as alt
 import numpy as np
 import pandas as pd
 
-__all__ = ["bipartite_chart", "network_chart", "graph_chart", "finite", "delta_long", "matrix_chart",
+__all__ = ["chart_html", "bipartite_chart", "network_chart", "graph_chart", "finite", "delta_long", "matrix_chart",
            "regime_shading", "accuracy_chart", "delta_chart", "schedule_chart",
            "paper_vs_ours_chart", "output_rate_chart", "kinds_accuracy_chart", "difference_chart",
            "kinds_quantity_chart", "gain_chart", "regime_rules_chart", "criterion_charts", "KIND_COLORS",
            "QUANTITY_NAMES"]
+
+
+# ------------------------------------------------------------------ how charts are shown
+#: the libraries a chart loads where the page does not provide them (Jupyter):
+#: the versions the book's own pages bundle (book/_ext/offline_assets.py)
+CDN = {"vega": "https://cdn.jsdelivr.net/npm/vega@6.2.0",
+       "vega-lite": f"https://cdn.jsdelivr.net/npm/vega-lite@{alt.SCHEMA_VERSION.lstrip('v')}",
+       "vega-embed": "https://cdn.jsdelivr.net/npm/vega-embed@7.0.2"}
+
+_CHART_JS = """(function () {
+  var spec = %(spec)s, opts = %(opts)s, id = "%(id)s";
+  function draw() {
+    vegaEmbed("#" + id, spec, opts).catch(function (e) {
+      document.getElementById(id).textContent = "chart error: " + e;
+    });
+  }
+  if (window.vegaEmbed) { draw(); return; }  // the book's pages load the libraries in their head
+  var urls = %(urls)s;
+  if (typeof define === "function" && define.amd) {  // classic notebook: require.js
+    requirejs.config({paths: {"vega": urls[0], "vega-lite": urls[1], "vega-embed": urls[2]}});
+    require(["vega-embed"], function (ve) { window.vegaEmbed = ve; draw(); });
+    return;
+  }
+  (function load(i) {
+    if (i === urls.length) { draw(); return; }
+    var s = document.createElement("script");
+    s.src = urls[i];
+    s.onload = function () { load(i + 1); };
+    s.onerror = function () { document.getElementById(id).textContent = "could not load " + urls[i]; };
+    document.head.appendChild(s);
+  })(0);
+})();"""
+
+
+def chart_html(spec: dict) -> str:
+    """HTML that draws a Vega-Lite ``spec`` with the vega-embed of the page
+    (the book bundles it: no network needed), or, outside the book, with the
+    same versions from a CDN."""
+    div = f"chart-{uuid.uuid4().hex}"
+    js = _CHART_JS % {"spec": json.dumps(spec).replace("</", "<\\/"), "opts": json.dumps({"mode": "vega-lite"}),
+                      "id": div, "urls": json.dumps([url + "?noext" for url in CDN.values()])}
+    return f'<div id="{div}" class="ramanujan-chart"></div>\n<script type="text/javascript">\n{js}\n</script>'
+
+
+def _book_renderer(spec: dict, **metadata) -> dict:
+    return {"text/html": chart_html(spec)}
+
+
+alt.renderers.register("ramanujan_lth", _book_renderer)
+alt.renderers.enable("ramanujan_lth")
 
 
 def finite(df: pd.DataFrame, cols, cap: float = 1e3) -> pd.DataFrame:
@@ -145,22 +201,30 @@ def graph_chart(A, highlight=(), title: str = "", size: int = 220) -> alt.Chart:
 
 
 # ------------------------------------------------------------------ regimes
-REGIME_COLORS = {"fully": "#cfcfcf", "partially": "#f6c6c6", "non": "#ffffff"}
+#: shading of the regimes: three tints a reader tells apart on white (and in grey scale)
+REGIME_COLORS = {"fully": "#bdbdbd", "partially": "#f4b6b6", "non": "#b9d7ea"}
 REGIME_NAMES = {"fully": "fully Ramanujan", "partially": "partially Ramanujan", "non": "non-Ramanujan"}
 
 
 def _density_x(title="density (log scale, decreasing →)"):
-    return alt.X("density:Q", scale=alt.Scale(type="log", reverse=True), title=title)
+    return alt.X("density:Q", scale=alt.Scale(type="log", reverse=True, nice=False), title=title,
+                 axis=alt.Axis(labelOverlap="greedy", labelSeparation=6))
+
+
+def density_domain(bands: pd.DataFrame) -> list[float]:
+    """The density axis of a regime chart: from the densest to the sparsest band edge, no rounding."""
+    return [float(bands["hi"].max()), float(bands["lo"].min())]
 
 
 def regime_shading(bands: pd.DataFrame) -> alt.Chart:
     """Background rectangles for the three regimes over the density axis."""
     b = bands.assign(name=bands["regime"].map(REGIME_NAMES))
     return alt.Chart(b).mark_rect(opacity=0.55).encode(
-        x=alt.X("hi:Q", scale=alt.Scale(type="log", reverse=True)),
+        x=alt.X("hi:Q", scale=alt.Scale(type="log", reverse=True, domain=density_domain(bands), nice=False)),
         x2="lo:Q",
         color=alt.Color("name:N", title="regime",
-                        scale=alt.Scale(domain=list(REGIME_NAMES.values()), range=list(REGIME_COLORS.values()))),
+                        scale=alt.Scale(domain=list(REGIME_NAMES.values()), range=list(REGIME_COLORS.values())),
+                        legend=alt.Legend(orient="bottom", labelLimit=300, symbolOpacity=0.8)),
         tooltip=["name:N", alt.Tooltip("hi:Q", format=".4f", title="from density"),
                  alt.Tooltip("lo:Q", format=".4f", title="to density")],
     )
@@ -227,9 +291,11 @@ def schedule_chart(specs: dict, layers, cap: float = 3.0, width: int = 300, heig
     dens = alt.Chart(df).mark_line(point=True).encode(
         x=_density_x("overall density (log, decreasing →)"),
         y=alt.Y("mean(layer_density):Q", scale=alt.Scale(type="log"), title="layer density (log)"),
-        color=alt.Color("layer:N"),
-        strokeDash=alt.StrokeDash("schedule:N", title="line style",
-                                  scale=alt.Scale(domain=list(specs), range=[[1, 0], [5, 3], [2, 2]][:len(specs)])),
+        color=alt.Color("layer:N", legend=alt.Legend(orient="bottom")),
+        strokeDash=alt.StrokeDash("schedule:N", title="schedule (line style)",
+                                  scale=alt.Scale(domain=list(specs), range=[[1, 0], [5, 3], [2, 2]][:len(specs)]),
+                                  legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=320,
+                                                    titleLimit=320)),
         tooltip=["schedule:N", "layer:N", alt.Tooltip("mean(density):Q", format=".4f", title="overall"),
                  alt.Tooltip("mean(layer_density):Q", format=".4f", title="layer")],
     ).properties(title="where each schedule takes the weights", width=width, height=height)
@@ -238,7 +304,8 @@ def schedule_chart(specs: dict, layers, cap: float = 3.0, width: int = 300, heig
     delta = alt.Chart(df).transform_filter(alt.datum.layer == pick).mark_line(point=True).encode(
         x=_density_x("overall density (log, decreasing →)"),
         y=alt.Y("mean(max_delta):Q", title=f"max(ΔS, ΔR), unweighted (capped at ±{cap:g})"),
-        color=alt.Color("schedule:N", scale=alt.Scale(scheme="dark2")),
+        color=alt.Color("schedule:N", scale=alt.Scale(scheme="dark2"),
+                        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=320, titleLimit=320)),
         tooltip=["schedule:N", "layer:N", alt.Tooltip("mean(density):Q", format=".4f"),
                  alt.Tooltip("mean(max_delta):Q", format=".3f")],
     ).add_params(pick).properties(title="Δ of the picked layer", width=width, height=height)
@@ -258,7 +325,8 @@ def paper_vs_ours_chart(rows: pd.DataFrame, title: str = "", log: bool = False, 
         y=alt.Y("quantity:N", sort=None, title=None), x=alt.X("paper:Q", scale=scale), x2="reproduced:Q")
     dots = alt.Chart(long).mark_point(size=90, filled=True).encode(
         y=alt.Y("quantity:N", sort=None, title=None), x=x,
-        color=alt.Color("source:N", scale=alt.Scale(domain=["paper", "reproduced"], range=["#999", "#d62728"])),
+        color=alt.Color("source:N", title=None, scale=alt.Scale(domain=["paper", "reproduced"], range=["#999", "#d62728"]),
+                        legend=alt.Legend(orient="bottom", labelLimit=200)),
         tooltip=["quantity:N", "source:N", alt.Tooltip("value:Q", format=".4g"), "spread:N", "explanation:N"])
     return alt.layer(link, dots).configure_axisY(labelLimit=360).properties(
         title=title, width=width, height=max(60, 22 * len(df)))
@@ -273,7 +341,8 @@ def output_rate_chart(frame: pd.DataFrame, paper: pd.DataFrame | None = None, wi
     scores = list(dict.fromkeys(frame["score"]))
     pick_score = alt.param(name="rate_score", value=scores[0],
                            bind=alt.binding_select(options=scores, name="score "))
-    color = alt.Color("output rate:N", title="output layer")
+    color = alt.Color("output rate:N", title="output layer",
+                      legend=alt.Legend(orient="bottom", labelLimit=200, titleLimit=200))
     pick = alt.selection_point(fields=["output rate"], bind="legend")
     opacity = alt.condition(pick, alt.value(1), alt.value(0.15))
     tip = ["score:N", "output rate:N", "round:Q", alt.Tooltip("density:Q", format=".4f"),
@@ -283,10 +352,14 @@ def output_rate_chart(frame: pd.DataFrame, paper: pd.DataFrame | None = None, wi
         x=_density_x(), y=alt.Y("accuracy:Q", title="test accuracy", scale=alt.Scale(domain=[0, 1])),
         color=color, opacity=opacity, tooltip=tip).add_params(pick, pick_score)
     if paper is not None and len(paper):
-        acc = acc + alt.Chart(paper.assign(source="paper, Table 3")).transform_filter(chosen).mark_point(
-            shape="diamond", size=110, filled=True, color="black").encode(
-            x="density:Q", y="accuracy:Q", tooltip=["source:N", "score:N", alt.Tooltip("density:Q", format=".4f"),
-                                                    alt.Tooltip("accuracy:Q", format=".4f")])
+        diamonds = alt.Chart(paper.assign(source="the paper's Table 3")).transform_filter(chosen).mark_point(
+            shape="diamond", size=110, filled=True).encode(
+            x="density:Q", y="accuracy:Q",
+            color=alt.Color("source:N", title=None, scale=alt.Scale(range=["black"]),
+                            legend=alt.Legend(orient="bottom", labelLimit=200)),
+            tooltip=["source:N", "score:N", alt.Tooltip("density:Q", format=".4f"),
+                     alt.Tooltip("accuracy:Q", format=".4f")])
+        acc = alt.layer(acc, diamonds).resolve_scale(color="independent")
     weights = alt.Chart(frame).transform_filter(chosen).mark_line(point=True).encode(
         x=_density_x(), y=alt.Y("output weights:Q", scale=alt.Scale(type="log"), title="output-layer weights left"),
         color=color, opacity=opacity, tooltip=tip)  # the selections are defined once, on the left panel

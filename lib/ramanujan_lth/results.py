@@ -10,16 +10,22 @@ run used, and the result says which data it saw.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import metrics, stored_masks
-from .runs import ROUNDS_DIR, RunParams, RunResult, identity, load_run, read_masks
+from tqdm.auto import tqdm
 
-__all__ = ["book_root", "get_runs", "find_stored", "export_run", "accuracy_table", "spectral_table", "regime_table",
+from . import metrics, stored_masks
+from .data import DATASETS, load_dataset
+from .runs import ROUNDS_DIR, RunParams, RunResult, identity, load_run, read_masks, run, run_seeds
+from .train import DEFAULTS
+
+__all__ = ["book_root", "interactive", "get_runs", "find_stored", "export_run", "accuracy_table", "spectral_table", "regime_table",
            "regime_bands", "loss_table", "held_layers",
            "describe"]
 
@@ -36,40 +42,47 @@ def book_root(start=None) -> Path:
     raise FileNotFoundError(f"no book folder (with _toc.yml) above {here} or at {package_home}")
 
 
-def get_runs(params_list, stored_root=None, runs_dir=None, use_stored: bool = True, progress: bool = True,
+def interactive() -> bool:
+    """Whether a person watches this process: a terminal, or a notebook open
+    in a Jupyter server (not the book build, papermill or nbval)."""
+    return bool(os.environ.get("JPY_SESSION_NAME")) or sys.stderr.isatty()
+
+
+def get_runs(params_list, stored_root=None, runs_dir=None, use_stored: bool = True, progress: bool | None = None,
              batched: bool | None = None, **run_kwargs) -> tuple[list[RunResult], str]:
     """Results for every parameter record: the stored full run when
     ``use_stored`` and one exists under ``stored_root``, else a run (or a
     cached one under ``runs_dir``). Returns the results and where they came
     from: ``"stored"``, ``"computed"`` or ``"mixed"``.
 
+    ``progress``: a bar over the runs (default: only when :func:`interactive`).
     ``batched``: train the seeds of one configuration together
     (:func:`ramanujan_lth.runs.run_seeds`); ``None`` = on a GPU only, where it
     pays (see ``benchmarks/batched_seeds.py``).
     """
-    from tqdm.auto import tqdm
-
-    from .data import load_dataset
-    from .runs import run, run_seeds
-
     params_list = list(params_list)
+    progress = interactive() if progress is None else progress
     out, sources, loaded = [None] * len(params_list), set(), {}
     data_kw = {k: run_kwargs.pop(k) for k in ("data_root", "download", "device") if k in run_kwargs}
     todo = {}  # configuration without the seed -> [(index, params)]
     for i, p in enumerate(params_list):
         res = find_stored(p, stored_root) if (use_stored and stored_root) else None
-        if res is None:
-            key = json.dumps({k: v for k, v in identity(p.resolved()).items() if k != "seed"}, sort_keys=True)
-            todo.setdefault(key, []).append((i, p))
-        else:
+        cached = find_stored(p, runs_dir) if (res is None and runs_dir is not None) else None
+        if res is not None:
             out[i] = res
             sources.add("stored")
+        elif cached is not None:  # finished under the runs folder: no data to load
+            out[i] = cached
+            sources.add("computed")
+        else:
+            key = json.dumps({k: v for k, v in identity(p.resolved()).items() if k != "seed"}, sort_keys=True)
+            todo.setdefault(key, []).append((i, p))
     bar = tqdm(total=sum(len(g) for g in todo.values()), desc="runs", disable=not progress or not todo)
     for group in todo.values():
         name = group[0][1].resolved().dataset
         if name not in loaded:  # load each dataset once, not once per run
             loaded[name] = load_dataset(name, root=data_kw.get("data_root"), download=data_kw.get("download", False),
-                                        device=data_kw.get("device"))
+                                        device=data_kw.get("device"), quiet=not progress)
         data = loaded[name]
         together = batched if batched is not None else data.device.type == "cuda"
         if together and len(group) > 1 and not any(p.eval_every for _, p in group):
@@ -149,16 +162,26 @@ def _round_masks(folder: Path, n_rounds: int) -> dict | None:
 
 
 def describe(results: list[RunResult]) -> str:
-    """One line on what a set of runs is: data, iterations, seeds."""
+    """One line on what a set of runs is, named as the book names runs: the
+    paper's hyper-parameters on N of M training images, the subset profile
+    (iterations scaled to the images present, bfloat16), or a quick run."""
     if not results:
         return "no runs"
-    p, d = results[0].params, results[0].data
-    data = f"{d.get('n_train', '?'):,} training / {d.get('n_test', '?'):,} test images"
-    if d.get("subset"):
-        data += " (a subset)"
+    p, d = results[0].params.resolved(), results[0].data
+    spec = DATASETS[p.dataset]
+    n_train, n_test = d.get("n_train", 0), d.get("n_test", 0)
+    images = f"{n_train:,} of {spec.n_train:,} {p.dataset.upper()} training images"
     seeds = sorted({r.params.seed for r in results})
-    return (f"{p.model} on {p.dataset}: {data}; {p.iterations:,} iterations per round, batch {p.batch_size}, "
-            f"lr {p.lr:g}; {len(seeds)} seed{'s' if len(seeds) > 1 else ''}")
+    tail = f"{len(seeds)} seed{'s' if len(seeds) > 1 else ''}" + (
+        f"; tested on {n_test:,} of {spec.n_test:,} test images" if n_test < spec.n_test else "")
+    if p.iterations >= DEFAULTS[p.model]["iterations"] and p.n_train is None:
+        what = f"{p.model}, the paper's hyper-parameters on {images}"
+    elif p.precision == "bf16" and p.n_train is None:
+        what = (f"{p.model}, subset profile: the paper's hyper-parameters with {p.iterations:,} iterations per round "
+                f"(its passes over {images}), bfloat16")
+    else:
+        what = f"{p.model}, {p.iterations:,} iterations per round on {images} (a pipeline check, not a result)"
+    return f"{what}; {tail}"
 
 
 # ------------------------------------------------------------------ tables

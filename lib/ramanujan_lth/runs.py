@@ -59,16 +59,22 @@ import pandas as pd
 import torch
 
 from . import prune as P
-from .bound_pruner import GUARDS, bound_prune, check_criteria
+from .bound_pruner import CRITERIA, GUARDS, bound_prune, check_criteria
 from .controls import CONTROLS, control_masks
 from .data import DATASETS, MODEL_DATASET, load_dataset
 from .models import MODELS, build_model, prunable_layers
 from .spectral import layer_report
 from .train import BATCH_SIZE, DEFAULTS, PRECISIONS, TrainResult, evaluate, train
 
-__all__ = ["RunParams", "RunResult", "RunInUse", "run", "run_seeds", "run_dir", "default_runs_dir"]
+__all__ = ["RunParams", "RunResult", "RunInUse", "DamagedRun", "run", "run_seeds", "run_dir", "default_runs_dir"]
 
 SCHEDULES = ("layerwise", "global")
+
+
+def _opt(default, help: str = "", option: str | None = None, choices=None, cli: bool = True):
+    """A :class:`RunParams` field with what the command line says of it
+    (``python -m ramanujan_lth run`` generates its options from these)."""
+    return field(default=default, metadata={"help": help, "option": option, "choices": choices, "cli": cli})
 
 
 @dataclass(frozen=True)
@@ -92,36 +98,39 @@ class RunParams:
     (:func:`ramanujan_lth.bound_pruner.bound_prune_layer`).
     """
 
-    model: str = "lenet_300_100"
-    dataset: str | None = None
-    score: str = "magnitude"
-    schedule: str = "layerwise"
-    p_fc: float = 0.2
-    p_conv: float = 0.1
-    p_out: float = 0.1
-    p_global: float = 0.2
-    rounds: int = 10
-    alpha: float | None = None
-    iterations: int | None = None
-    lr: float | None = None
-    batch_size: int = BATCH_SIZE
-    eval_every: int = 0
-    rewind_iteration: int = 0
-    seed: int = 0
-    noise_sigmas: tuple = (0.1, 0.2, 0.3)
-    n_train: int | None = None
-    snip_batch: int = 256
-    density: float | None = None
-    bound: bool = False
-    bound_K: int = 5
-    bound_guard: str = "average"
-    n_test: int | None = None
-    precision: str = "fp32"
-    control: str | None = None
-    control_ticket: str | None = None
-    control_round: int | None = None
-    control_edges: tuple | None = None
-    bound_criteria: tuple | None = None
+    model: str = _opt("lenet_300_100", "network", choices=sorted(MODELS))
+    dataset: str | None = _opt(None, "default: the model's dataset in the paper", choices=sorted(DATASETS))
+    score: str = _opt("magnitude", "pruning score (magnitude = IMP)", choices=sorted(P.SCORES))
+    schedule: str = _opt("layerwise", "layer-wise rates, or one global threshold", choices=SCHEDULES)
+    p_fc: float = _opt(0.2, "layer-wise rate of fully connected layers, in (0, 1)")
+    p_conv: float = _opt(0.1, "layer-wise rate of convolutions, in (0, 1)")
+    p_out: float = _opt(0.1, "layer-wise rate of the output layer, in (0, 1)")
+    p_global: float = _opt(0.2, "global rate, in (0, 1)")
+    rounds: int = _opt(10, "pruning rounds (ignored with --alpha or --density)")
+    alpha: float | None = _opt(None, "prune to exactly 10^-alpha overall density (alpha >= 0)")
+    iterations: int | None = _opt(None, "training iterations per round (default: the paper's)")
+    lr: float | None = _opt(None, "Adam learning rate (default: the paper's)")
+    batch_size: int = _opt(BATCH_SIZE, "training batch size")
+    eval_every: int = _opt(0, "test every N iterations (0: at the end of each round only)")
+    rewind_iteration: int = _opt(0, "iteration the survivors rewind to (0 = the original initialisation)")
+    seed: int = _opt(0, "seed of the initialisation and the batch order")
+    noise_sigmas: tuple = _opt((0.1, 0.2, 0.3), "noise standard deviations of the noisy test sets", option="--noise")
+    n_train: int | None = _opt(None, "use only the first N training images")
+    snip_batch: int = _opt(256, "SNIP's batch size")
+    density: float | None = _opt(None, "prune to exactly this overall density, in (0, 1]")
+    bound: bool = _opt(False, "prune through Algorithm 1 until no layer changes (at most --rounds)")
+    bound_K: int = _opt(5, "Algorithm 1's level K: rates p, p/2, ..., p/2^(K-1)", option="--bound-K")
+    bound_guard: str = _opt("average", "layer-collapse guard", choices=GUARDS)
+    n_test: int | None = _opt(None, "use only the first N test images")
+    precision: str = _opt("fp32", "bf16: bfloat16 autocast over float32 weights (conv nets in channels-last)",
+                          choices=PRECISIONS)
+    control: str | None = _opt(None, cli=False)
+    control_ticket: str | None = _opt(None, cli=False)
+    control_round: int | None = _opt(None, cli=False)
+    control_edges: tuple | None = _opt(None, cli=False)
+    bound_criteria: tuple | None = _opt(None, "accept a candidate when one of these single bounds holds (UE, UD: "
+                                              "unweighted eigenvalue / degree bound; WE, WD: on |W|) instead of "
+                                              "Algorithm 1's rule", choices=list(CRITERIA))
 
     @classmethod
     def from_dict(cls, d: dict) -> "RunParams":
@@ -153,6 +162,10 @@ class RunParams:
             bad(f"unknown model {self.model!r}; allowed: {', '.join(sorted(MODELS))}")
         if self.dataset is not None and self.dataset not in DATASETS:
             bad(f"unknown dataset {self.dataset!r}; allowed: {', '.join(sorted(DATASETS))}")
+        if self.dataset is not None and DATASETS[self.dataset].shape != DATASETS[MODEL_DATASET[self.model]].shape:
+            fits = sorted(n for n, d in DATASETS.items() if d.shape == DATASETS[MODEL_DATASET[self.model]].shape)
+            bad(f"{self.model} takes {DATASETS[MODEL_DATASET[self.model]].shape} images, {self.dataset} has "
+                f"{DATASETS[self.dataset].shape}: use dataset {', '.join(fits)}")
         if self.score not in P.SCORES:
             bad(f"unknown score {self.score!r}; allowed: {', '.join(sorted(P.SCORES))}")
         if self.schedule not in SCHEDULES:
@@ -454,7 +467,11 @@ class RunInUse(RuntimeError):
     """The run is being trained by another live process on this machine."""
 
 
-def _pid_alive(pid) -> bool:
+class DamagedRun(RuntimeError):
+    """A run folder's files cannot be read and cannot be rebuilt from its snapshots."""
+
+
+def pid_alive(pid) -> bool:
     if not isinstance(pid, int) or pid <= 0:
         return False
     try:
@@ -479,7 +496,7 @@ def _lock(folder: Path) -> Path:
             except (OSError, ValueError):  # being written this instant, or torn: look again
                 held = {}
                 time.sleep(0.05)
-            if held and held.get("host") == me["host"] and held.get("pid") != me["pid"] and _pid_alive(held.get("pid")):
+            if held and held.get("host") == me["host"] and held.get("pid") != me["pid"] and pid_alive(held.get("pid")):
                 raise RunInUse(f"run {folder} is being trained by process {held['pid']} on this machine (since "
                                f"{held.get('since', '?')}); wait for it to finish or stop it. If no such process "
                                f"runs this experiment, delete {lock}.")
@@ -545,7 +562,7 @@ class _Run:
         self.timings, self.next_round, self.rewind_state = [], 0, None
         self.forked_from = None
         if self.ckpt_path.exists():
-            ck = torch.load(self.ckpt_path, map_location="cpu", weights_only=False)
+            ck = self._read_checkpoint()
             self.records = ck["records"]
             if ck.get("complete"):
                 self.complete = True
@@ -568,12 +585,55 @@ class _Run:
 
     def _load_finished(self) -> bool:
         if self.records_path.exists():
-            stored = json.loads(self.records_path.read_text())
+            try:
+                stored = json.loads(self.records_path.read_text())
+            except ValueError:
+                stored = self._records_from_checkpoint()
             if stored.get("complete"):
                 self.complete, self.records = True, stored["records"]
                 self.data_info = stored.get("data", self.data_info)
                 return True
         return False
+
+    def _records_from_checkpoint(self) -> dict:
+        """``records.json`` is damaged: rebuild it from the checkpoint, which holds the same records."""
+        try:
+            ck = torch.load(self.ckpt_path, map_location="cpu", weights_only=False)
+        except Exception:  # noqa: BLE001 - any unreadable file
+            raise DamagedRun(f"{self.records_path} is damaged and {self.ckpt_path.name} cannot be read either: "
+                             f"delete {self.folder} to train this run again") from None
+        stored = {"complete": bool(ck.get("complete")), "records": ck["records"], "data": self.data_info}
+        _write_json(self.records_path, stored)
+        return stored
+
+    def _read_checkpoint(self) -> dict:
+        """The checkpoint, or, when it is damaged, one rebuilt from the finished
+        rounds: their records, the masks each round started from and the
+        weights it trained to (the last round is measured, scored and pruned
+        again from those weights, so no training is lost)."""
+        try:
+            return torch.load(self.ckpt_path, map_location="cpu", weights_only=False)
+        except Exception:  # noqa: BLE001 - any unreadable file
+            pass
+        hint = f"delete {self.folder} to train this run again"
+        try:
+            records = json.loads(self.records_path.read_text())["records"]
+        except (OSError, ValueError, KeyError):
+            raise DamagedRun(f"{self.ckpt_path} and {self.records_path.name} are both damaged: {hint}") from None
+        t = len(records) - 1
+        snap, trained = self.folder / ROUNDS_DIR / f"{t}.pt", _trained_path(self.folder, t)
+        if t < 0 or not (snap.exists() and trained.exists()) or self.p.rewind_iteration:
+            raise DamagedRun(f"{self.ckpt_path} is damaged and the run kept no snapshot to rebuild it from: {hint}")
+        try:
+            self.timings = json.loads((self.folder / "timings.json").read_text())["seconds_per_round"][:t]
+        except (OSError, ValueError, KeyError):
+            self.timings = []
+        self.records, self.next_round = records[:t], t
+        self.masks, self.rewind_state = _load_masks(snap, self.masks), None
+        self.begin_round()
+        self.model.load_state_dict(torch.load(trained, map_location=self.data.device, weights_only=True))
+        self.end_round(TrainResult(history=records[t]["history"]), seconds=0.0)
+        return torch.load(self.ckpt_path, map_location="cpu", weights_only=False)
 
     def release(self) -> None:
         """Give the run's lock back (after training, or when stopped)."""

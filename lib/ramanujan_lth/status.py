@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .runs import LOCK_NAME, _pid_alive
+from .runs import LOCK_NAME, pid_alive
 
 __all__ = ["run_status", "describe_params"]
 
@@ -56,7 +56,7 @@ def _state(folder: Path, complete: bool) -> str:
     if complete:
         return "finished"
     lock = _read(folder / LOCK_NAME)
-    if lock and lock.get("host") == socket.gethostname() and _pid_alive(lock.get("pid")):
+    if lock and lock.get("host") == socket.gethostname() and pid_alive(lock.get("pid")):
         return f"running (pid {lock['pid']}, since {lock.get('since', '?')})"
     return "stopped (resumes from its checkpoint)"
 
@@ -67,24 +67,30 @@ def run_status(runs_dir, unfinished_only: bool = False) -> pd.DataFrame:
     dense network, included; a fork's copied rounds count), last density and
     accuracy, state, and the estimated time left (``≤`` for a ``-Bound`` run,
     which may stop before its round cap). Running runs first, then stopped,
-    then finished; newest first within each."""
+    then finished, then folders whose ``params.json`` this library cannot
+    read; newest first within each."""
     rows = []
     for folder in sorted(Path(runs_dir).glob("*/params.json")):
         folder = folder.parent
         meta, stored = _read(folder / "params.json"), _read(folder / "records.json")
-        if meta is None:
+        try:
+            p, records = meta["params"], (stored or {}).get("records", [])
+            what, model, planned = describe_params(p), p["model"], meta.get("rounds", p["rounds"]) + 1
+        except (TypeError, KeyError, ValueError):  # not a run folder of this library, or a damaged one
+            rows.append({"run": folder.name, "model": "?", "what": "unreadable params.json", "iterations": np.nan,
+                         "rounds done": "", "density": np.nan, "accuracy": np.nan,
+                         "state": "not a run folder (or damaged): skipped", "time left": "", "_order": 3,
+                         "_mtime": 0.0})
             continue
-        p, records = meta["params"], (stored or {}).get("records", [])
         complete = bool((stored or {}).get("complete"))
         if unfinished_only and complete:
             continue
-        planned = meta.get("rounds", p["rounds"]) + 1  # round 0 trains the dense network
         seconds = ((_read(folder / "timings.json") or {}).get("seconds_per_round") or [])[-5:]
         left = 0 if complete else max(planned - len(records), 0)
         eta = (f"{'≤' if p.get('bound') else ''}{left * float(np.median(seconds)) / 60:.0f} min"
                if left and seconds else "")
         last, state = (records[-1] if records else {}), _state(folder, complete)
-        rows.append({"run": folder.name, "model": p["model"], "what": describe_params(p),
+        rows.append({"run": folder.name, "model": model, "what": what,
                      "iterations": p["iterations"],
                      "rounds done": f"{len(records)}/{len(records) if complete else planned}",
                      "density": last.get("density", np.nan), "accuracy": last.get("accuracy", np.nan),

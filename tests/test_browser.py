@@ -1,0 +1,91 @@
+"""Every built page opened in headless Chromium with the network off, as a reader would see it.
+
+For each page: every chart output is drawn (an ``svg``/``canvas`` of vega's
+marks inside it), no error text from vega or MathJax, no JavaScript error in
+the console, and the formulas are typeset. A screenshot of each page goes
+to ``_build/screenshots/`` for a person to look at. Needs Debian's
+``chromium`` (``.ci/run`` installs it); skipped without it, except in CI.
+"""
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+bs4 = pytest.importorskip("bs4")
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+if CHROMIUM is None:
+    if os.environ.get("CI") == "true":
+        raise RuntimeError("CI needs Debian's chromium for the browser test (.ci/run installs it)")
+    pytest.skip("no chromium here (apt-get install chromium)", allow_module_level=True)
+
+OFFLINE = ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--mute-audio",
+           "--no-first-run", "--disable-extensions", "--disable-background-networking",
+           "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",  # no network
+           "--virtual-time-budget=60000", "--enable-logging=stderr", "--v=0"]
+ERROR_TEXT = ("Error loading script", "chart error", "could not load", "Math input error", "Javascript Error")
+
+
+def chromium(*args, timeout=240):
+    return subprocess.run([CHROMIUM, *OFFLINE, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def console_errors(stderr: str) -> list[str]:
+    """Console messages of level error (and uncaught exceptions) from Chromium's log."""
+    lines = [ln for ln in stderr.splitlines() if "CONSOLE" in ln]
+    return [ln for ln in lines if re.search(r"Uncaught|Error|error", ln) and ":INFO:" not in ln or "Uncaught" in ln]
+
+
+def pages(html_root):
+    return sorted(p for p in html_root.rglob("*.html") if "_static" not in p.parts and "_sources" not in p.parts
+                  and p.name not in ("search.html", "genindex.html", "index.html"))
+
+
+@pytest.fixture(scope="module")
+def rendered(built_book):
+    shots = built_book.parent / "screenshots"
+    shots.mkdir(exist_ok=True)
+    out = {}
+    for page in pages(built_book):
+        name = str(page.relative_to(built_book)).replace("/", "_").removesuffix(".html")
+        dom = chromium("--dump-dom", page.as_uri())
+        height = max(1200, min(16000, 60 * len(re.findall(r"<(?:p|tr|li|h[1-4]|div class=\"ramanujan-chart)", dom.stdout))))
+        chromium(f"--screenshot={shots / (name + '.png')}", f"--window-size=1400,{height}", page.as_uri())
+        out[name] = (page, dom)
+    return out
+
+
+def test_every_page_renders_offline(rendered):
+    assert rendered, "no pages were built"
+    problems = []
+    for name, (page, dom) in rendered.items():
+        static = bs4.BeautifulSoup(page.read_text(), "html.parser")
+        after = bs4.BeautifulSoup(dom.stdout, "html.parser")
+        charts = static.select("div.ramanujan-chart")
+        drawn = [d for d in after.select("div.ramanujan-chart") if d.select("svg.marks, canvas.marks")]
+        if len(drawn) != len(charts):
+            problems.append(f"{name}: {len(drawn)} of {len(charts)} charts drawn")
+        text = after.get_text(" ")
+        for bad in ERROR_TEXT:
+            if bad in text:
+                problems.append(f"{name}: '{bad}' on the page")
+        math = static.select("span.math, div.math")
+        typeset = after.select("mjx-container")
+        if len(typeset) < len(math):
+            problems.append(f"{name}: {len(typeset)} of {len(math)} formulas typeset")
+        if after.select("mjx-merror, [data-mjx-error]"):
+            problems.append(f"{name}: MathJax reports an error")
+        errors = console_errors(dom.stderr)
+        if errors:
+            problems.append(f"{name}: console errors: {errors[:3]}")
+    assert not problems, "\n".join(problems)
+
+
+def test_pages_load_nothing_from_the_network(built_book):
+    for page in pages(built_book):
+        soup = bs4.BeautifulSoup(page.read_text(), "html.parser")
+        remote = [t.get("src") or t.get("href") for t in soup.select("script[src], link[href]")
+                  if re.match(r"https?://", t.get("src") or t.get("href") or "")]
+        assert not remote, f"{page.name} loads {remote}"
