@@ -82,12 +82,50 @@ def test_run_seeds_matches_single_runs_and_resumes(mnist, tmp_path):
     assert json.dumps(both[0].records, sort_keys=True) == json.dumps(done.records, sort_keys=True)
 
 
-def test_run_seeds_lets_a_finished_bound_run_leave_the_batch(mnist, tmp_path):
+def test_run_seeds_lets_a_finished_bound_run_leave_the_batch(mnist, tmp_path, monkeypatch):
+    """Seed 0's Algorithm 1 is made to hold every layer at round 1: seed 0 stops there, seed 1 trains on alone."""
+    from ramanujan_lth import batched, runs
+
+    hold = {}
+    real_end, real_prune, real_train = runs._Run.end_round, runs.bound_prune, batched.train_seeds
+
+    def end_round(self, res, seconds=None):
+        hold["now"] = self.p.seed == 0 and self.next_round == 1
+        return real_end(self, res, seconds)
+
+    def bound_prune(masks, scores, *a, **k):
+        new, decisions = real_prune(masks, scores, *a, **k)
+        if hold["now"]:
+            return {n: m.clone() for n, m in masks.items()}, [
+                dataclasses.replace(d, changed=False, accepted_k=None, reason="held") for d in decisions]
+        return new, decisions
+
+    batch_sizes = []
+    monkeypatch.setattr(runs._Run, "end_round", end_round)
+    monkeypatch.setattr(runs, "bound_prune", bound_prune)
+    monkeypatch.setattr(batched, "train_seeds", lambda models, *a, **k: batch_sizes.append(len(models))
+                        or real_train(models, *a, **k))
     ps = [RunParams(score="synflow", bound=True, rounds=3, seed=s, **QUICK) for s in (0, 1)]
     out = run_seeds(ps, runs_dir=tmp_path, data=mnist, progress=False)
     assert all(r.complete for r in out)
+    assert batch_sizes == [2, 2, 1, 1]  # seed 0 leaves the batch after its round 1
+    held, alone = out
+    assert len(held.records) == 2 and len(alone.records) == 4  # seed 1 ends at the round cap, with no decisions
+    assert [d["changed"] for d in held.records[1]["bound_decisions"]] == [False] * 3
+    assert "bound_decisions" not in alone.records[-1]
+    # every recorded decision is what the next round's masks hold: dense layers take the full rate at k = 0
+    rates = {"fc1": 0.2, "fc2": 0.2, "fc3": 0.1}
     for r in out:
-        assert all("bound_decisions" in rec for rec in r.records[:-1])
+        for rec, nxt in zip(r.records, r.records[1:]):
+            for d in rec["bound_decisions"]:
+                before, after = rec["remaining"][d["layer"]], nxt["remaining"][d["layer"]]
+                if d["changed"]:
+                    assert d["accepted_k"] == 0 and d["candidates"][0]["decision"] == "accept"
+                    assert after == before - round(rates[d["layer"]] * before)
+                else:
+                    assert after == before
+    assert alone.records[-1]["remaining"] == {"fc1": 120422, "fc2": 15360, "fc3": 729}
+    assert held.records[-1]["remaining"] == {"fc1": 188160, "fc2": 24000, "fc3": 900}
 
 
 def test_run_seeds_takes_only_seed_variants(mnist, tmp_path):
@@ -99,11 +137,11 @@ def test_run_seeds_takes_only_seed_variants(mnist, tmp_path):
 
 
 def test_get_runs_batches_the_seeds_of_each_configuration(tmp_path, monkeypatch):
-    from ramanujan_lth import results, runs
+    from ramanujan_lth import results
 
     calls = []
-    real = runs.run_seeds
-    monkeypatch.setattr(runs, "run_seeds", lambda ps, **kw: calls.append([p.seed for p in ps]) or real(ps, **kw))
+    real = results.run_seeds  # get_runs calls the name it imported from runs
+    monkeypatch.setattr(results, "run_seeds", lambda ps, **kw: calls.append([p.seed for p in ps]) or real(ps, **kw))
     ps = [RunParams(rounds=1, seed=s, **QUICK) for s in (0, 1)] + [RunParams(rounds=1, seed=0, lr=2e-3, **QUICK)]
     got, source = results.get_runs(ps, None, tmp_path, use_stored=False, progress=False, batched=True)
     assert calls == [[0, 1]]  # the lone lr=2e-3 run trains alone

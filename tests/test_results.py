@@ -34,6 +34,20 @@ def test_regime_table_and_bands():
     assert (bands["hi"] > bands["lo"]).all()
 
 
+def test_regime_table_counts_an_infinite_delta_in_one_seed_as_having_the_property():
+    """+inf (a complete layer) in one seed and a negative Δ in another: the mean over seeds is positive."""
+    rows = []
+    for seed, deltas in ((0, {"a": np.inf, "b": 0.2, "c": np.inf}), (1, {"a": -0.5, "b": -0.5, "c": np.inf})):
+        for layer, d in deltas.items():
+            rows.append({"seed": seed, "round": 0, "graph": "unweighted", "layer": layer, "overall_density": 0.5,
+                         "density": 0.5, "delta_s": d, "delta_r": d, "max_delta": d})
+    reg = results.regime_table(pd.DataFrame(rows), ["a", "b", "c"]).iloc[0]
+    assert reg["has_a"] and not reg["has_b"] and reg["has_c"]  # b: mean (0.2 - 0.5) / 2 < 0
+    assert (reg["n_ramanujan"], reg["n_layers"], reg["regime"]) == (2, 3, "partially")
+    reg = results.regime_table(pd.DataFrame(rows), ["a"]).iloc[0]
+    assert reg["regime"] == "fully" and reg["n_ramanujan"] == 1
+
+
 def test_loss_table():
     t = results.loss_table(spec(), ["a", "b"]).set_index(["layer", "graph"])
     assert t.loc[("a", "unweighted"), "first density without"] == 0.25
@@ -49,7 +63,16 @@ def test_experiment_profiles():
     assert paper[0].resolved().iterations == 50_000 and paper[0].alpha == 2.0
     with pytest.raises(ValueError, match="profile"):
         experiments.lth_params("lenet_300_100", "huge", [0])
-    assert experiments.PAPER_TABLE3["lenet_300_100"]["synflow"]["bound"] == (1.33, 93.82)
+    # the paper profile trains with the paper's LeNet settings on every image present
+    p = paper[0].resolved()
+    assert (p.dataset, p.lr, p.batch_size, p.score, p.schedule, p.rewind_iteration, p.n_train) == (
+        "mnist", 1.2e-3, 60, "magnitude", "layerwise", 0, None)
+    assert (p.p_fc, p.p_out) == (0.2, 0.1)
+    # the subset profile scales a CIFAR network's iterations to the images present: 25,000 * 5,085 / 50,000
+    assert experiments.subset_iterations("conv4", 5_085) == 2_543
+    assert experiments.subset_iterations("conv4", 50_000) == 25_000 == experiments.subset_iterations("conv4", 60_000)
+    assert experiments.profile_settings("conv4", "subset", n_train=5_085) == {"iterations": 2_543, "precision": "bf16"}
+    assert experiments.profile_settings("lenet_300_100", "subset", n_train=17_435) == {}  # MNIST runs keep the paper's
 
 
 def test_get_runs_computes_then_reuses(tmp_path, monkeypatch):

@@ -4,10 +4,15 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
+import torch
 
+from ramanujan_lth import prune as P
 from ramanujan_lth import runs
+from ramanujan_lth.models import build_model
 from ramanujan_lth.runs import RunParams, run
+from ramanujan_lth.train import evaluate
 
 QUICK = dict(model="lenet_300_100", iterations=40, n_train=3000, noise_sigmas=(0.2,))
 
@@ -16,14 +21,77 @@ def records_text(result):
     return json.dumps(result.records, sort_keys=True)
 
 
-def test_resumed_run_equals_uninterrupted(mnist, tmp_path):
+def spy_round_starts(monkeypatch):
+    """Patch ``runs.train`` to record the weights and masks each round starts training from."""
+    starts = []
+    real = runs.train
+
+    def spy(model, data, *a, masks=None, **k):
+        starts.append(({n: v.detach().clone() for n, v in model.state_dict().items()},
+                       {n: m.detach().clone() for n, m in masks.items()}))
+        return real(model, data, *a, masks=masks, **k)
+
+    monkeypatch.setattr(runs, "train", spy)
+    return starts
+
+
+def assert_rewound(state, masks, init):
+    """A round's starting weights are the initial weights times its mask; biases the initial ones."""
+    for name, mask in masks.items():
+        assert torch.equal(state[f"{name}.weight"], init[f"{name}.weight"] * mask), name
+        assert torch.equal(state[f"{name}.bias"], init[f"{name}.bias"]), name
+
+
+def test_resumed_run_equals_uninterrupted(mnist, tmp_path, monkeypatch):
     p = RunParams(rounds=3, **QUICK)
     full = run(p, runs_dir=tmp_path / "a", data=mnist, progress=False)
     part = run(p, runs_dir=tmp_path / "b", data=mnist, progress=False, stop_after=2)
     assert not part.complete and len(part.records) == 2
+    starts = spy_round_starts(monkeypatch)
     resumed = run(p, runs_dir=tmp_path / "b", data=mnist, progress=False)
     assert resumed.complete and len(resumed.records) == 4
     assert records_text(resumed) == records_text(full)
+    # the resumed rounds 2 and 3 rewind to the initialisation (kept in the checkpoint), not to round 1's weights
+    init = build_model("lenet_300_100", seed=0).state_dict()
+    assert len(starts) == 2
+    for t, (state, masks) in zip((2, 3), starts):
+        stored = runs.read_masks(resumed.folder / "rounds" / f"{t}.pt")
+        assert all(torch.equal(masks[n], stored[n].float()) for n in masks)
+        assert masks["fc1"].sum() == round(784 * 300 * 0.8 ** t)  # pruned: the check below has weights to miss
+        assert_rewound(state, masks, init)
+        before = torch.load(resumed.folder / "rounds" / f"{t - 1}.trained.pt", weights_only=True)
+        assert not torch.equal(state["fc1.weight"], before["fc1.weight"] * masks["fc1"])
+
+
+def test_every_round_restarts_from_the_initial_weights_times_its_mask(mnist, tmp_path, monkeypatch):
+    """rewind_iteration 0: round t trains build_model(seed) * mask_t, by run() and by run_seeds()."""
+    from ramanujan_lth import batched
+
+    starts = spy_round_starts(monkeypatch)
+    res = run(RunParams(rounds=3, seed=2, **QUICK), runs_dir=tmp_path / "one", data=mnist, progress=False)
+    init = build_model("lenet_300_100", seed=2).state_dict()
+    assert len(starts) == 4
+    for t, (state, masks) in enumerate(starts):
+        assert {n: int(m.sum()) for n, m in masks.items()} == res.records[t]["remaining"]
+        assert_rewound(state, masks, init)
+    # the lockstep path of several seeds
+    seen = []
+    real = batched.train_seeds
+
+    def spy(models, data, *a, masks=None, **k):
+        seen.append([({n: v.detach().clone() for n, v in m.state_dict().items()}, mk) for m, mk in zip(models, masks)])
+        return real(models, data, *a, masks=masks, **k)
+
+    monkeypatch.setattr(batched, "train_seeds", spy)
+    both = runs.run_seeds([RunParams(rounds=2, seed=s, **QUICK) for s in (3, 4)], runs_dir=tmp_path / "two",
+                          data=mnist, progress=False)
+    assert all(r.complete for r in both) and len(seen) == 3
+    inits = [build_model("lenet_300_100", seed=s).state_dict() for s in (3, 4)]
+    for t, batch in enumerate(seen):
+        assert len(batch) == 2
+        for (state, masks), init, r in zip(batch, inits, both):
+            assert {n: int(m.sum()) for n, m in masks.items()} == r.records[t]["remaining"]
+            assert_rewound(state, masks, init)
 
 
 def test_finished_run_is_loaded_not_trained(mnist, tmp_path, monkeypatch):
@@ -49,7 +117,14 @@ def test_run_records_densities_accuracy_and_spectra(mnist, tmp_path):
         k = rec["round"]
         for layer, rate in (("fc1", 0.2), ("fc2", 0.2), ("fc3", 0.1)):
             assert abs(rec["remaining"][layer] - sizes[layer] * (1 - rate) ** k) <= 1
-        assert 0 < rec["accuracy"] <= 1 and "0.2" in rec["noisy_accuracy"]
+        assert rec["accuracy"] > 0.5  # 10 classes: chance is 0.1; 40 iterations reach about 0.88
+        assert list(rec["noisy_accuracy"]) == ["0.2"]
+        # the recorded accuracies are those of the weights the round trained to
+        model = build_model("lenet_300_100")
+        model.load_state_dict(torch.load(res.folder / "rounds" / f"{k}.trained.pt", weights_only=True))
+        assert rec["accuracy"] == evaluate(model, mnist)
+        assert rec["noisy_accuracy"]["0.2"] == evaluate(model, mnist, sigma=0.2, seed=10_000)
+        assert rec["noisy_accuracy"]["0.2"] < rec["accuracy"]
     spec = res.spectral()
     assert set(spec["graph"]) == {"unweighted", "weighted", "score"}
     # unweighted and weighted graphs every round; the score graph where a score was computed (not the last)
@@ -80,6 +155,20 @@ def test_global_run_to_exact_alpha(mnist, tmp_path, score):
     assert abs(res.records[-1]["density"] * total - round(10 ** -0.5 * total)) <= 1
     # t* = log(10^-0.5) / log(0.8) = 5.16, so 6 pruning rounds and 7 trainings
     assert len(res.records) == 7
+    # each round's new mask keeps the globally highest scores of this score on the weights the round trained
+    # to (SNIP: a batch of 256 of the run's 3000 training images), not IMP's largest magnitudes
+    data = runs._prepare_data(p.resolved(), mnist)
+    targets = [0.8 ** t for t in range(1, 6)] + [10 ** -0.5]
+    for t, target in enumerate(targets):
+        masks = {n: m.float() for n, m in runs.read_masks(res.folder / "rounds" / f"{t}.pt").items()}
+        after = runs.read_masks(res.folder / "rounds" / f"{t + 1}.pt")
+        model = build_model("lenet_300_100")
+        model.load_state_dict(torch.load(res.folder / "rounds" / f"{t}.trained.pt", weights_only=True))
+        scores = P.SCORES[score](model, masks, data, batch_size=256, seed=p.seed * 10_007 + t)
+        ours = P.prune_global(masks, scores, target)
+        imp = P.prune_global(masks, P.magnitude(model, masks), target)
+        assert all(torch.equal(ours[n].bool(), after[n]) for n in after), t
+        assert sum(int((imp[n].bool() != after[n]).sum()) for n in after) > 0.01 * total, t
 
 
 def test_bad_run_parameters():
@@ -134,14 +223,34 @@ def test_bound_run_records_decisions_and_score_graph(mnist, tmp_path):
     p = RunParams(score="synflow", bound=True, rounds=2, **QUICK)
     res = run(p, runs_dir=tmp_path, data=mnist, progress=False)
     assert "synflow-bound" in res.folder.name
-    first = res.records[0]
-    assert [d["layer"] for d in first["bound_decisions"]] == ["fc1", "fc2", "fc3"]
-    for d in first["bound_decisions"]:
-        assert d["candidates"] and d["candidates"][-1]["decision"] in ("accept", "reject", "guard")
+    assert len(res.records) == 3 and "bound_decisions" not in res.records[-1]  # ended by the round cap
+    # the layers of a dense network (100 %, then 80 % / 90 %) are nearly complete bipartite graphs, far
+    # inside both bounds: in rounds 0 and 1 every layer takes the full rate at k = 0 on the unweighted bounds
+    rates = {"fc1": 0.2, "fc2": 0.2, "fc3": 0.1}
     spec = res.spectral()
-    assert {"unweighted", "weighted", "score"} <= set(spec["graph"])
-    dens = [r["density"] for r in res.records]
-    assert all(a >= b for a, b in zip(dens, dens[1:]))
+    for rec, nxt in zip(res.records, res.records[1:]):
+        assert [d["layer"] for d in rec["bound_decisions"]] == ["fc1", "fc2", "fc3"]
+        for d in rec["bound_decisions"]:
+            layer, before = d["layer"], rec["remaining"][d["layer"]]
+            assert d["changed"] and d["accepted_k"] == 0 and len(d["candidates"]) == 1
+            (c,) = d["candidates"]
+            assert c["decision"] == "accept" and c["accepted_by"] == "unweighted"
+            assert max(c["delta_s"], c["delta_r"]) > 0
+            assert c["n_pruned"] == round(rates[layer] * before)
+            assert nxt["remaining"][layer] == before - c["n_pruned"] == c["remaining"]
+            # the accepted candidate is the next round's unweighted graph
+            row = spec[(spec["round"] == nxt["round"]) & (spec["graph"] == "unweighted") & (spec["layer"] == layer)]
+            assert row["t2"].item() == pytest.approx(c["t2"]) and row["delta_s"].item() == pytest.approx(c["delta_s"])
+    assert nxt["remaining"] == {"fc1": 150528, "fc2": 19200, "fc3": 810}
+    # unweighted, weighted and score graphs of the 3 layers in every round (a bound run scores every round)
+    assert spec.groupby(["graph", "round"]).size().to_dict() == {(g, t): 3 for g in ("score", "unweighted", "weighted")
+                                                                 for t in range(3)}
+    # the score graph is |SynFlow| of the trained weights on the round's mask: fc3's t1 by numpy
+    model = build_model("lenet_300_100")
+    model.load_state_dict(torch.load(res.folder / "rounds" / "0.trained.pt", weights_only=True))
+    s = P.synflow(model)["fc3"].double().numpy()
+    row = spec[(spec["round"] == 0) & (spec["graph"] == "score") & (spec["layer"] == "fc3")]
+    assert row["t1"].item() == pytest.approx(np.linalg.svd(np.abs(s.T), compute_uv=False)[0], rel=1e-9)
 
 
 def test_density_target_and_parameter_conflicts(mnist, tmp_path):

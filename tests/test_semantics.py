@@ -16,24 +16,30 @@ from ramanujan_lth.runs import RunParams, run
 
 
 # ------------------------------------------------------------------ SNIP
+def snip_by_hand(model, data, batch_size, seed):
+    """|w * dL/dw| of LeNet's cross-entropy on the first batch of the shuffled training images (seeded
+    permutation, MNIST normalisation), computed without the library."""
+    n = len(data.y_train)
+    idx = torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:min(batch_size, n)]
+    x, y = (data.x_train[idx] - 0.1307) / 0.3081, data.y_train[idx]
+    weights = [model.fc1.weight, model.fc2.weight, model.fc3.weight]
+    grads = torch.autograd.grad(F.cross_entropy(model(x), y), weights)
+    return {name: (w * g).abs().detach() for name, w, g in zip(("fc1", "fc2", "fc3"), weights, grads)}
+
+
 def test_snip_batch_is_drawn_from_the_normalised_training_data(mnist):
     """SNIP without a batch: |w * dL/dw| of the cross-entropy on the first shuffled batch of ``seed``."""
     data = dataclasses.replace(mnist, x_train=mnist.x_train[:500], y_train=mnist.y_train[:500])
     model = build_model("lenet_300_100", seed=0)
     got = P.snip(model, None, data, batch_size=64, seed=9)
-    idx = torch.randperm(500, generator=torch.Generator().manual_seed(9))[:64]  # the batch order's permutation
-    x, y = (data.x_train[idx] - 0.1307) / 0.3081, data.y_train[idx]
-    weights = [model.fc1.weight, model.fc2.weight, model.fc3.weight]
-    grads = torch.autograd.grad(F.cross_entropy(model(x), y), weights)
-    for name, w, g in zip(("fc1", "fc2", "fc3"), weights, grads):
-        torch.testing.assert_close(got[name], (w * g).abs().detach(), rtol=1e-5, atol=1e-9)
+    for name, want in snip_by_hand(model, data, 64, 9).items():
+        torch.testing.assert_close(got[name], want, rtol=1e-5, atol=1e-9)
     assert all(p.grad is None for p in model.parameters())  # the model itself is left alone
     other = P.snip(model, None, data, batch_size=64, seed=10)  # another seed, another batch
     assert not torch.allclose(other["fc1"], got["fc1"])
     # a batch larger than the training set takes all of it
     whole = P.snip(model, None, data, batch_size=10_000, seed=9)
-    grads = torch.autograd.grad(F.cross_entropy(model((data.x_train - 0.1307) / 0.3081), data.y_train), weights)
-    torch.testing.assert_close(whole["fc3"], (model.fc3.weight * grads[2]).abs().detach(), rtol=1e-4, atol=1e-9)
+    torch.testing.assert_close(whole["fc3"], snip_by_hand(model, data, 500, 9)["fc3"], rtol=1e-4, atol=1e-9)
 
 
 def test_snip_runs_score_the_trained_weights_of_every_round(mnist, tmp_path, monkeypatch):
@@ -63,6 +69,12 @@ def test_snip_runs_score_the_trained_weights_of_every_round(mnist, tmp_path, mon
             assert torch.equal(v, trained[name]), name
         for name, mask in call["masks"].items():
             assert not torch.equal(call["state"][f"{name}.weight"], init[f"{name}.weight"] * mask)
+        # the scores are SNIP's of those trained weights, on a batch of the run's 800 training images
+        model = build_model("lenet_300_100")
+        model.load_state_dict(trained)
+        data = dataclasses.replace(mnist, x_train=mnist.x_train[:800], y_train=mnist.y_train[:800])
+        for name, want in snip_by_hand(model, data, 100, call["kwargs"]["seed"]).items():
+            torch.testing.assert_close(call["scores"][name], want * call["masks"][name], rtol=1e-5, atol=1e-9)
         nxt = runs.read_masks(res.folder / "rounds" / f"{t + 1}.pt")
         for name, mask in call["masks"].items():
             keep = round((1 - rates[name]) ** (t + 1) * mask.numel())
