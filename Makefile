@@ -29,6 +29,8 @@ book: $(STAMP)
 NBVAL := _build/nbval
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	rm -rf $(NBVAL) && mkdir -p $(NBVAL)
 	for f in chapters/*.md; do $(VENV)/bin/jupytext --quiet --to ipynb -o $(NBVAL)/$$(basename $$f .md).ipynb $$f || exit 1; done
 	$(PY) -m pytest tests $(NBVAL) --nbval-lax --nbval-current-env

@@ -13,13 +13,13 @@ mostly idle; on a CPU the matrix products are already compute-bound).
 
     python benchmarks/batched_seeds.py [--device cuda] [--seeds 5] [--lenet-iters 300] [--conv4-iters 20]
 """
+
 from __future__ import annotations
 
 import argparse
 import time
 
 import torch
-
 from ramanujan_lth import prune
 from ramanujan_lth.batched import train_seeds
 from ramanujan_lth.data import load_dataset, pick_device
@@ -42,8 +42,9 @@ def setup(name, seeds):
     masks = []
     for m in models:  # one round of layer-wise pruning, so masks are part of the work
         mk = prune.ones_masks(m)
-        masks.append(prune.prune_layerwise(mk, prune.magnitude(m, mk),
-                                           prune.layerwise_targets(prune.layer_rates(m), 1)))
+        masks.append(
+            prune.prune_layerwise(mk, prune.magnitude(m, mk), prune.layerwise_targets(prune.layer_rates(m), 1))
+        )
     return models, masks
 
 
@@ -57,14 +58,24 @@ def bench(name, data, iterations, n_seeds, device, lr):
     best_loop = best_batched = float("inf")
     for _ in range(2):
         m, mk = setup(name, seeds)
-        best_loop = min(best_loop, timed(lambda: [train(mi, data, iterations, lr, masks=k, seed=s, progress=False)
-                                                  for mi, k, s in zip(m, mk, seeds)], device))
+        best_loop = min(
+            best_loop,
+            timed(
+                lambda: [
+                    train(mi, data, iterations, lr, masks=k, seed=s, progress=False) for mi, k, s in zip(m, mk, seeds)
+                ],
+                device,
+            ),
+        )
         m, mk = setup(name, seeds)
-        best_batched = min(best_batched, timed(lambda: train_seeds(m, data, iterations, lr, seeds, mk, progress=False),
-                                               device))
+        best_batched = min(
+            best_batched, timed(lambda: train_seeds(m, data, iterations, lr, seeds, mk, progress=False), device)
+        )
     loop, batched = n_seeds * iterations / best_loop, n_seeds * iterations / best_batched
-    print(f"{name:14s} {n_seeds} seeds x {iterations} it: loop {loop:9.1f} seed-it/s ({n_seeds / best_loop:.3g} seeds/s)"
-          f"   batched {batched:9.1f} seed-it/s ({n_seeds / best_batched:.3g} seeds/s)   ratio {batched / loop:5.2f}x")
+    print(
+        f"{name:14s} {n_seeds} seeds x {iterations} it: loop {loop:9.1f} seed-it/s ({n_seeds / best_loop:.3g} seeds/s)"
+        f"   batched {batched:9.1f} seed-it/s ({n_seeds / best_batched:.3g} seeds/s)   ratio {batched / loop:5.2f}x"
+    )
     return batched / loop
 
 

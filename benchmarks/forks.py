@@ -14,6 +14,7 @@ and prints the ratio of the two times, measured in the same run.
     python benchmarks/forks.py [--model lenet_300_100] [--score magnitude] [--iterations 150] [--n-train 2000]
                                [--bound-rounds 25] [--device cpu]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,6 +25,7 @@ from pathlib import Path
 
 from ramanujan_lth.data import load_dataset, pick_device
 from ramanujan_lth.runs import RunParams, run
+
 
 def table3(runs_dirs, variants, base, data):
     """Run ``variants`` into ``runs_dirs`` (one folder each, or one shared); returns seconds, trainings, records."""
@@ -56,8 +58,10 @@ def main():
         scratch = table3([tmp / f"scratch{i}" for i in range(len(variants))], variants, base, data)
         shared = table3([tmp / "shared"] * len(variants), variants, base, data)
     same = scratch[2] == shared[2]
-    print(f"{a.model}, {a.score}: α = 2, 1.5, 1 and -Bound; {a.iterations} iterations per round, "
-          f"{a.n_train} training images, {device}")
+    print(
+        f"{a.model}, {a.score}: α = 2, 1.5, 1 and -Bound; {a.iterations} iterations per round, "
+        f"{a.n_train} training images, {device}"
+    )
     print(f"scratch: {scratch[1]:3d} trainings  {scratch[0]:7.1f} s")
     print(f"shared:  {shared[1]:3d} trainings  {shared[0]:7.1f} s")
     print(f"speed-up {scratch[0] / shared[0]:.2f}x; records equal: {same}")

@@ -8,6 +8,7 @@ CIFAR-10 images under $RAMANUJAN_LTH_DATA.
 
     python benchmarks/gpu.py [--iterations 200]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,7 +16,6 @@ import io
 import time
 
 import torch
-
 from ramanujan_lth import prune
 from ramanujan_lth.batched import train_seeds
 from ramanujan_lth.data import load_dataset, pick_device
@@ -56,20 +56,32 @@ def main() -> None:
         pairs = [masked(s) for s in range(a.seeds)]
         models, masks = [p[0] for p in pairs], [p[1] for p in pairs]
         train_seeds(models, data, 10, 3e-4, list(range(a.seeds)), masks, progress=False, precision=precision)
-        t = timed(lambda: train_seeds(models, data, a.iterations, 3e-4, list(range(a.seeds)), masks, progress=False,
-                                      precision=precision))
+        t = timed(
+            lambda: train_seeds(
+                models, data, a.iterations, 3e-4, list(range(a.seeds)), masks, progress=False, precision=precision
+            )
+        )
         speed[precision, a.seeds] = a.seeds * a.iterations / t
-        print(f"  {precision}: one seed {speed[precision, 1]:8.1f} it/s   {a.seeds} seeds together "
-              f"{speed[precision, a.seeds]:8.1f} seed-it/s", flush=True)
-    print(f"  bf16 / fp32: {speed['bf16', 1] / speed['fp32', 1]:.2f}x (one seed), "
-          f"{speed['bf16', a.seeds] / speed['fp32', a.seeds]:.2f}x ({a.seeds} seeds); batching: "
-          f"{speed['fp32', a.seeds] / speed['fp32', 1]:.2f}x (fp32), {speed['bf16', a.seeds] / speed['bf16', 1]:.2f}x (bf16)")
+        print(
+            f"  {precision}: one seed {speed[precision, 1]:8.1f} it/s   {a.seeds} seeds together "
+            f"{speed[precision, a.seeds]:8.1f} seed-it/s",
+            flush=True,
+        )
+    print(
+        f"  bf16 / fp32: {speed['bf16', 1] / speed['fp32', 1]:.2f}x (one seed), "
+        f"{speed['bf16', a.seeds] / speed['fp32', a.seeds]:.2f}x ({a.seeds} seeds); batching: "
+        f"{speed['fp32', a.seeds] / speed['fp32', 1]:.2f}x (fp32), "
+        f"{speed['bf16', a.seeds] / speed['bf16', 1]:.2f}x (bf16)"
+    )
     for profile in ("paper", "subset"):
         out = io.StringIO()
-        seconds = dry_run(["03_regimes", "04_bound_pruner", "06_verdict", "08_report"], profile, book_root(),
-                          device="cuda", out=out)
-        print(f"reproduce --profile {profile} --device cuda --dry-run (chapters 3, 4, 6, 8): ~{seconds / 3600:.1f} h "
-              "of training, one run at a time")
+        seconds = dry_run(
+            ["03_regimes", "04_bound_pruner", "06_verdict", "08_report"], profile, book_root(), device="cuda", out=out
+        )
+        print(
+            f"reproduce --profile {profile} --device cuda --dry-run (chapters 3, 4, 6, 8): ~{seconds / 3600:.1f} h "
+            "of training, one run at a time"
+        )
 
 
 if __name__ == "__main__":

@@ -10,13 +10,13 @@ each other's seeds).
 
     OMP_NUM_THREADS=1 python benchmarks/precision.py [--device cpu] [--check-iterations 2000]
 """
+
 from __future__ import annotations
 
 import argparse
 import time
 
 import torch
-
 from ramanujan_lth.data import load_dataset, pick_device
 from ramanujan_lth.models import build_model
 from ramanujan_lth.train import evaluate, train
@@ -46,8 +46,10 @@ def main() -> None:
         bf16 = throughput(name, datasets[dataset], lr, its, "bf16")
         print(f"{name:14s} fp32 {fp32:8.0f}   bf16 {bf16:8.0f}   ratio {bf16 / fp32:.2f}x", flush=True)
     cifar = datasets["cifar10"]
-    print(f"accuracy check: conv4, {a.check_iterations} iterations on {cifar.sizes[0]:,} CIFAR-10 training images, "
-          f"tested on {cifar.sizes[1]:,}")
+    print(
+        f"accuracy check: conv4, {a.check_iterations} iterations on {cifar.sizes[0]:,} CIFAR-10 training images, "
+        f"tested on {cifar.sizes[1]:,}"
+    )
     acc = {}
     for precision in ("fp32", "bf16"):
         for seed in (0, 1):
@@ -57,8 +59,11 @@ def main() -> None:
         print(f"  {precision}: " + ", ".join(f"seed {s} {100 * acc[precision, s]:.2f} %" for s in (0, 1)), flush=True)
     spread = max(abs(acc["fp32", 0] - acc["fp32", 1]), abs(acc["bf16", 0] - acc["bf16", 1]))
     gap = max(abs(acc["bf16", s] - acc["fp32", s]) for s in (0, 1))
-    print(f"  largest bf16 - fp32 gap at one seed {100 * gap:.2f} points; seed spread {100 * spread:.2f} points: "
-          + ("within" if gap <= spread else "OUTSIDE") + " the seed spread")
+    print(
+        f"  largest bf16 - fp32 gap at one seed {100 * gap:.2f} points; seed spread {100 * spread:.2f} points: "
+        + ("within" if gap <= spread else "OUTSIDE")
+        + " the seed spread"
+    )
 
 
 if __name__ == "__main__":

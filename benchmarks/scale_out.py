@@ -7,6 +7,7 @@ Ray. Prints both times and their ratio (target on a 2-core machine: >= 1.7x).
 
     python benchmarks/scale_out.py [--runs 4] [--iterations 300]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,9 +20,13 @@ from ramanujan_lth.tasks import Task
 
 
 def plan(n_runs: int, iterations: int) -> list[Task]:
-    return [Task(f"quick LeNet seed {s}", RunParams(alpha=1.5, iterations=iterations, n_train=4000, seed=s,
-                                                    noise_sigmas=(0.2,)))
-            for s in range(n_runs)]
+    return [
+        Task(
+            f"quick LeNet seed {s}",
+            RunParams(alpha=1.5, iterations=iterations, n_train=4000, seed=s, noise_sigmas=(0.2,)),
+        )
+        for s in range(n_runs)
+    ]
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ times, their ratio and the largest relative disagreement in t1 and t2.
 
     python benchmarks/spectral.py [--repeat 3]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,12 +21,13 @@ import math
 import time
 
 import numpy as np
-
 from ramanujan_lth import spectral
 from ramanujan_lth.spectral import bipartite_spectrum, degree_bound, eigenvalue_bound
 
 LENET = [(784, 300), (300, 100), (100, 10)]
-VGG19_CHANNELS = [(3, 64), (64, 64), (64, 128), (128, 128), (128, 256)] + [(256, 256)] * 3 + [(256, 512)] + [(512, 512)] * 7
+VGG19_CHANNELS = (
+    [(3, 64), (64, 64), (64, 128), (128, 128), (128, 256)] + [(256, 256)] * 3 + [(256, 512)] + [(512, 512)] * 7
+)
 VGG19 = [(c_in * 9, c_out) for c_in, c_out in VGG19_CHANNELS]
 
 
@@ -66,7 +68,10 @@ def main():
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
 
-    print(f"{'network':8} {'density':>7} {'graph':>10} {'ours s':>8} {'paper s':>8} {'paper/ours':>10} {'max rel diff t1':>15} {'t2':>9}")
+    print(
+        f"{'network':8} {'density':>7} {'graph':>10} {'ours s':>8} {'paper s':>8} {'paper/ours':>10} "
+        f"{'max rel diff t1':>15} {'t2':>9}"
+    )
     for name, shapes in [("lenet", LENET), ("vgg19", VGG19)]:
         for density in (0.10, 0.01):
             for weighted in (False, True):
@@ -76,7 +81,10 @@ def main():
                 d1 = max(abs(r.t1 - p[0]) / r.t1 for r, p in zip(ours, paper))
                 d2 = max(abs(r.t2 - p[1]) / r.t2 for r, p in zip(ours, paper) if r.t2 > 0)
                 graph = "weighted" if weighted else "unweighted"
-                print(f"{name:8} {density:7.0%} {graph:>10} {t_ours:8.3f} {t_paper:8.3f} {t_paper / t_ours:10.2f} {d1:15.1e} {d2:9.1e}")
+                print(
+                    f"{name:8} {density:7.0%} {graph:>10} {t_ours:8.3f} {t_paper:8.3f} {t_paper / t_ours:10.2f} "
+                    f"{d1:15.1e} {d2:9.1e}"
+                )
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ on a CPU).
 
     python benchmarks/train_throughput.py [--device cpu] [--lenet-iters 600] [--conv4-iters 15]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,7 +24,6 @@ import torch
 import torch.nn.functional as F
 import torchvision
 import torchvision.transforms as T
-
 from ramanujan_lth import prune
 from ramanujan_lth.data import DATASETS, _cifar_class, data_root, load_dataset, pick_device
 from ramanujan_lth.models import build_model
@@ -73,8 +73,10 @@ def main():
     device = pick_device(args.device)
     print(f"device: {device}, torch threads: {torch.get_num_threads()}")
     print(f"{'model':14} {'iters':>6} {'library samples/s':>18} {'dataloader samples/s':>21} {'ratio':>6}")
-    for model_name, ds_name, iters, lr in [("lenet_300_100", "mnist", args.lenet_iters, 1.2e-3),
-                                           ("conv4", "cifar10", args.conv4_iters, 3e-4)]:
+    for model_name, ds_name, iters, lr in [
+        ("lenet_300_100", "mnist", args.lenet_iters, 1.2e-3),
+        ("conv4", "cifar10", args.conv4_iters, 3e-4),
+    ]:
         data = load_dataset(ds_name, device=device, quiet=True)
         tv = torchvision_dataset(ds_name)
         # warm up both paths once

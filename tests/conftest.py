@@ -37,8 +37,9 @@ def cifar():
 def build_book(src: Path, out: Path):
     """``jupyter-book build --all`` of the book at ``src`` into ``out``."""
     jb = str(Path(sys.executable).with_name("jupyter-book"))
-    return subprocess.run([jb, "build", "--all", "--path-output", str(out), str(src)],
-                          capture_output=True, text=True, timeout=3000)
+    return subprocess.run(
+        [jb, "build", "--all", "--path-output", str(out), str(src)], capture_output=True, text=True, timeout=3000
+    )
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,10 @@
 """Seeds trained together: the same training as one seed at a time."""
+
 import dataclasses
 import json
 
 import pytest
 import torch
-
 from ramanujan_lth import prune as P
 from ramanujan_lth.batched import supports_batching, train_seeds
 from ramanujan_lth.models import build_model
@@ -23,15 +23,21 @@ def test_batched_training_equals_one_seed_at_a_time(name, mnist, cifar):
     # in float64, so that the comparison is not blurred by Adam magnifying
     # float32 rounding in near-zero gradients (g / (sqrt(v) + eps))
     data = mnist if name == "lenet_300_100" else cifar
-    data = dataclasses.replace(data, x_train=data.x_train[:600].double(), y_train=data.y_train[:600],
-                               mean=data.mean.double(), std=data.std.double())
+    data = dataclasses.replace(
+        data,
+        x_train=data.x_train[:600].double(),
+        y_train=data.y_train[:600],
+        mean=data.mean.double(),
+        std=data.std.double(),
+    )
     seeds = [0, 1, 2] if name == "lenet_300_100" else [0, 1]
     its = 12 if name == "lenet_300_100" else 4
     together = [build_model(name, seed=s).double() for s in seeds]
     alone = [build_model(name, seed=s).double() for s in seeds]
     masks = [_pruned_masks(m) for m in together]
-    res = train_seeds(together, data, its, 1e-3, [10 + s for s in seeds], masks=masks, rewind_iteration=its // 2,
-                      progress=False)
+    res = train_seeds(
+        together, data, its, 1e-3, [10 + s for s in seeds], masks=masks, rewind_iteration=its // 2, progress=False
+    )
     for m, mk, s, r in zip(alone, masks, seeds, res):
         ref = train(m, data, its, 1e-3, masks=mk, seed=10 + s, rewind_iteration=its // 2, progress=False)
         for key, v in ref.rewind_state.items():
@@ -97,14 +103,16 @@ def test_run_seeds_lets_a_finished_bound_run_leave_the_batch(mnist, tmp_path, mo
         new, decisions = real_prune(masks, scores, *a, **k)
         if hold["now"]:
             return {n: m.clone() for n, m in masks.items()}, [
-                dataclasses.replace(d, changed=False, accepted_k=None, reason="held") for d in decisions]
+                dataclasses.replace(d, changed=False, accepted_k=None, reason="held") for d in decisions
+            ]
         return new, decisions
 
     batch_sizes = []
     monkeypatch.setattr(runs._Run, "end_round", end_round)
     monkeypatch.setattr(runs, "bound_prune", bound_prune)
-    monkeypatch.setattr(batched, "train_seeds", lambda models, *a, **k: batch_sizes.append(len(models))
-                        or real_train(models, *a, **k))
+    monkeypatch.setattr(
+        batched, "train_seeds", lambda models, *a, **k: batch_sizes.append(len(models)) or real_train(models, *a, **k)
+    )
     ps = [RunParams(score="synflow", bound=True, rounds=3, seed=s, **QUICK) for s in (0, 1)]
     out = run_seeds(ps, runs_dir=tmp_path, data=mnist, progress=False)
     assert all(r.complete for r in out)

@@ -1,4 +1,5 @@
 """Build the whole book once and look at the pages a reader gets."""
+
 import re
 import shutil
 from pathlib import Path
@@ -35,7 +36,9 @@ def test_a_failing_chapter_fails_the_build(tmp_path):
     (src / "_toc.yml").write_text("format: jb-book\nroot: index\nchapters:\n  - file: broken\n")
     (src / "index.md").write_text("# Index\n")
     header = (ROOT / "chapters" / "01_expanders.md").read_text().split("---")[1]
-    (src / "broken.md").write_text(f"---{header}---\n\n# Broken\n\n```{{code-cell}} ipython3\nraise RuntimeError('chapter bug')\n```\n")
+    (src / "broken.md").write_text(
+        f"---{header}---\n\n# Broken\n\n```{{code-cell}} ipython3\nraise RuntimeError('chapter bug')\n```\n"
+    )
     res = build_book(src, tmp_path / "out")
     assert res.returncode != 0
     assert "chapter bug" in res.stdout + res.stderr  # it failed for the chapter, not for the set-up

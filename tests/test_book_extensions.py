@@ -1,4 +1,5 @@
 """The book's Sphinx extensions: a stalled notebook is executed once more; pages load no script twice."""
+
 import importlib.util
 from collections import namedtuple
 from pathlib import Path
@@ -64,8 +65,20 @@ class Js(str):
 
 def test_pages_keep_one_copy_of_each_script_and_no_thebe():
     assets = extension("offline_assets")
-    context = {"script_files": [Js("a.js"), Js(None, "var x = 1;"), Js(None, "const THEBE_JS_URL = 'u';"),
-                                Js("sphinx-thebe.js"), Js("a.js"), Js(None, "var x = 1;"), Js("b.js")]}
+    context = {
+        "script_files": [
+            Js("a.js"),
+            Js(None, "var x = 1;"),
+            Js(None, "const THEBE_JS_URL = 'u';"),
+            Js("sphinx-thebe.js"),
+            Js("a.js"),
+            Js(None, "var x = 1;"),
+            Js("b.js"),
+        ]
+    }
     assets._clean_scripts(None, "page", "page.html", context, None)
     assert [(j.filename, j.attributes.get("body")) for j in context["script_files"]] == [
-        ("a.js", None), (None, "var x = 1;"), ("b.js", None)]
+        ("a.js", None),
+        (None, "var x = 1;"),
+        ("b.js", None),
+    ]

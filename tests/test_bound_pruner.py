@@ -1,10 +1,10 @@
 """Algorithm 1 on constructed layers whose answer is known."""
+
 import math
 
 import numpy as np
 import pytest
 import torch
-
 from ramanujan_lth.bound_pruner import bound_prune, bound_prune_layer
 
 

@@ -6,6 +6,7 @@ the console, and the formulas are typeset. A screenshot of each page goes
 to ``_build/screenshots/`` for a person to look at. Needs Debian's
 ``chromium`` (``.ci/run`` installs it); skipped without it, except in CI.
 """
+
 import os
 import re
 import shutil
@@ -21,10 +22,21 @@ if CHROMIUM is None:
         raise RuntimeError("CI needs Debian's chromium for the browser test (.ci/run installs it)")
     pytest.skip("no chromium here (apt-get install chromium)", allow_module_level=True)
 
-OFFLINE = ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--mute-audio",
-           "--no-first-run", "--disable-extensions", "--disable-background-networking",
-           "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",  # no network
-           "--virtual-time-budget=60000", "--enable-logging=stderr", "--v=0"]
+OFFLINE = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--hide-scrollbars",
+    "--mute-audio",
+    "--no-first-run",
+    "--disable-extensions",
+    "--disable-background-networking",
+    "--proxy-server=127.0.0.1:9",
+    "--proxy-bypass-list=<-loopback>",  # no network
+    "--virtual-time-budget=60000",
+    "--enable-logging=stderr",
+    "--v=0",
+]
 ERROR_TEXT = ("Error loading script", "chart error", "could not load", "Math input error", "Javascript Error")
 
 
@@ -39,8 +51,13 @@ def console_errors(stderr: str) -> list[str]:
 
 
 def pages(html_root):
-    return sorted(p for p in html_root.rglob("*.html") if "_static" not in p.parts and "_sources" not in p.parts
-                  and p.name not in ("search.html", "genindex.html", "index.html"))
+    return sorted(
+        p
+        for p in html_root.rglob("*.html")
+        if "_static" not in p.parts
+        and "_sources" not in p.parts
+        and p.name not in ("search.html", "genindex.html", "index.html")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +68,9 @@ def rendered(built_book):
     for page in pages(built_book):
         name = str(page.relative_to(built_book)).replace("/", "_").removesuffix(".html")
         dom = chromium("--dump-dom", page.as_uri())
-        height = max(1200, min(16000, 60 * len(re.findall(r"<(?:p|tr|li|h[1-4]|div class=\"ramanujan-chart)", dom.stdout))))
+        height = max(
+            1200, min(16000, 60 * len(re.findall(r"<(?:p|tr|li|h[1-4]|div class=\"ramanujan-chart)", dom.stdout)))
+        )
         chromium(f"--screenshot={shots / (name + '.png')}", f"--window-size=1400,{height}", page.as_uri())
         out[name] = (page, dom)
     return out
@@ -86,6 +105,9 @@ def test_every_page_renders_offline(rendered):
 def test_pages_load_nothing_from_the_network(built_book):
     for page in pages(built_book):
         soup = bs4.BeautifulSoup(page.read_text(), "html.parser")
-        remote = [t.get("src") or t.get("href") for t in soup.select("script[src], link[href]")
-                  if re.match(r"https?://", t.get("src") or t.get("href") or "")]
+        remote = [
+            t.get("src") or t.get("href")
+            for t in soup.select("script[src], link[href]")
+            if re.match(r"https?://", t.get("src") or t.get("href") or "")
+        ]
         assert not remote, f"{page.name} loads {remote}"

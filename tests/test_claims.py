@@ -1,10 +1,10 @@
 """The claim-by-claim verdicts on fabricated stored runs whose right verdict is known."""
+
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
-
 from ramanujan_lth import claims, predict
 from ramanujan_lth import experiments as E
 from ramanujan_lth.runs import RunParams
@@ -25,8 +25,16 @@ def write_run(root, name, params, records, subset=True):
 def spectral_rows(delta: float, density: float):
     rows = []
     for layer in LAYERS:
-        common = {"layer": layer, "density": density, "edges": 1000, "n_left": 100, "n_right": 50, "t1": 10.0,
-                  "d_avg_left": 10.0, "d_avg_right": 20.0}
+        common = {
+            "layer": layer,
+            "density": density,
+            "edges": 1000,
+            "n_left": 100,
+            "n_right": 50,
+            "t1": 10.0,
+            "d_avg_left": 10.0,
+            "d_avg_right": 20.0,
+        }
         rows.append({**common, "graph": "unweighted", "t2": 5.0, "delta_s": delta, "delta_r": delta - 0.1})
         rows.append({**common, "graph": "weighted", "t2": 4.0, "delta_s": 1.0, "delta_r": 1.0})
     return rows
@@ -44,10 +52,17 @@ def fake_lth(root, cross: int, accuracy, n_rounds: int = 12, seeds=range(5), mod
             for layer in LAYERS:
                 c = cross[layer] if isinstance(cross, dict) else cross
                 d = (-0.5 if t >= c else 0.5) + 0.01 * rng.standard_normal()
-                spec += [r for r in spectral_rows(d, 0.8 ** t) if r["layer"] == layer]
-            records.append({"round": t, "density": 0.8 ** t, "layers": {layer: 0.8 ** t for layer in LAYERS},
-                            "accuracy": accuracy(t, 0.0, seed),
-                            "noisy_accuracy": {s: accuracy(t, float(s), seed) for s in SIGMAS}, "spectral": spec})
+                spec += [r for r in spectral_rows(d, 0.8**t) if r["layer"] == layer]
+            records.append(
+                {
+                    "round": t,
+                    "density": 0.8**t,
+                    "layers": {layer: 0.8**t for layer in LAYERS},
+                    "accuracy": accuracy(t, 0.0, seed),
+                    "noisy_accuracy": {s: accuracy(t, float(s), seed) for s in SIGMAS},
+                    "spectral": spec,
+                }
+            )
         write_run(root, f"lth-s{seed}", E.lth_params(model, "paper", [seed])[0], records)
 
 
@@ -57,8 +72,10 @@ def wobble(seed):
 
 def step_accuracy(hold_until: dict):
     """Accuracy 0.97 through round hold_until[sigma], then 3 points lower per round."""
+
     def acc(t, sigma, seed):
         return 0.97 - 0.03 * max(0, t - hold_until[sigma]) + wobble(seed)
+
     return acc
 
 
@@ -143,10 +160,15 @@ def test_claim_4_judges_the_clean_set_against_both_tolerances(tmp_path):
 def bound_pair(root, score, seed, density, acc_bound, acc_star):
     base = dict(E.comparison_base("lenet_300_100", "paper"), seed=seed)
     rec = {"round": 0, "density": density, "layers": {}, "noisy_accuracy": {}, "spectral": []}
-    write_run(root, f"{score}-bound-s{seed}", RunParams(score=score, bound=True, rounds=60, **base),
-              [dict(rec, accuracy=acc_bound)])
-    write_run(root, f"{score}-star-s{seed}", RunParams(score=score, density=density, **base),
-              [dict(rec, accuracy=acc_star)])
+    write_run(
+        root,
+        f"{score}-bound-s{seed}",
+        RunParams(score=score, bound=True, rounds=60, **base),
+        [dict(rec, accuracy=acc_bound)],
+    )
+    write_run(
+        root, f"{score}-star-s{seed}", RunParams(score=score, density=density, **base), [dict(rec, accuracy=acc_star)]
+    )
 
 
 def test_claim_3_by_score_against_noise(tmp_path):
@@ -167,13 +189,15 @@ def table(effect: float, seeds=range(6), rounds=12):
     rows = []
     for seed in seeds:
         for t in range(rounds):
-            d = 0.8 ** t
+            d = 0.8**t
             row = {"seed": seed, "kind": "ticket", "round": t, "imdb_recorded": False, "share": 1.0}
             for layer in LAYERS:
                 row[f"density_{layer}"] = d
                 for q in ("delta", "r", "imdb", "narc", "gap"):
                     row[f"{q}_{layer}"] = rng.uniform(-1, 1)
-            row["accuracy"] = 97 - 3 * np.log(1 / d) ** 2 / 10 + effect * row["delta_fc1"] + 0.05 * rng.standard_normal()
+            row["accuracy"] = (
+                97 - 3 * np.log(1 / d) ** 2 / 10 + effect * row["delta_fc1"] + 0.05 * rng.standard_normal()
+            )
             rows.append(row)
     return pd.DataFrame(rows)
 

@@ -1,12 +1,12 @@
 """What a new user gets wrong gets one line naming the problem and the fix, and a non-zero exit;
 a damaged run folder is rebuilt from its snapshots where it can be."""
+
 import json
 import subprocess
 import sys
 
 import pytest
 import torch
-
 from ramanujan_lth import status
 from ramanujan_lth.runs import RunParams, run
 
@@ -14,8 +14,9 @@ TINY = ["--model", "lenet_300_100", "--iterations", "5", "--n-train", "300", "--
 
 
 def cli(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "ramanujan_lth", *args], capture_output=True, text=True, timeout=300,
-                          cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "ramanujan_lth", *args], capture_output=True, text=True, timeout=300, cwd=cwd
+    )
 
 
 def one_line_error(res, *fragments):
@@ -36,8 +37,12 @@ def test_unknown_device(tmp_path):
 
 
 def test_a_model_on_the_wrong_dataset(tmp_path):
-    one_line_error(cli("run", "--model", "conv4", "--dataset", "mnist", "--runs-dir", str(tmp_path)),
-                   "conv4 takes (3, 32, 32) images", "mnist has (1, 28, 28)", "cifar10")
+    one_line_error(
+        cli("run", "--model", "conv4", "--dataset", "mnist", "--runs-dir", str(tmp_path)),
+        "conv4 takes (3, 32, 32) images",
+        "mnist has (1, 28, 28)",
+        "cifar10",
+    )
 
 
 def test_noise_must_be_a_finite_number(tmp_path):
@@ -81,8 +86,22 @@ def test_a_run_that_cannot_be_rebuilt_says_which_files_and_what_to_do(mnist, tmp
     for name in ("checkpoint.pt", "records.json"):
         f = part.folder / name
         f.write_bytes(f.read_bytes()[:50])
-    args = ["run", "--iterations", "20", "--n-train", "600", "--n-test", "300", "--noise", "0.2", "--rounds", "3",
-            "--quiet", "--runs-dir", str(tmp_path)]
+    args = [
+        "run",
+        "--iterations",
+        "20",
+        "--n-train",
+        "600",
+        "--n-test",
+        "300",
+        "--noise",
+        "0.2",
+        "--rounds",
+        "3",
+        "--quiet",
+        "--runs-dir",
+        str(tmp_path),
+    ]
     one_line_error(cli(*args), "damaged", f"delete {part.folder}")
 
 

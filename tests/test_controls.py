@@ -1,10 +1,10 @@
 """Controls at matched density: exact degree counts, orientation, and the control runs."""
+
 import json
 
 import numpy as np
 import pytest
 import torch
-
 from ramanujan_lth import controls
 from ramanujan_lth import experiments as E
 from ramanujan_lth.models import build_model

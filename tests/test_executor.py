@@ -1,4 +1,5 @@
 """Planned runs executed as Ray tasks on a real local instance (2 CPUs), and inline."""
+
 import json
 import os
 import signal
@@ -8,7 +9,6 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-
 from ramanujan_lth import executor
 from ramanujan_lth.runs import RunParams, load_run
 from ramanujan_lth.tasks import Task
@@ -42,12 +42,21 @@ def test_ray_runs_in_parallel_waits_for_dependencies_and_reports_failures(tmp_pa
         Task("fork", RunParams(alpha=0.5, **TINY), after=(key(donor),)),
         Task("control", derive=("control", 0.5, "random"), after=(key(donor),), estimate=1),
         Task("broken", derive=("no such rule",), after=(key(other),)),
-        Task("after broken", derive=("control", 0.5, "random"), after=(Task("broken", derive=("no such rule",),
-                                                                           after=(key(other),)).key,)),
+        Task(
+            "after broken",
+            derive=("control", 0.5, "random"),
+            after=(Task("broken", derive=("no such rule",), after=(key(other),)).key,),
+        ),
     ]
     got = {o.label: o for o in executor.execute_tasks(tasks, tmp_path / "ray", jobs=2, progress=False)}
-    assert {k: o.state for k, o in got.items()} == {"donor": "done", "independent": "done", "fork": "done",
-                                                     "control": "done", "broken": "failed", "after broken": "skipped"}
+    assert {k: o.state for k, o in got.items()} == {
+        "donor": "done",
+        "independent": "done",
+        "fork": "done",
+        "control": "done",
+        "broken": "failed",
+        "after broken": "skipped",
+    }
     assert "no such rule" in got["broken"].detail and Path(got["broken"].log).exists()
     assert "broken" in got["after broken"].detail
     # the two independent runs overlapped in time
@@ -57,8 +66,7 @@ def test_ray_runs_in_parallel_waits_for_dependencies_and_reports_failures(tmp_pa
     assert interval(Path(got["fork"].log))[0] >= a1 - 1 and interval(Path(got["control"].log))[0] >= a1 - 1
     assert json.loads((Path(got["fork"].folder) / "params.json").read_text())["forked_from"]["rounds_copied"] > 0
     # and everything equals the same plan made inline, one run after another
-    inline = {o.label: o for o in executor.execute_tasks(tasks, tmp_path / "inline", executor="inline",
-                                                          progress=False)}
+    inline = {o.label: o for o in executor.execute_tasks(tasks, tmp_path / "inline", executor="inline", progress=False)}
     assert inline["broken"].state == "failed" and inline["after broken"].state == "skipped"
     for label in ("donor", "independent", "fork", "control"):
         assert Path(inline[label].folder).name == Path(got[label].folder).name

@@ -1,10 +1,10 @@
 """Graph constructions and the vertex Cheeger constant."""
+
 import itertools
 import math
 
 import numpy as np
 import pytest
-
 from ramanujan_lth import graphs
 from ramanujan_lth.spectral import bipartite_spectrum
 

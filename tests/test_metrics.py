@@ -1,11 +1,11 @@
 """Later measures (r, IMDB, NaRC, weighted spectral gap) on graphs whose answer is known by hand."""
+
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
-
 from ramanujan_lth import metrics
 from ramanujan_lth.models import build_model
 from ramanujan_lth.runs import RunParams, run
@@ -18,7 +18,7 @@ def blocks(*shapes, extra_cols=0):
     B = np.zeros((rows, cols))
     r = c = 0
     for a, b in shapes:
-        B[r:r + a, c:c + b] = 1
+        B[r : r + a, c : c + b] = 1
         r, c = r + a, c + b
     return B
 
@@ -102,8 +102,12 @@ def test_layer_report_carries_the_later_measures_of_the_mask():
 
 
 def test_fill_derived_matches_what_new_records_store(mnist, tmp_path):
-    res = run(RunParams(rounds=2, iterations=20, n_train=600, n_test=300, noise_sigmas=()), runs_dir=tmp_path,
-              data=mnist, progress=False)
+    res = run(
+        RunParams(rounds=2, iterations=20, n_train=600, n_test=300, noise_sigmas=()),
+        runs_dir=tmp_path,
+        data=mnist,
+        progress=False,
+    )
     spec = res.spectral()
     old = spec.drop(columns=["r", "narc", "spectral_gap", "imdb"])  # as a record from before the later measures
     filled = metrics.fill_derived(old)

@@ -1,4 +1,5 @@
 """The project's set-up files agree with each other."""
+
 import re
 from pathlib import Path
 
@@ -34,8 +35,13 @@ def conda_requirements():
     assert "conda-forge" in env["channels"]
     deps = [d for d in env["dependencies"] if isinstance(d, str)]
     # packages conda-forge does not carry come from pip inside the environment
-    pip = [d for group in env["dependencies"] if isinstance(group, dict) for d in group.get("pip", [])
-           if not d.startswith("-e")]
+    pip = [
+        d
+        for group in env["dependencies"]
+        if isinstance(group, dict)
+        for d in group.get("pip", [])
+        if not d.startswith("-e")
+    ]
     return dict(_split(d) for d in deps + pip if not d.startswith(("python", "pip")) or d.startswith("python-"))
 
 

@@ -1,10 +1,10 @@
 """bfloat16 training: identity of stored runs, determinism, resume, what stays float32."""
+
 import json
 from pathlib import Path
 
 import pytest
 import torch
-
 from ramanujan_lth import experiments as E
 from ramanujan_lth.models import build_model
 from ramanujan_lth.runs import RunParams, identity, run, run_dir

@@ -1,11 +1,11 @@
 """Scores computed by hand on a tiny network, and the pruning schedules."""
+
 import math
 
 import numpy as np
 import pytest
 import torch
 import torch.nn as nn
-
 from ramanujan_lth import prune as P
 from ramanujan_lth.models import build_model, prunable_layers
 
@@ -129,12 +129,15 @@ def test_rounds_for_density():
     assert P.density_target(1.5) == pytest.approx(0.0316227766)
 
 
-@pytest.mark.parametrize("call,msg", [
-    (lambda m: P.layer_rates(m, p_fc=1.0), "p_fc must be in"),
-    (lambda m: P.layer_rates(m, p_out=0.0), "p_out must be in"),
-    (lambda m: P.density_target(-1), "alpha"),
-    (lambda m: P.prune_global(P.ones_masks(m), P.magnitude(m), 1.5), "density"),
-])
+@pytest.mark.parametrize(
+    "call,msg",
+    [
+        (lambda m: P.layer_rates(m, p_fc=1.0), "p_fc must be in"),
+        (lambda m: P.layer_rates(m, p_out=0.0), "p_out must be in"),
+        (lambda m: P.density_target(-1), "alpha"),
+        (lambda m: P.prune_global(P.ones_masks(m), P.magnitude(m), 1.5), "density"),
+    ],
+)
 def test_bad_parameters(call, msg):
     with pytest.raises(ValueError, match=msg):
         call(build_model("lenet_300_100", seed=0))

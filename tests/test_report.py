@@ -1,10 +1,10 @@
 """The reproduction report against hand-made stored runs with known crossings."""
+
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
-
 from ramanujan_lth import experiments as E
 from ramanujan_lth import report
 from ramanujan_lth.runs import RunParams, identity
@@ -25,10 +25,20 @@ def fake_stored_run(root, params, crossings, accuracy=0.97, subset=True, layer_d
         for layer, cross in crossings.items():
             d = (-0.5 if cross is not None and t >= cross else 0.5) + 0.01 * rng.standard_normal()
             decay = (layer_decay or {}).get(layer, 0.8)
-            spectral.append({"layer": layer, "graph": "unweighted", "density": decay ** t, "delta_s": d, "delta_r": d - 0.1})
-            layers[layer] = decay ** t
-        records.append({"round": t, "density": 0.8 ** t, "layers": layers, "accuracy": accuracy - 0.001 * t,
-                        "noisy_accuracy": {}, "spectral": spectral})
+            spectral.append(
+                {"layer": layer, "graph": "unweighted", "density": decay**t, "delta_s": d, "delta_r": d - 0.1}
+            )
+            layers[layer] = decay**t
+        records.append(
+            {
+                "round": t,
+                "density": 0.8**t,
+                "layers": layers,
+                "accuracy": accuracy - 0.001 * t,
+                "noisy_accuracy": {},
+                "spectral": spectral,
+            }
+        )
     (folder / "params.json").write_text(json.dumps({"params": p.as_dict(), "data": data, "rounds": 21}))
     (folder / "records.json").write_text(json.dumps({"complete": True, "records": records, "data": data}))
 
@@ -47,7 +57,7 @@ def test_loss_rows_place_the_crossing_and_explain_differences(tmp_path):
         fake_stored_run(tmp_path, E.lth_params("lenet_300_100", "paper", [s])[0], {"fc1": 6, "fc2": 2, "fc3": None})
     rows = report.loss_rows("lenet_300_100", tmp_path).set_index("quantity")
     fc1 = rows.loc["lenet_300_100 fc1: network density where lost (%)"]
-    assert fc1["reproduced"] == pytest.approx(100 * 0.8 ** 6)
+    assert fc1["reproduced"] == pytest.approx(100 * 0.8**6)
     assert "within the run-to-run spread" in fc1["explanation"] and fc1["runs"] == "3 stored runs"
     fc2 = rows.loc["lenet_300_100 fc2: network density where lost (%)"]
     assert fc2["reproduced"] == pytest.approx(64.0)
@@ -63,11 +73,15 @@ def test_the_papers_densities_are_compared_with_the_networks_not_the_layers(tmp_
     # fc3 keeps 0.9^t of its weights while the network keeps 0.8^t: the paper's 1.84 % for fc3 is the
     # network's density after 18 rounds (0.8^18 = 1.80 %), when fc3 still holds 0.9^18 = 15 %
     for s in range(3):
-        fake_stored_run(tmp_path, E.lth_params("lenet_300_100", "paper", [s])[0], {"fc1": 6, "fc2": 10, "fc3": 18},
-                        layer_decay={"fc3": 0.9})
+        fake_stored_run(
+            tmp_path,
+            E.lth_params("lenet_300_100", "paper", [s])[0],
+            {"fc1": 6, "fc2": 10, "fc3": 18},
+            layer_decay={"fc3": 0.9},
+        )
     rows = report.loss_rows("lenet_300_100", tmp_path).set_index("quantity")
     fc3 = rows.loc["lenet_300_100 fc3: network density where lost (%)"]
-    assert fc3["reproduced"] == pytest.approx(100 * 0.8 ** 18) and fc3["paper"] == 1.84
+    assert fc3["reproduced"] == pytest.approx(100 * 0.8**18) and fc3["paper"] == 1.84
     assert "within the run-to-run spread" in fc3["explanation"]
 
 
@@ -75,8 +89,11 @@ def test_a_layer_never_rejected_says_where_its_delta_turned(tmp_path):
     # three runs: crossing at rounds 17 (2.25 %) and 19 (1.44 %), and never; the t-test never rejects
     for seed, cross in enumerate((17, 19, None)):
         fake_stored_run(tmp_path, E.lth_params("lenet_300_100", "paper", [seed])[0], {"fc3": cross})
-    fc3 = report.loss_rows("lenet_300_100", tmp_path).set_index("quantity").loc[
-        "lenet_300_100 fc3: network density where lost (%)"]
+    fc3 = (
+        report.loss_rows("lenet_300_100", tmp_path)
+        .set_index("quantity")
+        .loc["lenet_300_100 fc3: network density where lost (%)"]
+    )
     assert np.isnan(fc3["reproduced"])
     assert "at 2.3 to 1.4 % network density in 2 of 3 runs, the paper's density among them" in fc3["explanation"]
     assert "confidence interval at this layer contains 0" in fc3["explanation"]
@@ -106,8 +123,11 @@ def test_table3_shows_imp_with_the_output_layer_at_the_other_layers_rate_when_st
     assert row["reproduced"] == pytest.approx(100 * (0.5 - 0.021)) and row["paper"] == 45.39
     assert "consistent with" in row["explanation"] and row["runs"] == "fake-s0"
     # the plain IMP α=2.0 run of Table 3 is a different run (p_out = 0.1)
-    assert np.isnan(report.table3_rows("lenet_300_100", tmp_path).set_index("quantity").loc[
-        "lenet_300_100 IMP α=1.0: accuracy %", "reproduced"])
+    assert np.isnan(
+        report.table3_rows("lenet_300_100", tmp_path)
+        .set_index("quantity")
+        .loc["lenet_300_100 IMP α=1.0: accuracy %", "reproduced"]
+    )
 
 
 def test_an_output_rate_run_that_closes_part_of_the_gap_says_so(tmp_path):
@@ -116,11 +136,16 @@ def test_an_output_rate_run_that_closes_part_of_the_gap_says_so(tmp_path):
     fake_stored_run(tmp_path / "out", E.output_rate_params("lenet_300_100", "paper")[-1], {"fc1": None}, accuracy=0.78)
     for folder in ("plain", "out"):  # one stored root with both runs
         (tmp_path / folder / "fake-s0").rename(tmp_path / f"{folder}-s0")
-    row = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity").loc[
-        "lenet_300_100 IMP α=2.0, output layer at p_out = 0.2: accuracy %"]
+    row = (
+        report.table3_rows("lenet_300_100", tmp_path)
+        .set_index("quantity")
+        .loc["lenet_300_100 IMP α=2.0, output layer at p_out = 0.2: accuracy %"]
+    )
     assert row["reproduced"] == pytest.approx(75.9)
-    assert "part of the gap: 96.4 % (same seed) with the output layer at p_out = 0.1, 75.9 % at 0.2, 45.4 % in the paper" in \
-        row["explanation"]
+    assert (
+        "part of the gap: 96.4 % (same seed) with the output layer at p_out = 0.1, 75.9 % at 0.2, 45.4 % in the paper"
+        in row["explanation"]
+    )
 
 
 def test_output_rate_runs_differ_only_in_the_output_rate_and_share_table3s_run():
@@ -154,9 +179,15 @@ def test_table3_explains_a_gap_by_its_size(tmp_path):
     for a, acc in ((2.0, 0.991), (1.5, 0.871), (1.0, 0.991)):
         fake_stored_run(tmp_path / f"a{a}", RunParams(score="snip", alpha=a, **base), {"fc1": None}, accuracy=acc)
     rows = pd.concat([report.table3_rows("lenet_300_100", tmp_path / f"a{a}") for a in (2.0, 1.5, 1.0)])
-    why = {q: e for q, e in zip(rows["quantity"], rows["explanation"]) if q.startswith("lenet_300_100 SNIP α=")
-           and "output" not in q and e and not e.startswith("not run")}
-    assert "no collapse here: our SNIP prunes the output layer at p_out = 0.1" in why["lenet_300_100 SNIP α=2.0: accuracy %"]
+    why = {
+        q: e
+        for q, e in zip(rows["quantity"], rows["explanation"])
+        if q.startswith("lenet_300_100 SNIP α=") and "output" not in q and e and not e.startswith("not run")
+    }
+    assert (
+        "no collapse here: our SNIP prunes the output layer at p_out = 0.1"
+        in why["lenet_300_100 SNIP α=2.0: accuracy %"]
+    )
     assert "more than seed noise" in why["lenet_300_100 SNIP α=1.5: accuracy %"]
     assert "lenet_300_100 SNIP α=1.0: accuracy %" not in why  # within 1 point of the paper
 
@@ -168,8 +199,9 @@ def test_table3_judges_a_gap_against_the_spread_of_our_seeds(tmp_path):
     for s, acc in ((1, 0.981), (2, 1.001)):
         fake_stored_run(tmp_path, E.lth_params("lenet_300_100", "paper", [s])[0], {"fc1": None}, accuracy=acc)
     why = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity")["explanation"]
-    assert why["lenet_300_100 SNIP α=1.5: accuracy %"].startswith("6.0 points: more than seed noise (our 2 IMP "
-                                                                  "seeds spread by 2.0 points at 0.92 % density)")
+    assert why["lenet_300_100 SNIP α=1.5: accuracy %"].startswith(
+        "6.0 points: more than seed noise (our 2 IMP seeds spread by 2.0 points at 0.92 % density)"
+    )
     # a 6-point gap is within the spread of seeds 8 points apart
     for folder in tmp_path.glob("fake-s2"):
         stored = json.loads((folder / "records.json").read_text())
@@ -177,8 +209,9 @@ def test_table3_judges_a_gap_against_the_spread_of_our_seeds(tmp_path):
             rec["accuracy"] -= 0.10
         (folder / "records.json").write_text(json.dumps(stored))
     why = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity")["explanation"]
-    assert why["lenet_300_100 SNIP α=1.5: accuracy %"] == ("within seed noise: our 2 IMP seeds spread by 8.0 points "
-                                                           "at 0.92 % density")
+    assert why["lenet_300_100 SNIP α=1.5: accuracy %"] == (
+        "within seed noise: our 2 IMP seeds spread by 8.0 points at 0.92 % density"
+    )
 
 
 def _bound_and_star(tmp_path, bound_acc, star_acc, seeds=(), bound_decay=None):
@@ -186,13 +219,20 @@ def _bound_and_star(tmp_path, bound_acc, star_acc, seeds=(), bound_decay=None):
     fc3 at 0.8^t in *, at ``bound_decay``^t in -Bound) and IMP regime seeds with the given final accuracies."""
     base = E.comparison_base("lenet_300_100", "paper")
     layers = {"fc1": None, "fc3": None}
-    fake_stored_run(tmp_path / "b", RunParams(score="magnitude", bound=True, rounds=60, **base), layers,
-                    accuracy=bound_acc + 0.021, layer_decay=bound_decay)
-    fake_stored_run(tmp_path / "s", RunParams(score="magnitude", density=0.8 ** 21, **base), layers,
-                    accuracy=star_acc + 0.021)
+    fake_stored_run(
+        tmp_path / "b",
+        RunParams(score="magnitude", bound=True, rounds=60, **base),
+        layers,
+        accuracy=bound_acc + 0.021,
+        layer_decay=bound_decay,
+    )
+    fake_stored_run(
+        tmp_path / "s", RunParams(score="magnitude", density=0.8**21, **base), layers, accuracy=star_acc + 0.021
+    )
     for s, acc in enumerate(seeds, start=1):
-        fake_stored_run(tmp_path / f"l{s}", E.lth_params("lenet_300_100", "paper", [s])[0], {"fc1": None},
-                        accuracy=acc + 0.021)
+        fake_stored_run(
+            tmp_path / f"l{s}", E.lth_params("lenet_300_100", "paper", [s])[0], {"fc1": None}, accuracy=acc + 0.021
+        )
     for folder in tmp_path.iterdir():  # one stored root
         (folder / next(p.name for p in folder.iterdir())).rename(tmp_path / f"{folder.name}-run")
         folder.rmdir()
@@ -204,15 +244,20 @@ def test_bound_minus_star_is_judged_against_seed_noise_at_that_density(tmp_path)
     rows = _bound_and_star(tmp_path / "ahead", 0.97, 0.94, seeds=(0.96, 0.965))
     assert rows.loc[gain, "paper"] == pytest.approx(96.74 - 95.07)
     assert rows.loc[gain, "reproduced"] == pytest.approx(3.0)
-    assert rows.loc[gain, "explanation"].startswith("-Bound ahead by more than seed noise (our 2 IMP seeds spread by "
-                                                    "0.5 points at 0.92 % density)")
+    assert rows.loc[gain, "explanation"].startswith(
+        "-Bound ahead by more than seed noise (our 2 IMP seeds spread by 0.5 points at 0.92 % density)"
+    )
     # the pair sits at 0.92 %, the paper's at 3.6 %: both rows say so
-    assert rows.loc[gain, "explanation"].endswith("as in the paper; the paper's pair is at 3.6 %; "
-                                                  "per layer (-Bound / *): fc1 0.922 / 0.922 %, fc3 0.922 / 0.922 %")
+    assert rows.loc[gain, "explanation"].endswith(
+        "as in the paper; the paper's pair is at 3.6 %; "
+        "per layer (-Bound / *): fc1 0.922 / 0.922 %, fc3 0.922 / 0.922 %"
+    )
     assert rows.loc["lenet_300_100 IMP-Bound: accuracy %", "explanation"] == ""  # 97.0 against the paper's 96.74
     star = rows.loc["lenet_300_100 IMP*: accuracy %"]
     assert star["reproduced"] == pytest.approx(94.0)
-    assert star["explanation"] == "pruned to our IMP-Bound's 0.922 % density, not the paper's 3.6 %: compare the next row"
+    assert (
+        star["explanation"] == "pruned to our IMP-Bound's 0.922 % density, not the paper's 3.6 %: compare the next row"
+    )
     keys = list(rows.index)
     assert keys[keys.index(gain) - 1] == "lenet_300_100 IMP*: accuracy %"
     # 0.5 points apart with seeds 2 points apart: noise; * well ahead: said so
@@ -222,26 +267,40 @@ def test_bound_minus_star_is_judged_against_seed_noise_at_that_density(tmp_path)
     rows = _bound_and_star(tmp_path / "behind", 0.90, 0.95, seeds=(0.95, 0.96), bound_decay={"fc3": 0.7})
     assert rows.loc[gain, "reproduced"] == pytest.approx(-5.0)
     assert rows.loc[gain, "explanation"].startswith("* ahead of -Bound by more than seed noise")
-    assert rows.loc[gain, "explanation"].endswith(f"fc3 {100 * 0.7 ** 21:.3g} / 0.922 % — -Bound keeps "
-                                                  f"{(0.8 / 0.7) ** 21:.2g}x fewer of fc3's weights")
+    assert rows.loc[gain, "explanation"].endswith(
+        f"fc3 {100 * 0.7**21:.3g} / 0.922 % — -Bound keeps {(0.8 / 0.7) ** 21:.2g}x fewer of fc3's weights"
+    )
     # 90.0 against the paper's 96.74, at another density: said so, not put down to seeds
     assert rows.loc["lenet_300_100 IMP-Bound: accuracy %", "explanation"] == (
-        "at 0.922 % density, where the paper's IMP-Bound stopped at 3.6 % (next row)")
+        "at 0.922 % density, where the paper's IMP-Bound stopped at 3.6 % (next row)"
+    )
 
 
 def test_bound_minus_star_over_seeds_pairs_each_bound_with_its_own_star(tmp_path):
     base = E.comparison_base("lenet_300_100", "paper")
     layers = {"fc1": None, "fc3": None}
     runs = [  # (seed, variant, final density 0.8^t, final accuracy, fc3's decay)
-        (0, "bound", 21, 0.95, 0.7), (0, "star", 21, 0.97, None),
-        (1, "bound", 20, 0.96, None), (1, "star", 20, 0.965, None),
-        (1, "star", 21, 0.975, None)]  # seed 1 also pruned to seed 0's -Bound density
+        (0, "bound", 21, 0.95, 0.7),
+        (0, "star", 21, 0.97, None),
+        (1, "bound", 20, 0.96, None),
+        (1, "star", 20, 0.965, None),
+        (1, "star", 21, 0.975, None),
+    ]  # seed 1 also pruned to seed 0's -Bound density
     for i, (seed, variant, t, acc, decay) in enumerate(runs):
         same = dict(base, seed=seed)
-        params = (RunParams(score="magnitude", bound=True, rounds=60, **same) if variant == "bound" else
-                  RunParams(score="magnitude", density=0.8 ** t, **same))
-        fake_stored_run(tmp_path / str(i), params, layers, accuracy=acc + 0.001 * t,
-                        layer_decay=decay and {"fc3": decay}, n_records=t + 1)
+        params = (
+            RunParams(score="magnitude", bound=True, rounds=60, **same)
+            if variant == "bound"
+            else RunParams(score="magnitude", density=0.8**t, **same)
+        )
+        fake_stored_run(
+            tmp_path / str(i),
+            params,
+            layers,
+            accuracy=acc + 0.001 * t,
+            layer_decay=decay and {"fc3": decay},
+            n_records=t + 1,
+        )
         (tmp_path / str(i) / f"fake-s{seed}").rename(tmp_path / f"run{i}")
         (tmp_path / str(i)).rmdir()
     rows = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity")
@@ -255,7 +314,8 @@ def test_bound_minus_star_over_seeds_pairs_each_bound_with_its_own_star(tmp_path
     assert row["explanation"] == (
         "-Bound behind * by more than a point in 1 of 2 seeds (the paper: +1.67 in its one run) — "
         f"seed 0: -2.00 at 0.922 % (-Bound keeps {(0.8 / 0.7) ** 21:.2g}x fewer of fc3's weights); "
-        "seed 1: -0.50 at 1.15 %")
+        "seed 1: -0.50 at 1.15 %"
+    )
     # seed 1's * at seed 0's density measures the noise of * itself there: seed 0's row gives it
     assert "; IMP* at this density over 2 seeds: 97.00, 97.50 (spread 0.50 points))" in rows.loc[one, "explanation"]
     assert rows.loc[one, "runs"].count("run") == 3
@@ -277,12 +337,17 @@ def test_bound_minus_star_counts_the_spread_of_star_over_seeds_as_noise(tmp_path
     assert rows.loc[gain, "explanation"].startswith("* ahead of -Bound by more than seed noise")
     # ... but not when * itself moves by 2 points between seeds at that density
     _bound_and_star(tmp_path / "b", 0.95, 0.965, seeds=(0.95, 0.955))
-    fake_stored_run(tmp_path / "b", RunParams(score="magnitude", density=0.8 ** 21, **dict(base, seed=3)),
-                    {"fc1": None, "fc3": None}, accuracy=0.945 + 0.021)
+    fake_stored_run(
+        tmp_path / "b",
+        RunParams(score="magnitude", density=0.8**21, **dict(base, seed=3)),
+        {"fc1": None, "fc3": None},
+        accuracy=0.945 + 0.021,
+    )
     rows = report.table3_rows("lenet_300_100", tmp_path / "b").set_index("quantity")
     assert rows.loc[gain, "explanation"].startswith(
         "within seed noise (our 2 IMP seeds spread by 0.5 points at 0.92 % density; IMP* at this density over 2 "
-        "seeds: 96.50, 94.50 (spread 2.00 points))")
+        "seeds: 96.50, 94.50 (spread 2.00 points))"
+    )
 
 
 def test_bound_minus_star_needs_both_runs(tmp_path):
@@ -290,10 +355,14 @@ def test_bound_minus_star_needs_both_runs(tmp_path):
     gain = "lenet_300_100 SNIP-Bound minus SNIP*: accuracy difference (points)"
     rows = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity")
     assert np.isnan(rows.loc[gain, "reproduced"]) and rows.loc[gain, "paper"] == pytest.approx(0.23)
-    assert "pruned to the density the SNIP-Bound run reaches" in rows.loc["lenet_300_100 SNIP*: accuracy %", "explanation"]
+    assert (
+        "pruned to the density the SNIP-Bound run reaches" in rows.loc["lenet_300_100 SNIP*: accuracy %", "explanation"]
+    )
     fake_stored_run(tmp_path, RunParams(score="snip", bound=True, rounds=60, **base), {"fc1": None})
     rows = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity")
-    assert np.isnan(rows.loc[gain, "reproduced"]) and rows.loc[gain, "explanation"].endswith("needs both the SNIP-Bound and the SNIP* run")
+    assert np.isnan(rows.loc[gain, "reproduced"]) and rows.loc[gain, "explanation"].endswith(
+        "needs both the SNIP-Bound and the SNIP* run"
+    )
     assert "a fork of the plain run" in rows.loc["lenet_300_100 SNIP*: accuracy %", "explanation"]
     # Conv4's SynFlow* has no paper number: no paper difference either
     conv = report.table3_rows("conv4", tmp_path).set_index("quantity")
@@ -310,33 +379,50 @@ def test_the_bound_density_row_says_where_each_layer_was_held(tmp_path):
     recs = stored["records"][:8]
     for rec in recs[:-1]:
         rec["layers"] = {"fc2": 0.8 ** min(rec["round"], 5), "fc3": 0.9}
-        rec["bound_decisions"] = [{"layer": layer, "changed": rec["round"] in rounds,
-                                   "reason": "accepted" if rec["round"] in rounds else f"{layer} refused"}
-                                  for layer, rounds in changes.items()]
+        rec["bound_decisions"] = [
+            {
+                "layer": layer,
+                "changed": rec["round"] in rounds,
+                "reason": "accepted" if rec["round"] in rounds else f"{layer} refused",
+            }
+            for layer, rounds in changes.items()
+        ]
     stored["records"] = recs  # the last round has no decisions: the run ended at its round cap
     meta.write_text(json.dumps(stored))
-    why = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity").loc[
-        "lenet_300_100 IMP-Bound: density reached %", "explanation"]
-    assert why.startswith("ended by the round cap after round 7; layers held — fc3 at 90 % of its weights from "
-                          "round 1: fc3 refused; fc2 at 32.8 % from round 5: fc2 refused; K (the number")
+    why = (
+        report.table3_rows("lenet_300_100", tmp_path)
+        .set_index("quantity")
+        .loc["lenet_300_100 IMP-Bound: density reached %", "explanation"]
+    )
+    assert why.startswith(
+        "ended by the round cap after round 7; layers held — fc3 at 90 % of its weights from "
+        "round 1: fc3 refused; fc2 at 32.8 % from round 5: fc2 refused; K (the number"
+    )
     recs[-1]["bound_decisions"] = [{"layer": "fc2", "changed": False, "reason": "fc2 refused"}]
-    recs[-1]["layers"] = {"fc2": 0.8 ** 5, "fc3": 0.9}
+    recs[-1]["layers"] = {"fc2": 0.8**5, "fc3": 0.9}
     meta.write_text(json.dumps(stored))
-    why = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity").loc[
-        "lenet_300_100 IMP-Bound: density reached %", "explanation"]
+    why = (
+        report.table3_rows("lenet_300_100", tmp_path)
+        .set_index("quantity")
+        .loc["lenet_300_100 IMP-Bound: density reached %", "explanation"]
+    )
     assert why.startswith("layers held — fc3 at 90 % of its weights from round 1")
     assert "never passed" not in why  # no candidate reached the weighted test
     # candidates whose score-weighted t1 stays below 1 (SNIP's tiny scores): said so; one at 1.5: not
     for t1s in ([3e-7, float("nan"), 0.02], [3e-7, 1.5]):
         recs[1]["bound_decisions"][0]["candidates"] = [{"score_t1": v} for v in t1s]
         meta.write_text(json.dumps(stored))
-        why = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity").loc[
-            "lenet_300_100 IMP-Bound: density reached %", "explanation"]
+        why = (
+            report.table3_rows("lenet_300_100", tmp_path)
+            .set_index("quantity")
+            .loc["lenet_300_100 IMP-Bound: density reached %", "explanation"]
+        )
         assert ("t1^θ stayed below 1 (at most 0.02" in why) == (max(t1s) < 1)
 
 
 def test_iclr_table4_reads_the_last_round_of_the_stored_synflow_bound_run(tmp_path):
     from ramanujan_lth.spectral import biadjacency, bipartite_spectrum
+
     base = E.comparison_base("lenet_300_100", "paper")
     fake_stored_run(tmp_path, RunParams(score="synflow", bound=True, rounds=60, **base), {"fc1": None})
     folder = next(tmp_path.iterdir())
@@ -347,8 +433,11 @@ def test_iclr_table4_reads_the_last_round_of_the_stored_synflow_bound_run(tmp_pa
     graphs = {"fc1": rng.random((300, 784)) < 0.05, "fc2": rng.random((100, 300)) < 0.05, "fc3": complete}
     last = stored["records"][-1]
     scale = {"unweighted": 1.0, "weighted": 0.5, "score": 0.25}
-    last["spectral"] = [{"layer": layer, "graph": graph, **bipartite_spectrum(biadjacency(scale[graph] * B)).as_dict()}
-                        for layer, B in graphs.items() for graph in scale]
+    last["spectral"] = [
+        {"layer": layer, "graph": graph, **bipartite_spectrum(biadjacency(scale[graph] * B)).as_dict()}
+        for layer, B in graphs.items()
+        for graph in scale
+    ]
     last["layers"] = {layer: float(B.mean()) for layer, B in graphs.items()}
     (folder / "records.json").write_text(json.dumps(stored))
     iclr = report.iclr_table4_rows(tmp_path).set_index(["layer", "graph", "field"])
@@ -368,13 +457,23 @@ def test_iclr_table4_reads_the_last_round_of_the_stored_synflow_bound_run(tmp_pa
             t1, t2 = s[0], s[s < s[0] * (1 - 1e-9)][0]
             dl, dr = B.sum() / B.any(axis=1).sum(), B.sum() / B.any(axis=0).sum()
             eb, db = 2 * np.sqrt(t1 - 1), np.sqrt(dl - 1) + np.sqrt(dr - 1)
-            want = {"t1": t1, "t2": t2, "d_avg_left": dl, "d_avg_right": dr, "eb": eb, "db": db,
-                    "delta_s": (eb - t2) / t2, "delta_r": (db - t2) / t2}
+            want = {
+                "t1": t1,
+                "t2": t2,
+                "d_avg_left": dl,
+                "d_avg_right": dr,
+                "eb": eb,
+                "db": db,
+                "delta_s": (eb - t2) / t2,
+                "delta_r": (db - t2) / t2,
+            }
             fields = iclr.loc[(layer, graph)].drop("density", errors="ignore")
             assert len(fields) == (8 if graph == "unweighted" else 7)
             for field, got in fields["reproduced"].items():
                 assert got == pytest.approx(want[field], rel=1e-9), (layer, graph, field)
-    assert iclr.loc[("fc2", "unweighted", "d_avg_left"), "reproduced"] == pytest.approx(graphs["fc2"].sum() / 300, rel=0.05)
+    assert iclr.loc[("fc2", "unweighted", "d_avg_left"), "reproduced"] == pytest.approx(
+        graphs["fc2"].sum() / 300, rel=0.05
+    )
 
 
 def test_every_seed_row_counts_the_seeds_on_each_side():
@@ -388,16 +487,20 @@ def test_every_seed_row_counts_the_seeds_on_each_side():
     paper = E.PAPER_TABLE3["lenet_300_100"]["synflow"]
 
     def row(*pairs):  # (-Bound, *) accuracies of seeds 0, 1, ...
-        return report._bound_gain_seeds_row("lenet_300_100", "SynFlow", paper,
-                                            [(s, Run(b), Run(st)) for s, (b, st) in enumerate(pairs)])
+        return report._bound_gain_seeds_row(
+            "lenet_300_100", "SynFlow", paper, [(s, Run(b), Run(st)) for s, (b, st) in enumerate(pairs)]
+        )
 
     mixed = row((0.95, 0.97), (0.98, 0.96), (0.965, 0.96))
-    assert mixed["explanation"].startswith("-Bound behind * by more than a point in 1 of 3 seeds and ahead of * by "
-                                           "more than a point in 1 of 3 seeds (the paper: +26.61 in its one run)")
+    assert mixed["explanation"].startswith(
+        "-Bound behind * by more than a point in 1 of 3 seeds and ahead of * by "
+        "more than a point in 1 of 3 seeds (the paper: +26.61 in its one run)"
+    )
     assert mixed["reproduced"] == pytest.approx(0.5 / 3) and mixed["spread"] == "-2.00 to +2.00 over 3 seeds"
     assert row((0.97, 0.965), (0.96, 0.965))["explanation"].startswith("-Bound within a point of * in both seeds")
     assert row((0.97, 0.965), (0.96, 0.965), (0.96, 0.96))["explanation"].startswith(
-        "-Bound within a point of * in all 3 seeds")
+        "-Bound within a point of * in all 3 seeds"
+    )
 
 
 def test_subset_profile_runs_are_labelled_and_not_compared_in_absolute_accuracy(tmp_path):

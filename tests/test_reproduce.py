@@ -1,11 +1,11 @@
 """The papermill batch command: chapter selection, plans, execution, failures, skipping."""
+
 import io
 import json
 import subprocess
 import sys
 
 import pytest
-
 from ramanujan_lth import experiments as E
 from ramanujan_lth import reproduce as R
 from ramanujan_lth.results import book_root
@@ -26,7 +26,9 @@ kernelspec:
 
 
 def chapter(body_after_parameters: str) -> str:
-    return HEADER + """# A chapter
+    return (
+        HEADER
+        + """# A chapter
 
 ```{code-cell} ipython3
 :tags: [parameters]
@@ -35,7 +37,10 @@ profile = "quick"
 ```
 
 ```{code-cell} ipython3
-""" + body_after_parameters + "\n```\n"
+"""
+        + body_after_parameters
+        + "\n```\n"
+    )
 
 
 @pytest.fixture
@@ -154,9 +159,29 @@ def test_paper_scale_runs_are_recognised():
 
 def test_cli_dry_run_and_bad_chapter():
     root = book_root()
-    bad = subprocess.run([sys.executable, "-m", "ramanujan_lth", "reproduce", "--profile", "quick", "--chapters", "99"],
-                         capture_output=True, text=True, cwd=root)
+    bad = subprocess.run(
+        [sys.executable, "-m", "ramanujan_lth", "reproduce", "--profile", "quick", "--chapters", "99"],
+        capture_output=True,
+        text=True,
+        cwd=root,
+    )
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "does not exist" in bad.stderr
-    dry = subprocess.run([sys.executable, "-m", "ramanujan_lth", "reproduce", "--profile", "quick", "--dry-run",
-                          "--chapters", "01", "--device", "cpu"], capture_output=True, text=True, cwd=root)
+    dry = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ramanujan_lth",
+            "reproduce",
+            "--profile",
+            "quick",
+            "--dry-run",
+            "--chapters",
+            "01",
+            "--device",
+            "cpu",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=root,
+    )
     assert dry.returncode == 0 and "01_expanders: 0 runs" in dry.stdout and "total:" in dry.stdout

@@ -1,10 +1,10 @@
 """Regime shading and loss tables from synthetic spectral tables."""
+
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
-
 from ramanujan_lth import experiments, results
 
 
@@ -17,8 +17,19 @@ def spec():
         for layer, ds in deltas.items():
             for rnd, d in enumerate(ds):
                 for graph, value in (("unweighted", d), ("weighted", 1.0)):
-                    rows.append({"seed": seed, "round": rnd, "graph": graph, "layer": layer, "overall_density": dens[rnd],
-                                 "density": dens[rnd], "delta_s": value, "delta_r": value, "max_delta": value})
+                    rows.append(
+                        {
+                            "seed": seed,
+                            "round": rnd,
+                            "graph": graph,
+                            "layer": layer,
+                            "overall_density": dens[rnd],
+                            "density": dens[rnd],
+                            "delta_s": value,
+                            "delta_r": value,
+                            "max_delta": value,
+                        }
+                    )
     return pd.DataFrame(rows)
 
 
@@ -39,8 +50,19 @@ def test_regime_table_counts_an_infinite_delta_in_one_seed_as_having_the_propert
     rows = []
     for seed, deltas in ((0, {"a": np.inf, "b": 0.2, "c": np.inf}), (1, {"a": -0.5, "b": -0.5, "c": np.inf})):
         for layer, d in deltas.items():
-            rows.append({"seed": seed, "round": 0, "graph": "unweighted", "layer": layer, "overall_density": 0.5,
-                         "density": 0.5, "delta_s": d, "delta_r": d, "max_delta": d})
+            rows.append(
+                {
+                    "seed": seed,
+                    "round": 0,
+                    "graph": "unweighted",
+                    "layer": layer,
+                    "overall_density": 0.5,
+                    "density": 0.5,
+                    "delta_s": d,
+                    "delta_r": d,
+                    "max_delta": d,
+                }
+            )
     reg = results.regime_table(pd.DataFrame(rows), ["a", "b", "c"]).iloc[0]
     assert reg["has_a"] and not reg["has_b"] and reg["has_c"]  # b: mean (0.2 - 0.5) / 2 < 0
     assert (reg["n_ramanujan"], reg["n_layers"], reg["regime"]) == (2, 3, "partially")
@@ -66,7 +88,14 @@ def test_experiment_profiles():
     # the paper profile trains with the paper's LeNet settings on every image present
     p = paper[0].resolved()
     assert (p.dataset, p.lr, p.batch_size, p.score, p.schedule, p.rewind_iteration, p.n_train) == (
-        "mnist", 1.2e-3, 60, "magnitude", "layerwise", 0, None)
+        "mnist",
+        1.2e-3,
+        60,
+        "magnitude",
+        "layerwise",
+        0,
+        None,
+    )
     assert (p.p_fc, p.p_out) == (0.2, 0.1)
     # the subset profile scales a CIFAR network's iterations to the images present: 25,000 * 5,085 / 50,000
     assert experiments.subset_iterations("conv4", 5_085) == 2_543
@@ -90,7 +119,9 @@ def test_get_runs_computes_then_reuses(tmp_path, monkeypatch):
     monkeypatch.setattr(runs, "train", boom)
     again, _ = results.get_runs(params, None, tmp_path, use_stored=False, progress=False)
     # as JSON text: records hold NaN (measures undefined on a graph), which never equals itself
-    assert [json.dumps(r.records, sort_keys=True) for r in again] == [json.dumps(r.records, sort_keys=True) for r in got]
+    assert [json.dumps(r.records, sort_keys=True) for r in again] == [
+        json.dumps(r.records, sort_keys=True) for r in got
+    ]
 
 
 def test_appendix_profiles():
@@ -134,7 +165,9 @@ def test_output_rate_frame_counts_the_output_layer_of_each_run(tmp_path):
     # fc1 and fc2 lose 20 % in both runs: the overall densities differ by the output layer alone
     dens = frame.pivot(index="round", columns="output rate", values="density")
     total = 784 * 300 + 300 * 100 + 1000
-    assert list(dens["p_out = 0.1"] - dens["p_out = 0.5"]) == pytest.approx([0, 400 / total, 560 / total], rel=1e-4)  # densities are float32
+    assert list(dens["p_out = 0.1"] - dens["p_out = 0.5"]) == pytest.approx(
+        [0, 400 / total, 560 / total], rel=1e-4
+    )  # densities are float32
     paper = pd.DataFrame({"score": ["IMP"], "density": [0.01], "accuracy": [0.45]})
     chart = plots.output_rate_chart(frame, paper).to_dict()
     score_pick = next(p for p in chart["params"] if p["name"] == "rate_score")
@@ -152,18 +185,21 @@ def test_output_rate_runs_show_stored_full_runs_only_when_both_rates_are_stored(
         (tmp_path / folder / "records.json").write_text(json.dumps({"complete": True, "records": [], "data": data}))
 
     computed = []
-    monkeypatch.setattr(results, "get_runs", lambda params, *a, **k: (computed.append(params) or [None] * len(params),
-                                                                       "computed"))
+    monkeypatch.setattr(
+        results, "get_runs", lambda params, *a, **k: (computed.append(params) or [None] * len(params), "computed")
+    )
     low, high = experiments.output_rate_params("lenet_300_100", "paper", "magnitude")
     store(low, "a")
     got, src = experiments.output_rate_runs("lenet_300_100", "magnitude", "quick", tmp_path, tmp_path / "runs")
     assert src.startswith("quick profile") and computed[-1] == experiments.output_rate_params(
-        "lenet_300_100", "quick", "magnitude")
+        "lenet_300_100", "quick", "magnitude"
+    )
     store(high, "b")
     got, src = experiments.output_rate_runs("lenet_300_100", "magnitude", "quick", tmp_path, tmp_path / "runs")
     assert src == "stored full runs" and [r.folder.name for r in got.values()] == ["a", "b"] and len(computed) == 1
-    got, src = experiments.output_rate_runs("lenet_300_100", "magnitude", "quick", tmp_path, tmp_path / "runs",
-                                            use_stored=False)
+    got, src = experiments.output_rate_runs(
+        "lenet_300_100", "magnitude", "quick", tmp_path, tmp_path / "runs", use_stored=False
+    )
     assert len(computed) == 2
 
 
@@ -187,7 +223,7 @@ def test_comparison_runs_show_stored_full_runs_only_when_all_five_are_stored(tmp
     monkeypatch.setattr(experiments, "_one", fake_one)
     base = experiments.comparison_base("lenet_300_100", "paper")
     for a in experiments.ALPHAS:
-        store(experiments.RunParams(score="snip", alpha=a, **base), f"a{a}", 10 ** -a)
+        store(experiments.RunParams(score="snip", alpha=a, **base), f"a{a}", 10**-a)
     store(experiments.RunParams(score="snip", bound=True, rounds=60, **base), "bound", 0.0421)
     got, src = experiments.comparison_runs("lenet_300_100", "snip", "quick", tmp_path, tmp_path / "runs")
     assert src == "quick profile" and len(computed) == 5  # `*` missing: the quick profile computes its own five
@@ -199,8 +235,13 @@ def test_comparison_runs_show_stored_full_runs_only_when_all_five_are_stored(tmp
     store(experiments.RunParams(score="snip", density=0.0421, **base), "star", 0.0421)
     got, src = experiments.comparison_runs("lenet_300_100", "snip", "quick", tmp_path, tmp_path / "runs")
     assert src == "stored full runs" and len(computed) == 10
-    assert {k: r.folder.name for k, r in got.items()} == {1.0: "a1.0", 1.5: "a1.5", 2.0: "a2.0", "bound": "bound",
-                                                          "star": "star"}
+    assert {k: r.folder.name for k, r in got.items()} == {
+        1.0: "a1.0",
+        1.5: "a1.5",
+        2.0: "a2.0",
+        "bound": "bound",
+        "star": "star",
+    }
     # not with use_stored=False, nor under another round cap, nor for another score
     experiments.comparison_runs("lenet_300_100", "snip", "quick", tmp_path, tmp_path / "runs", use_stored=False)
     experiments.comparison_runs("lenet_300_100", "snip", "quick", tmp_path, tmp_path / "runs", max_bound_rounds=10)

@@ -1,4 +1,5 @@
 """Resumable, parameter-identified iterative-pruning runs and the command line."""
+
 import json
 import os
 import subprocess
@@ -7,7 +8,6 @@ import sys
 import numpy as np
 import pytest
 import torch
-
 from ramanujan_lth import prune as P
 from ramanujan_lth import runs
 from ramanujan_lth.models import build_model
@@ -27,8 +27,12 @@ def spy_round_starts(monkeypatch):
     real = runs.train
 
     def spy(model, data, *a, masks=None, **k):
-        starts.append(({n: v.detach().clone() for n, v in model.state_dict().items()},
-                       {n: m.detach().clone() for n, m in masks.items()}))
+        starts.append(
+            (
+                {n: v.detach().clone() for n, v in model.state_dict().items()},
+                {n: m.detach().clone() for n, m in masks.items()},
+            )
+        )
         return real(model, data, *a, masks=masks, **k)
 
     monkeypatch.setattr(runs, "train", spy)
@@ -57,7 +61,7 @@ def test_resumed_run_equals_uninterrupted(mnist, tmp_path, monkeypatch):
     for t, (state, masks) in zip((2, 3), starts):
         stored = runs.read_masks(resumed.folder / "rounds" / f"{t}.pt")
         assert all(torch.equal(masks[n], stored[n].float()) for n in masks)
-        assert masks["fc1"].sum() == round(784 * 300 * 0.8 ** t)  # pruned: the check below has weights to miss
+        assert masks["fc1"].sum() == round(784 * 300 * 0.8**t)  # pruned: the check below has weights to miss
         assert_rewound(state, masks, init)
         before = torch.load(resumed.folder / "rounds" / f"{t - 1}.trained.pt", weights_only=True)
         assert not torch.equal(state["fc1.weight"], before["fc1.weight"] * masks["fc1"])
@@ -83,8 +87,9 @@ def test_every_round_restarts_from_the_initial_weights_times_its_mask(mnist, tmp
         return real(models, data, *a, masks=masks, **k)
 
     monkeypatch.setattr(batched, "train_seeds", spy)
-    both = runs.run_seeds([RunParams(rounds=2, seed=s, **QUICK) for s in (3, 4)], runs_dir=tmp_path / "two",
-                          data=mnist, progress=False)
+    both = runs.run_seeds(
+        [RunParams(rounds=2, seed=s, **QUICK) for s in (3, 4)], runs_dir=tmp_path / "two", data=mnist, progress=False
+    )
     assert all(r.complete for r in both) and len(seen) == 3
     inits = [build_model("lenet_300_100", seed=s).state_dict() for s in (3, 4)]
     for t, batch in enumerate(seen):
@@ -135,7 +140,7 @@ def test_run_records_densities_accuracy_and_spectra(mnist, tmp_path):
     last = spec[(spec["round"] == 3) & (spec["graph"] == "unweighted")].set_index("layer")
     for layer, d in res.records[-1]["layers"].items():
         assert last.loc[layer, "density"] == pytest.approx(d)
-    assert last.loc["fc3", "density"] == pytest.approx(0.9 ** 3, abs=1e-3)
+    assert last.loc["fc3", "density"] == pytest.approx(0.9**3, abs=1e-3)
     assert res.data["n_train"] == 3000
     assert (res.folder / "checkpoint.pt").exists() and (res.folder / "params.json").exists()
 
@@ -152,13 +157,13 @@ def test_global_run_to_exact_alpha(mnist, tmp_path, score):
     p = RunParams(score=score, schedule="global", alpha=0.5, **QUICK)
     res = run(p, runs_dir=tmp_path, data=mnist, progress=False)
     total = 784 * 300 + 300 * 100 + 100 * 10
-    assert abs(res.records[-1]["density"] * total - round(10 ** -0.5 * total)) <= 1
+    assert abs(res.records[-1]["density"] * total - round(10**-0.5 * total)) <= 1
     # t* = log(10^-0.5) / log(0.8) = 5.16, so 6 pruning rounds and 7 trainings
     assert len(res.records) == 7
     # each round's new mask keeps the globally highest scores of this score on the weights the round trained
     # to (SNIP: a batch of 256 of the run's 3000 training images), not IMP's largest magnitudes
     data = runs._prepare_data(p.resolved(), mnist)
-    targets = [0.8 ** t for t in range(1, 6)] + [10 ** -0.5]
+    targets = [0.8**t for t in range(1, 6)] + [10**-0.5]
     for t, target in enumerate(targets):
         masks = {n: m.float() for n, m in runs.read_masks(res.folder / "rounds" / f"{t}.pt").items()}
         after = runs.read_masks(res.folder / "rounds" / f"{t + 1}.pt")
@@ -189,16 +194,19 @@ def cli(*args):
     return subprocess.run([sys.executable, "-m", "ramanujan_lth", *args], capture_output=True, text=True, timeout=300)
 
 
-@pytest.mark.parametrize("args,msg", [
-    (["--p-fc", "1.5"], "p_fc must be in (0, 1)"),
-    (["--p-out", "0"], "p_out must be in (0, 1)"),
-    (["--alpha", "-1"], "alpha must be >= 0"),
-    (["--iterations", "0"], "iterations must be a positive integer"),
-    (["--model", "resnet"], "invalid choice"),
-    (["--score", "random"], "invalid choice"),
-    (["--seeds", "0", "0"], "lists a seed twice"),
-    (["--seeds", "0", "1", "--eval-every", "5"], "records no history"),
-])
+@pytest.mark.parametrize(
+    "args,msg",
+    [
+        (["--p-fc", "1.5"], "p_fc must be in (0, 1)"),
+        (["--p-out", "0"], "p_out must be in (0, 1)"),
+        (["--alpha", "-1"], "alpha must be >= 0"),
+        (["--iterations", "0"], "iterations must be a positive integer"),
+        (["--model", "resnet"], "invalid choice"),
+        (["--score", "random"], "invalid choice"),
+        (["--seeds", "0", "0"], "lists a seed twice"),
+        (["--seeds", "0", "1", "--eval-every", "5"], "records no history"),
+    ],
+)
 def test_cli_rejects_bad_parameters_in_one_line(args, msg):
     res = cli("run", *args)
     assert res.returncode == 2
@@ -243,8 +251,9 @@ def test_bound_run_records_decisions_and_score_graph(mnist, tmp_path):
             assert row["t2"].item() == pytest.approx(c["t2"]) and row["delta_s"].item() == pytest.approx(c["delta_s"])
     assert nxt["remaining"] == {"fc1": 150528, "fc2": 19200, "fc3": 810}
     # unweighted, weighted and score graphs of the 3 layers in every round (a bound run scores every round)
-    assert spec.groupby(["graph", "round"]).size().to_dict() == {(g, t): 3 for g in ("score", "unweighted", "weighted")
-                                                                 for t in range(3)}
+    assert spec.groupby(["graph", "round"]).size().to_dict() == {
+        (g, t): 3 for g in ("score", "unweighted", "weighted") for t in range(3)
+    }
     # the score graph is |SynFlow| of the trained weights on the round's mask: fc3's t1 by numpy
     model = build_model("lenet_300_100")
     model.load_state_dict(torch.load(res.folder / "rounds" / "0.trained.pt", weights_only=True))
@@ -257,8 +266,12 @@ def test_density_target_and_parameter_conflicts(mnist, tmp_path):
     res = run(RunParams(density=0.5, **QUICK), runs_dir=tmp_path, data=mnist, progress=False)
     total = 784 * 300 + 300 * 100 + 100 * 10
     assert abs(res.records[-1]["density"] * total - 0.5 * total) <= 3  # one weight per layer
-    for kw, msg in [(dict(alpha=1, density=0.1), "not both"), (dict(bound=True, alpha=1), "no alpha"),
-                    (dict(bound=True, schedule="global"), "layerwise"), (dict(density=0), "density")]:
+    for kw, msg in [
+        (dict(alpha=1, density=0.1), "not both"),
+        (dict(bound=True, alpha=1), "no alpha"),
+        (dict(bound=True, schedule="global"), "layerwise"),
+        (dict(density=0), "density"),
+    ]:
         with pytest.raises(ValueError, match=msg):
             RunParams(**kw).validate()
 
@@ -309,7 +322,7 @@ def test_a_run_that_prunes_less_far_starts_from_a_longer_runs_rounds(mnist, tmp_
     meta = json.loads((short.folder / "params.json").read_text())
     assert meta["forked_from"] == {"run": long.folder.name, "rounds_copied": 5}
     assert len(short.records) == 7 and trained == [5, 6]  # the training seeds are seed * 10007 + round
-    assert short.records[-1]["density"] == pytest.approx(10 ** -0.5, abs=2e-3)
+    assert short.records[-1]["density"] == pytest.approx(10**-0.5, abs=2e-3)
     assert all(set(r["noisy_accuracy"]) == {"0.2"} for r in short.records)
     monkeypatch.undo()
     alone = run(short_p, runs_dir=tmp_path / "alone", data=mnist, progress=False)
@@ -353,14 +366,19 @@ def test_a_run_that_differs_only_in_noise_levels_is_copied_whole(mnist, tmp_path
     fewer = RunParams(alpha=0.3, noise_sigmas=(0.2,), **FORK)
     copy = run(fewer, runs_dir=tmp_path / "shared", data=mnist, progress=False)
     assert copy.complete and copy.folder != donor.folder and len(copy.records) == len(donor.records) == 5
-    assert json.loads((copy.folder / "params.json").read_text())["forked_from"] == {"run": donor.folder.name,
-                                                                                   "rounds_copied": 5}
+    assert json.loads((copy.folder / "params.json").read_text())["forked_from"] == {
+        "run": donor.folder.name,
+        "rounds_copied": 5,
+    }
     assert runs.load_run(copy.folder).complete
     # a later noise level only is not a prefix (the noisy test sets are seeded by position), so no records are
     # copied; the trained weights of every round are replayed and measured on this run's own noisy test set
-    later = run(RunParams(alpha=0.3, noise_sigmas=(0.3,), **FORK), runs_dir=tmp_path / "shared", data=mnist,
-                progress=False)
-    assert later.complete and json.loads((later.folder / "params.json").read_text())["forked_from"]["rounds_replayed"] == 5
+    later = run(
+        RunParams(alpha=0.3, noise_sigmas=(0.3,), **FORK), runs_dir=tmp_path / "shared", data=mnist, progress=False
+    )
+    assert (
+        later.complete and json.loads((later.folder / "params.json").read_text())["forked_from"]["rounds_replayed"] == 5
+    )
     assert [r["accuracy"] for r in later.records] == [r["accuracy"] for r in donor.records]
     assert all(set(r["noisy_accuracy"]) == {"0.3"} for r in later.records)
     monkeypatch.undo()
@@ -372,8 +390,12 @@ def test_seeds_trained_together_take_their_forks_too(mnist, tmp_path):
     from ramanujan_lth.runs import run_seeds
 
     run(RunParams(alpha=0.5, noise_sigmas=(), seed=0, **FORK), runs_dir=tmp_path, data=mnist, progress=False)
-    both = run_seeds([RunParams(alpha=0.3, noise_sigmas=(), seed=s, **FORK) for s in (0, 1)], runs_dir=tmp_path,
-                     data=mnist, progress=False)
+    both = run_seeds(
+        [RunParams(alpha=0.3, noise_sigmas=(), seed=s, **FORK) for s in (0, 1)],
+        runs_dir=tmp_path,
+        data=mnist,
+        progress=False,
+    )
     forks = [json.loads((r.folder / "params.json").read_text()).get("forked_from") for r in both]
     assert forks[0]["rounds_copied"] == 3 and forks[1] is None  # seed 1 has no run to start from
     assert all(r.complete and len(r.records) == 5 for r in both)
@@ -417,8 +439,9 @@ def _write_lock(folder, pid, host=None):
     import socket
 
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / runs.LOCK_NAME).write_text(json.dumps({"pid": pid, "host": host or socket.gethostname(),
-                                                     "since": "earlier"}))
+    (folder / runs.LOCK_NAME).write_text(
+        json.dumps({"pid": pid, "host": host or socket.gethostname(), "since": "earlier"})
+    )
 
 
 def test_a_run_in_use_by_a_live_process_is_not_trained_twice(mnist, tmp_path, monkeypatch):
@@ -431,9 +454,30 @@ def test_a_run_in_use_by_a_live_process_is_not_trained_twice(mnist, tmp_path, mo
         with pytest.raises(runs.RunInUse, match=f"process {other.pid}"):
             run(p, runs_dir=tmp_path, data=mnist, progress=False)
         assert json.loads((folder / runs.LOCK_NAME).read_text())["pid"] == other.pid  # left to its owner
-        cli = subprocess.run([sys.executable, "-m", "ramanujan_lth", "run", "--model", "lenet_300_100", "--rounds",
-                              "2", "--iterations", "40", "--n-train", "3000", "--noise", "0.2", "--runs-dir",
-                              str(tmp_path), "--quiet"], capture_output=True, text=True, timeout=300)
+        cli = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "ramanujan_lth",
+                "run",
+                "--model",
+                "lenet_300_100",
+                "--rounds",
+                "2",
+                "--iterations",
+                "40",
+                "--n-train",
+                "3000",
+                "--noise",
+                "0.2",
+                "--runs-dir",
+                str(tmp_path),
+                "--quiet",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert cli.returncode == 3 and f"process {other.pid}" in cli.stderr and "Traceback" not in cli.stderr
     finally:
         other.kill()

@@ -1,4 +1,5 @@
 """What the scores and the significance tests compute, checked against independent recomputations."""
+
 import dataclasses
 import math
 
@@ -8,7 +9,6 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-
 from ramanujan_lth import prune as P
 from ramanujan_lth import runs, stats
 from ramanujan_lth.models import build_model
@@ -20,7 +20,7 @@ def snip_by_hand(model, data, batch_size, seed):
     """|w * dL/dw| of LeNet's cross-entropy on the first batch of the shuffled training images (seeded
     permutation, MNIST normalisation), computed without the library."""
     n = len(data.y_train)
-    idx = torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:min(batch_size, n)]
+    idx = torch.randperm(n, generator=torch.Generator().manual_seed(seed))[: min(batch_size, n)]
     x, y = (data.x_train[idx] - 0.1307) / 0.3081, data.y_train[idx]
     weights = [model.fc1.weight, model.fc2.weight, model.fc3.weight]
     grads = torch.autograd.grad(F.cross_entropy(model(x), y), weights)
@@ -50,14 +50,28 @@ def test_snip_runs_score_the_trained_weights_of_every_round(mnist, tmp_path, mon
 
     def spy(model, masks, data=None, **k):
         out = real(model, masks, data, **k)
-        calls.append({"state": {n: v.detach().clone() for n, v in model.state_dict().items()},
-                      "masks": {n: m.clone() for n, m in masks.items()}, "n_train": len(data.y_train),
-                      "kwargs": k, "scores": out})
+        calls.append(
+            {
+                "state": {n: v.detach().clone() for n, v in model.state_dict().items()},
+                "masks": {n: m.clone() for n, m in masks.items()},
+                "n_train": len(data.y_train),
+                "kwargs": k,
+                "scores": out,
+            }
+        )
         return out
 
     monkeypatch.setitem(P.SCORES, "snip", spy)
-    p = RunParams(score="snip", rounds=2, model="lenet_300_100", iterations=30, n_train=800, n_test=300,
-                  noise_sigmas=(), snip_batch=100)
+    p = RunParams(
+        score="snip",
+        rounds=2,
+        model="lenet_300_100",
+        iterations=30,
+        n_train=800,
+        n_test=300,
+        noise_sigmas=(),
+        snip_batch=100,
+    )
     res = run(p, runs_dir=tmp_path, data=mnist, progress=False)
     assert res.complete and len(calls) == 2  # rounds 0 and 1 prune; the last round only measures
     init = build_model("lenet_300_100", seed=0).state_dict()
@@ -147,8 +161,17 @@ def test_a_nan_in_one_seed_gives_nan_and_no_rejection():
                 v = x[seed] if rnd == 1 else math.inf
                 if layer == "b" and rnd == 1 and seed == 2:
                     v = math.nan  # Δ undefined in one run of b
-                rows.append({"seed": seed, "round": rnd, "graph": "unweighted", "layer": layer,
-                             "overall_density": dens, "density": dens, "max_delta": v})
+                rows.append(
+                    {
+                        "seed": seed,
+                        "round": rnd,
+                        "graph": "unweighted",
+                        "layer": layer,
+                        "overall_density": dens,
+                        "density": dens,
+                        "max_delta": v,
+                    }
+                )
     tests = stats.delta_tests(pd.DataFrame(rows), ["a", "b"]).set_index(["layer", "round"])
     assert tests.loc[("a", 1), "rejected"] and tests.loc[("a", 1), "p"] < 0.05
     assert not tests.loc[("b", 1), "rejected"] and math.isnan(tests.loc[("b", 1), "p"])

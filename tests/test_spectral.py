@@ -1,10 +1,10 @@
 """The spectral core against answers known in closed form (SPEC §1-2)."""
+
 import math
 
 import numpy as np
 import pytest
 import torch
-
 from ramanujan_lth import graphs, spectral
 from ramanujan_lth.models import build_model
 from ramanujan_lth.spectral import biadjacency, bipartite_spectrum, layer_report, regime
@@ -272,7 +272,14 @@ def numpy_record(B):
     t1, t2 = s[0], s[s < s[0] * (1 - 1e-9)][0]
     dl, dr = B.sum() / (B.sum(axis=1) > 0).sum(), B.sum() / (B.sum(axis=0) > 0).sum()
     eb, db = 2 * math.sqrt(t1 - 1), math.sqrt(dl - 1) + math.sqrt(dr - 1)
-    return {"t1": t1, "t2": t2, "d_avg_left": dl, "d_avg_right": dr, "delta_s": (eb - t2) / t2, "delta_r": (db - t2) / t2}
+    return {
+        "t1": t1,
+        "t2": t2,
+        "d_avg_left": dl,
+        "d_avg_right": dr,
+        "delta_s": (eb - t2) / t2,
+        "delta_r": (db - t2) / t2,
+    }
 
 
 def test_layer_report_weighted_uses_abs_weights_times_mask():
@@ -292,8 +299,11 @@ def test_layer_report_weighted_uses_abs_weights_times_mask():
 def test_layer_report_score_graph_and_errors():
     model = build_model("conv2", seed=0)
     g = torch.Generator().manual_seed(0)
-    scores = {n: torch.randn(m.weight.shape, generator=g) for n, m in model.named_modules()
-              if hasattr(m, "weight") and m.weight is not None}
+    scores = {
+        n: torch.randn(m.weight.shape, generator=g)
+        for n, m in model.named_modules()
+        if hasattr(m, "weight") and m.weight is not None
+    }
     masks = {n: torch.ones_like(s) for n, s in scores.items()}
     masks["conv1"][:, 0, 0, :] = 0  # input channel 0, kernel row 0: 3 isolated left vertices
     masks["conv1"][:5] = 0  # output channels 0-4: 5 isolated right vertices
@@ -307,7 +317,9 @@ def test_layer_report_score_graph_and_errors():
                 for j in range(3):
                     B[c * 9 + i * 3 + j, o] = abs(S[o, c, i, j]) * M[o, c, i, j]
     expected = numpy_record(B)
-    assert expected["d_avg_left"] == pytest.approx(B.sum() / 24) and expected["d_avg_right"] == pytest.approx(B.sum() / 59)
+    assert expected["d_avg_left"] == pytest.approx(B.sum() / 24) and expected["d_avg_right"] == pytest.approx(
+        B.sum() / 59
+    )
     row = rep.loc["conv1"]
     assert (row["n_left"], row["n_right"], row["edges"]) == (27, 64, 27 * 64 - 3 * 64 - 5 * 24)
     for field, value in expected.items():

@@ -1,12 +1,12 @@
 """The significance tests against scipy and against hand-made samples."""
+
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats as st
-
 from ramanujan_lth import stats
+from scipy import stats as st
 
 
 def test_one_sided_t_matches_the_formula():
@@ -33,11 +33,22 @@ def spec_table():
     for seed in range(6):
         for rnd, dens in enumerate([1.0, 0.5, 0.25]):
             # layer a: clearly positive, then around zero, then clearly negative
-            for layer, val in [("a", [np.inf, 0.01 * (seed - 2.5), -0.2 - 0.01 * seed]),
-                               ("b", [np.inf, 0.3 + 0.01 * seed, 0.2 + 0.01 * seed])]:
+            for layer, val in [
+                ("a", [np.inf, 0.01 * (seed - 2.5), -0.2 - 0.01 * seed]),
+                ("b", [np.inf, 0.3 + 0.01 * seed, 0.2 + 0.01 * seed]),
+            ]:
                 v = val[rnd]
-                rows.append({"seed": seed, "round": rnd, "graph": "unweighted", "layer": layer,
-                             "overall_density": dens, "density": dens, "max_delta": v})
+                rows.append(
+                    {
+                        "seed": seed,
+                        "round": rnd,
+                        "graph": "unweighted",
+                        "layer": layer,
+                        "overall_density": dens,
+                        "density": dens,
+                        "max_delta": v,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -58,8 +69,15 @@ def test_accuracy_drop_tests():
     for seed in range(5):
         a0 = 0.98 + 0.001 * seed
         for rnd, rel in enumerate([0.0, 0.0005, 0.02]):
-            rows.append({"seed": seed, "round": rnd, "density": 0.5 ** rnd, "sigma": 0.0,
-                         "accuracy": a0 * (1 - rel - 0.0001 * seed)})
+            rows.append(
+                {
+                    "seed": seed,
+                    "round": rnd,
+                    "density": 0.5**rnd,
+                    "sigma": 0.0,
+                    "accuracy": a0 * (1 - rel - 0.0001 * seed),
+                }
+            )
     res = stats.accuracy_drop_tests(pd.DataFrame(rows)).set_index(["k", "round"])
     assert not res.loc[(0.001, 1), "rejected"]  # drop ~0.07 % is not > 0.1 %
     assert res.loc[(0.001, 2), "rejected"] and res.loc[(0.01, 2), "rejected"]

@@ -1,10 +1,10 @@
 """`python -m ramanujan_lth status`: where each run folder stands."""
+
 import json
 import os
 import socket
 
 import pytest
-
 from ramanujan_lth.__main__ import main
 from ramanujan_lth.runs import RunParams
 from ramanujan_lth.status import describe_params, run_status
@@ -14,7 +14,7 @@ def fake_run(root, name, params, n_records, planned, complete=False, seconds=(),
     folder = root / name
     folder.mkdir(parents=True)
     (folder / "params.json").write_text(json.dumps({"params": params.resolved().as_dict(), "rounds": planned}))
-    records = [{"round": t, "density": 0.8 ** t, "accuracy": 0.9 - 0.01 * t} for t in range(n_records)]
+    records = [{"round": t, "density": 0.8**t, "accuracy": 0.9 - 0.01 * t} for t in range(n_records)]
     (folder / "records.json").write_text(json.dumps({"complete": complete, "records": records}))
     (folder / "timings.json").write_text(json.dumps({"seconds_per_round": list(seconds)}))
     if lock_pid is not None:
@@ -33,15 +33,23 @@ def test_runs_are_named_by_what_they_do():
 def test_state_progress_and_time_left(tmp_path):
     fake_run(tmp_path, "done", RunParams(alpha=2.0), 22, 21, complete=True, seconds=[100.0] * 22)
     # 7 of 22 rounds recorded, recent rounds at 100-300 s: median of the last five is 200 s, 15 rounds left
-    fake_run(tmp_path, "live", RunParams(alpha=2.0, score="synflow"), 7, 21, seconds=[900, 100, 200, 300, 200, 100, 300],
-             lock_pid=os.getpid())
-    fake_run(tmp_path, "dead", RunParams(score="snip", bound=True, rounds=60), 15, 60, seconds=[60.0],
-             lock_pid=2 ** 22 + 12345)  # no such process
+    fake_run(
+        tmp_path,
+        "live",
+        RunParams(alpha=2.0, score="synflow"),
+        7,
+        21,
+        seconds=[900, 100, 200, 300, 200, 100, 300],
+        lock_pid=os.getpid(),
+    )
+    fake_run(
+        tmp_path, "dead", RunParams(score="snip", bound=True, rounds=60), 15, 60, seconds=[60.0], lock_pid=2**22 + 12345
+    )  # no such process
     fake_run(tmp_path, "fresh", RunParams(rounds=3), 0, 3)
     table = run_status(tmp_path).set_index("run")
     assert list(table.index[:1]) == ["live"] and table.index[-1] == "done"  # running first, finished last
     assert table.loc["done", "state"] == "finished" and table.loc["done", "rounds done"] == "22/22"
-    assert table.loc["done", "time left"] == "" and table.loc["done", "density"] == pytest.approx(0.8 ** 21)
+    assert table.loc["done", "time left"] == "" and table.loc["done", "density"] == pytest.approx(0.8**21)
     live = table.loc["live"]
     assert live["state"].startswith(f"running (pid {os.getpid()}") and live["rounds done"] == "7/22"
     assert live["time left"] == "50 min" and live["what"] == "SynFlow α=2"

@@ -1,9 +1,9 @@
 """Every round's masks stored with a run's records, and the later measures filled in from them."""
+
 import json
 
 import numpy as np
 import pytest
-
 from ramanujan_lth import results, stored_masks
 from ramanujan_lth.runs import RunParams, load_run, run
 
@@ -37,8 +37,12 @@ def test_masks_must_be_nested_and_complete():
 
 
 def test_export_stores_every_rounds_mask_and_fills_missing_measures(mnist, tmp_path):
-    res = run(RunParams(rounds=3, iterations=20, n_train=600, n_test=300, noise_sigmas=()), runs_dir=tmp_path / "runs",
-              data=mnist, progress=False)
+    res = run(
+        RunParams(rounds=3, iterations=20, n_train=600, n_test=300, noise_sigmas=()),
+        runs_dir=tmp_path / "runs",
+        data=mnist,
+        progress=False,
+    )
     # a run recorded before the later measures existed: drop them from its records
     records_file = res.folder / "records.json"
     stored = json.loads(records_file.read_text())

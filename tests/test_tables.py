@@ -1,16 +1,20 @@
 """HTML the pages show: compact tables with folded explanations, verdicts, and charts that need no network."""
+
 import json
 import re
 
 import altair as alt
 import pandas as pd
-
 from ramanujan_lth import plots, tables
 
 
 def test_compact_table_folds_the_long_text_and_escapes_it():
-    rows = pd.DataFrame([{"quantity": "fc1 <density>", "paper": 26.31, "ours": float("nan"), "why": "a < b & c"},
-                         {"quantity": "fc2", "paper": 10.82, "ours": 8.676, "why": ""}])
+    rows = pd.DataFrame(
+        [
+            {"quantity": "fc1 <density>", "paper": 26.31, "ours": float("nan"), "why": "a < b & c"},
+            {"quantity": "fc2", "paper": 10.82, "ours": 8.676, "why": ""},
+        ]
+    )
     out = tables.compact_table(rows, ["quantity", "paper", "ours"], details=["why"], formats={"paper": ".4g"})
     assert out._repr_html_() == str(out)
     assert "fc1 &lt;density&gt;" in out and "a &lt; b &amp; c" in out and "<details>" in out
@@ -19,10 +23,26 @@ def test_compact_table_folds_the_long_text_and_escapes_it():
 
 
 def test_verdict_tables_group_by_claim_and_colour_each_verdict():
-    t = pd.DataFrame([{"claim": "1", "statement": "S1", "model": "lenet_300_100", "verdict": "partly", "evidence": "e1",
-                       "rule": "r1"},
-                      {"claim": "1", "statement": "S1", "model": "conv4", "verdict": "not tested yet", "evidence": "",
-                       "rule": "r1"}])
+    t = pd.DataFrame(
+        [
+            {
+                "claim": "1",
+                "statement": "S1",
+                "model": "lenet_300_100",
+                "verdict": "partly",
+                "evidence": "e1",
+                "rule": "r1",
+            },
+            {
+                "claim": "1",
+                "statement": "S1",
+                "model": "conv4",
+                "verdict": "not tested yet",
+                "evidence": "",
+                "rule": "r1",
+            },
+        ]
+    )
     summary = tables.verdict_summary_html(t)
     assert summary.count("<tr>") == 2 and "LeNet-300-100 / MNIST" in summary and "Conv4 / CIFAR-10" in summary
     assert 'class="verdict verdict-partly"' in summary and "verdict-not-tested-yet" in summary
@@ -34,7 +54,7 @@ def test_charts_draw_with_the_page_libraries_and_fall_back_to_pinned_versions():
     chart = alt.Chart(pd.DataFrame({"a": [1], "b": ["</script>"]})).mark_point().encode(x="a:Q")
     html = chart._repr_mimebundle_()["text/html"]
     assert 'class="ramanujan-chart"' in html
-    assert "</script>" not in html.split("<script", 1)[1][:-len("</script>")]  # the data cannot end the script
+    assert "</script>" not in html.split("<script", 1)[1][: -len("</script>")]  # the data cannot end the script
     spec = json.loads(re.search(r"var spec = (\{.*?\}), opts", html, re.S).group(1))  # JSON reads <\/ as </
     assert list(spec["datasets"].values())[0][0]["b"] == "</script>"
     assert "if (window.vegaEmbed)" in html

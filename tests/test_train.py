@@ -1,12 +1,11 @@
 """Data loading and the training loop on the real (offline) MNIST / CIFAR-10 subsets."""
+
 import dataclasses
 import math
-import os
 from pathlib import Path
 
 import pytest
 import torch
-
 from ramanujan_lth import data as D
 from ramanujan_lth import prune as P
 from ramanujan_lth.models import build_model
@@ -76,6 +75,7 @@ def test_noisy_test_set_is_seeded(mnist):
     small = dataclasses.replace(mnist, x_test=mnist.x_test[:1000], y_test=mnist.y_test[:1000])
     noise = torch.randn(small.x_test.shape, generator=torch.Generator().manual_seed(7)) * 0.3
     with torch.no_grad():
+
         def accuracy(x):
             return int((model(x).argmax(1) == small.y_test).sum()) / 1000
 
@@ -87,6 +87,7 @@ def test_noisy_test_set_is_seeded(mnist):
 
 def test_noise_goes_on_the_pixels_before_normalisation(mnist):
     """evaluate feeds the model normalize(x + noise), x in [0, 1]: the exact inputs are checked."""
+
     class Recorder(torch.nn.Module):
         def __init__(self):
             super().__init__()

@@ -8,6 +8,7 @@ cell that reaches it has stalled: this extension then executes the whole
 notebook again in a fresh kernel instead of failing the build, and fails
 only if the second attempt stalls too. Each attempt is logged.
 """
+
 from __future__ import annotations
 
 import copy

@@ -16,6 +16,7 @@ verdict colours, a bibliography without alphabetic labels).
 Nothing is fetched from a CDN, so the pages look the same offline and do not
 change after they were built.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -42,7 +43,8 @@ def _write_assets(app, config) -> None:
     (out / "NOTICE.txt").write_text(
         f"vega {vl_convert.get_vega_version()}, vega-lite {vl}, vega-embed {vl_convert.get_vega_embed_version()} "
         "(BSD-3-Clause, the Vega project), bundled by vl-convert-python.\n"
-        "MathJax 3.2.2 (Apache-2.0, see mathjax/LICENSE), from django-static-mathjax.\n")
+        "MathJax 3.2.2 (Apache-2.0, see mathjax/LICENSE), from django-static-mathjax.\n"
+    )
     config.html_static_path = [*config.html_static_path, str(out), str(Path(__file__).parent / "static")]
     config.mathjax_path = "mathjax/tex-svg.js"
     # ipywidgets need a kernel: their scripts (from a CDN) are not loaded; the pages say where a widget is

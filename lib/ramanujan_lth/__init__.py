@@ -1,5 +1,6 @@
 """Library of the interactive reproduction book of 'A Study on the Ramanujan
 Graph Property of Winning Lottery Tickets' (Pal et al., ICML 2022)."""
+
 from . import graphs, spectral
 from .spectral import biadjacency, bipartite_spectrum, layer_report, regime
 

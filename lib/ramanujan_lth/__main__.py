@@ -1,4 +1,5 @@
 """Command line: ``python -m ramanujan_lth run --help``."""
+
 from __future__ import annotations
 
 import argparse
@@ -56,51 +57,90 @@ def _run_params(a) -> RunParams:
 
 
 def _parser() -> argparse.ArgumentParser:
-    ap = OneLineParser(prog="python -m ramanujan_lth", description="Reproduction of 'A Study on the Ramanujan Graph Property of Winning Lottery Tickets'.")
+    ap = OneLineParser(
+        prog="python -m ramanujan_lth",
+        description="Reproduction of 'A Study on the Ramanujan Graph Property of Winning Lottery Tickets'.",
+    )
     sub = ap.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
-    r = sub.add_parser("run", help="run (or resume, or load) an iterative-pruning experiment",
-                       description="Train, score, prune and rewind round after round; record accuracy, noisy accuracy "
-                                   "and the spectral report of every layer. A finished run is loaded, a killed one resumed.")
+    r = sub.add_parser(
+        "run",
+        help="run (or resume, or load) an iterative-pruning experiment",
+        description="Train, score, prune and rewind round after round; record accuracy, noisy accuracy "
+        "and the spectral report of every layer. A finished run is loaded, a killed one resumed.",
+    )
     _add_run_params(r)
-    r.add_argument("--seeds", type=int, nargs="+", default=None,
-                   help="several seeds of this configuration, trained together (one vectorised model; pays on a GPU)")
-    r.add_argument("--runs-dir", default=None, help=f"where runs are stored (default: $RAMANUJAN_LTH_RUNS or {default_runs_dir()})")
+    r.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        default=None,
+        help="several seeds of this configuration, trained together (one vectorised model; pays on a GPU)",
+    )
+    r.add_argument(
+        "--runs-dir", default=None, help=f"where runs are stored (default: $RAMANUJAN_LTH_RUNS or {default_runs_dir()})"
+    )
     r.add_argument("--data-root", default=None, help="dataset folder (default: $RAMANUJAN_LTH_DATA)")
     r.add_argument("--download", action="store_true", help="allow torchvision to download missing datasets")
     r.add_argument("--device", default=None, help="cuda, mps or cpu (default: the first available)")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
-    e = sub.add_parser("export", help="copy finished runs' records (not checkpoints) into the book's stored results",
-                       description="Copy params.json, records.json and timings.json of finished runs into a folder "
-                                   "the chapters read stored full runs from.")
+    e = sub.add_parser(
+        "export",
+        help="copy finished runs' records (not checkpoints) into the book's stored results",
+        description="Copy params.json, records.json and timings.json of finished runs into a folder "
+        "the chapters read stored full runs from.",
+    )
     e.add_argument("folders", nargs="+", help="run folders written by 'run'")
     e.add_argument("--to", default="book/results", help="destination (default: book/results)")
-    st = sub.add_parser("status", help="where the runs under the runs dir stand",
-                        description="One line per run folder: what it is, rounds done, last density and accuracy, "
-                                    "whether a process trains it now, and roughly how long the rest takes.")
+    st = sub.add_parser(
+        "status",
+        help="where the runs under the runs dir stand",
+        description="One line per run folder: what it is, rounds done, last density and accuracy, "
+        "whether a process trains it now, and roughly how long the rest takes.",
+    )
     st.add_argument("--runs-dir", default=None, help=f"default: $RAMANUJAN_LTH_RUNS or {default_runs_dir()}")
     st.add_argument("--unfinished", action="store_true", help="only runs that are not finished")
-    x = sub.add_parser("reproduce", help="execute the chapters with papermill under a profile",
-                       description="Convert each chapter with jupytext and execute it with papermill under the "
-                                   "profile's parameters. Executed notebooks go to book/executed/<profile>/, finished "
-                                   "paper-scale runs to book/results/ (where the chapters show them). Runs that exist "
-                                   "are reused, killed runs resume, up-to-date chapters are skipped.")
-    x.add_argument("--profile", required=True, choices=["quick", "paper", "subset"],
-                   help="quick: minutes on a laptop CPU; paper: the paper's hyper-parameters (a GPU); subset: "
-                        "the CIFAR-10 networks with iterations scaled to the images present, in bfloat16 (a CPU)")
-    x.add_argument("--chapters", nargs="+", default=None, metavar="CHAPTER",
-                   help="chapters by name, number or word (e.g. 03 regimes); default: all")
+    x = sub.add_parser(
+        "reproduce",
+        help="execute the chapters with papermill under a profile",
+        description="Convert each chapter with jupytext and execute it with papermill under the "
+        "profile's parameters. Executed notebooks go to book/executed/<profile>/, finished "
+        "paper-scale runs to book/results/ (where the chapters show them). Runs that exist "
+        "are reused, killed runs resume, up-to-date chapters are skipped.",
+    )
+    x.add_argument(
+        "--profile",
+        required=True,
+        choices=["quick", "paper", "subset"],
+        help="quick: minutes on a laptop CPU; paper: the paper's hyper-parameters (a GPU); subset: "
+        "the CIFAR-10 networks with iterations scaled to the images present, in bfloat16 (a CPU)",
+    )
+    x.add_argument(
+        "--chapters",
+        nargs="+",
+        default=None,
+        metavar="CHAPTER",
+        help="chapters by name, number or word (e.g. 03 regimes); default: all",
+    )
     x.add_argument("--device", default=None, help="cuda, mps or cpu (default: the first available)")
     x.add_argument("--dry-run", action="store_true", help="list the runs each chapter needs and roughly how long")
     x.add_argument("--force", action="store_true", help="execute chapters whose executed notebook is up to date")
     x.add_argument("--out", default=None, help="folder of executed notebooks (default: book/executed/<profile>)")
     x.add_argument("--quiet", action="store_true", help="no progress bars")
-    x.add_argument("--executor", default="ray", choices=["ray", "inline"],
-                   help="ray (default): each run a Ray task, in parallel; inline: one after another in this process")
-    x.add_argument("--jobs", type=int, default=None,
-                   help="runs at once on a local Ray instance (default: the cores, or the GPUs)")
-    x.add_argument("--address", default=None,
-                   help="join a running Ray cluster ('auto', or ray://host:port) instead of starting a local one; "
-                        "the runs folder must be on a filesystem every node shares")
+    x.add_argument(
+        "--executor",
+        default="ray",
+        choices=["ray", "inline"],
+        help="ray (default): each run a Ray task, in parallel; inline: one after another in this process",
+    )
+    x.add_argument(
+        "--jobs", type=int, default=None, help="runs at once on a local Ray instance (default: the cores, or the GPUs)"
+    )
+    x.add_argument(
+        "--address",
+        default=None,
+        help="join a running Ray cluster ('auto', or ray://host:port) instead of starting a local one; "
+        "the runs folder must be on a filesystem every node shares",
+    )
     x.add_argument("--runs-only", action="store_true", help="compute and store the runs; do not execute the chapters")
     return ap
 
@@ -109,9 +149,19 @@ def _reproduce(ap, a) -> int:
     from .reproduce import reproduce
 
     try:
-        return reproduce(a.profile, a.chapters, device=a.device, dry=a.dry_run, force=a.force, out_dir=a.out,
-                         progress=not a.quiet, executor=a.executor, jobs=a.jobs, address=a.address,
-                         runs_only=a.runs_only)
+        return reproduce(
+            a.profile,
+            a.chapters,
+            device=a.device,
+            dry=a.dry_run,
+            force=a.force,
+            out_dir=a.out,
+            progress=not a.quiet,
+            executor=a.executor,
+            jobs=a.jobs,
+            address=a.address,
+            runs_only=a.runs_only,
+        )
     except (ValueError, FileNotFoundError, RuntimeError) as e:
         ap.error(str(e))
 

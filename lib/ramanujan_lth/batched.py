@@ -16,6 +16,7 @@ bfloat16 autocast with float32 master weights and Adam state, as
 Models with batch norm (VGG19) are not supported: their running statistics
 are updated in place, which ``vmap`` cannot do; they train one seed at a time.
 """
+
 from __future__ import annotations
 
 import copy
@@ -76,8 +77,10 @@ def train_seeds(
         raise ValueError(f"rewind iteration {rewind_iteration} is past the last iteration {iterations}")
     for m in models:
         if not supports_batching(m):
-            raise ValueError(f"{type(m).__name__} has batch norm, which batched training does not support; "
-                             "train its seeds one at a time")
+            raise ValueError(
+                f"{type(m).__name__} has batch norm, which batched training does not support; "
+                "train its seeds one at a time"
+            )
     shapes = [[(k, tuple(v.shape)) for k, v in m.state_dict().items()] for m in models]
     if any(s != shapes[0] for s in shapes):
         raise ValueError("batched seeds must share one architecture")
@@ -95,8 +98,9 @@ def train_seeds(
             raise ValueError(f"mask for unknown layer {name!r}; layers are {layer_names}")
     # stacked masks, keyed by the parameter they multiply
     dtype = next(models[0].parameters()).dtype
-    stacked_masks = {f"{name}.weight": torch.stack([mk[name].to(device, dtype) for mk in masks])
-                     for name in next(iter(mask_keys))}
+    stacked_masks = {
+        f"{name}.weight": torch.stack([mk[name].to(device, dtype) for mk in masks]) for name in next(iter(mask_keys))
+    }
 
     params, buffers = stack_module_state(models)  # leaf tensors [n, ...]
     base = copy.deepcopy(models[0]).to("meta")
@@ -111,8 +115,10 @@ def train_seeds(
     def snapshot():
         with torch.no_grad():
             for i, r in enumerate(results):
-                r.rewind_state = {**{k: v[i].detach().clone() for k, v in params.items()},
-                                  **{k: v[i].detach().clone() for k, v in buffers.items()}}
+                r.rewind_state = {
+                    **{k: v[i].detach().clone() for k, v in params.items()},
+                    **{k: v[i].detach().clone() for k, v in buffers.items()},
+                }
 
     if rewind_iteration == 0:
         snapshot()

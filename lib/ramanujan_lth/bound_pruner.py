@@ -27,6 +27,7 @@ the given criteria is positive; the collapse guard stays. :func:`bound_prune` ru
 all layers; the pipeline in :mod:`ramanujan_lth.runs` repeats rounds until no
 layer changes.
 """
+
 from __future__ import annotations
 
 import math
@@ -42,8 +43,12 @@ __all__ = ["Candidate", "LayerDecision", "bound_prune_layer", "bound_prune", "GU
 
 GUARDS = ("average", "minimum")
 #: single criteria of the paper's Table 1: (graph, bound)
-CRITERIA = {"UE": ("unweighted", "eigenvalue"), "UD": ("unweighted", "degree"),
-            "WE": ("weighted", "eigenvalue"), "WD": ("weighted", "degree")}
+CRITERIA = {
+    "UE": ("unweighted", "eigenvalue"),
+    "UD": ("unweighted", "degree"),
+    "WE": ("weighted", "eigenvalue"),
+    "WD": ("weighted", "degree"),
+}
 
 
 @dataclass
@@ -117,9 +122,17 @@ def check_criteria(criteria) -> tuple:
     return criteria
 
 
-def bound_prune_layer(name: str, mask: torch.Tensor, score: torch.Tensor, p: float, K: int = 5,
-                      guard: str = "average", method: str = "auto", criteria=None,
-                      weight: torch.Tensor | None = None) -> tuple[torch.Tensor, LayerDecision]:
+def bound_prune_layer(
+    name: str,
+    mask: torch.Tensor,
+    score: torch.Tensor,
+    p: float,
+    K: int = 5,
+    guard: str = "average",
+    method: str = "auto",
+    criteria=None,
+    weight: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, LayerDecision]:
     """Algorithm 1 on one layer; returns the new mask and the decision record.
 
     ``criteria``: single bounds (see the module's text) instead of Algorithm
@@ -138,20 +151,49 @@ def bound_prune_layer(name: str, mask: torch.Tensor, score: torch.Tensor, p: flo
     abs_score = score.detach().abs().to(torch.float64).cpu()
     cands = []
     for k in range(K):
-        frac = p / 2 ** k
+        frac = p / 2**k
         n_prune = int(round(frac * remaining))
         if n_prune == 0:
-            cands.append(Candidate(k, frac, 0, remaining, math.nan, math.nan, 0, math.nan, math.nan, math.nan, math.nan,
-                                   decision="reject", reason="rate rounds to zero weights"))
+            cands.append(
+                Candidate(
+                    k,
+                    frac,
+                    0,
+                    remaining,
+                    math.nan,
+                    math.nan,
+                    0,
+                    math.nan,
+                    math.nan,
+                    math.nan,
+                    math.nan,
+                    decision="reject",
+                    reason="rate rounds to zero weights",
+                )
+            )
             return mask.clone(), LayerDecision(name, False, None, "nothing left to prune at this rate", cands)
         cand = keep_top(abs_score, mask, remaining - n_prune)
         B = biadjacency(cand)
         rec = bipartite_spectrum(B, method=method)
-        c = Candidate(k, frac, n_prune, remaining - n_prune, rec.d_avg_left, rec.d_avg_right, _min_degree(B),
-                      rec.t1, rec.t2, rec.delta_s, rec.delta_r)
+        c = Candidate(
+            k,
+            frac,
+            n_prune,
+            remaining - n_prune,
+            rec.d_avg_left,
+            rec.d_avg_right,
+            _min_degree(B),
+            rec.t1,
+            rec.t2,
+            rec.delta_s,
+            rec.delta_r,
+        )
         cands.append(c)
-        collapsing = (min(rec.d_avg_left, rec.d_avg_right) < 2 or math.isnan(rec.d_avg_left)) if guard == "average" \
+        collapsing = (
+            (min(rec.d_avg_left, rec.d_avg_right) < 2 or math.isnan(rec.d_avg_left))
+            if guard == "average"
             else c.min_degree < 2
+        )
         if collapsing:
             c.decision, c.reason = "guard", f"layer-collapse guard ({guard} degree < 2)"
             return mask.clone(), LayerDecision(name, False, None, c.reason, cands)
@@ -177,8 +219,17 @@ def bound_prune_layer(name: str, mask: torch.Tensor, score: torch.Tensor, p: flo
     return mask.clone(), LayerDecision(name, False, None, f"no k < {K} accepted", cands)
 
 
-def bound_prune(masks: dict, scores: dict, rates: dict, K: int = 5, guard: str = "average",
-                layers=None, method: str = "auto", criteria=None, weights: dict | None = None) -> tuple[dict, list]:
+def bound_prune(
+    masks: dict,
+    scores: dict,
+    rates: dict,
+    K: int = 5,
+    guard: str = "average",
+    layers=None,
+    method: str = "auto",
+    criteria=None,
+    weights: dict | None = None,
+) -> tuple[dict, list]:
     """One round of Algorithm 1 over the layers in ``layers`` (default: all).
 
     ``rates``: layer -> pruning percentile ``p`` (as a fraction). Returns the
@@ -187,8 +238,17 @@ def bound_prune(masks: dict, scores: dict, rates: dict, K: int = 5, guard: str =
     """
     out = {n: m.clone() for n, m in masks.items()}
     decisions = []
-    for name in (layers if layers is not None else list(masks)):
-        out[name], d = bound_prune_layer(name, masks[name], scores[name], rates[name], K, guard, method,
-                                         criteria, None if weights is None else weights[name])
+    for name in layers if layers is not None else list(masks):
+        out[name], d = bound_prune_layer(
+            name,
+            masks[name],
+            scores[name],
+            rates[name],
+            K,
+            guard,
+            method,
+            criteria,
+            None if weights is None else weights[name],
+        )
         decisions.append(d)
     return out, decisions

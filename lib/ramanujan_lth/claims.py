@@ -11,6 +11,7 @@ has lost the Ramanujan property at a round when the one-sided t-test of
 ``H0: max(ΔS, ΔR) >= 0`` is rejected (the *t-test rule*), or when the mean of
 ``max(ΔS, ΔR)`` is no longer positive (the *mean rule*, chapter 3's shading).
 """
+
 from __future__ import annotations
 
 import math
@@ -25,9 +26,23 @@ from . import predict, results, stats
 from .report import bound_star_pairs
 from .runs import load_run
 
-__all__ = ["VERDICTS", "RULES", "TOLERANCES", "Verdict", "regimes", "stored_controls", "lth_tables",
-           "claim_coupling", "claim_falls", "claim_bound", "claim_tolerance", "claim_predictive", "verdicts",
-           "verdict_table", "sentence"]
+__all__ = [
+    "VERDICTS",
+    "RULES",
+    "TOLERANCES",
+    "Verdict",
+    "regimes",
+    "stored_controls",
+    "lth_tables",
+    "claim_coupling",
+    "claim_falls",
+    "claim_bound",
+    "claim_tolerance",
+    "claim_predictive",
+    "verdicts",
+    "verdict_table",
+    "sentence",
+]
 
 VERDICTS = ("reproduced", "partly", "not reproduced", "not tested yet")
 
@@ -47,25 +62,25 @@ CLAIMS = {
 
 RULES = {
     "1": "On each test set, accuracy holds while A.5's test does not reject H0: drop <= k_fully (0.1 % LeNet, "
-         "1 % Conv4). The claim holds on a test set when the last round where accuracy holds is within one "
-         "pruning round of the last fully Ramanujan round (t-test rule). Reproduced: on every test set; partly: "
-         "on some; not reproduced: on none.",
+    "1 % Conv4). The claim holds on a test set when the last round where accuracy holds is within one "
+    "pruning round of the last fully Ramanujan round (t-test rule). Reproduced: on every test set; partly: "
+    "on some; not reproduced: on none.",
     "2": "On each test set, the mean relative drop over the fully, partially and non-Ramanujan rounds (t-test "
-         "rule) must grow in that order, and accuracy must already fall in the partially Ramanujan stretch: the "
-         "test rejects H0: drop <= k_fully in at least half of its rounds. Reproduced: both on every test set; "
-         "partly: both on some, or the order alone; not reproduced: the order fails on every test set.",
+    "rule) must grow in that order, and accuracy must already fall in the partially Ramanujan stretch: the "
+    "test rejects H0: drop <= k_fully in at least half of its rounds. Reproduced: both on every test set; "
+    "partly: both on some, or the order alone; not reproduced: the order fails on every test set.",
     "3": "-Bound minus * at the -Bound density, for each score and stored seed; ahead when the difference exceeds "
-         "the noise (the larger of 1 point and the spread of the stored IMP seeds at that density). Reproduced: "
-         "ahead for every score; partly: for some; not reproduced: for none.",
+    "the noise (the larger of 1 point and the spread of the stored IMP seeds at that density). Reproduced: "
+    "ahead for every score; partly: for some; not reproduced: for none.",
     "4": "A.5's test (one-sided t over seeds, 95 %) on the clean test set, as in the paper: H0: drop <= k_fully "
-         "rejected in no fully Ramanujan round, H0: drop <= k_partially in no partially Ramanujan round (t-test "
-         "rule). Reproduced: both; partly: one; not reproduced: neither. Noisy test sets are reported beside.",
+    "rejected in no fully Ramanujan round, H0: drop <= k_partially in no partially Ramanujan round (t-test "
+    "rule). Reproduced: both; partly: one; not reproduced: neither. Noisy test sets are reported beside.",
     "5": "Held-out error (one fold per seed) of a ridge regression of clean accuracy on the layers' log densities "
-         f"(powers up to {predict.DENSITY_DEGREE}), over every stored ticket round and control, with and without "
-         f"each quantity; it adds information when it lowers the error in at least {predict.MIN_FOLD_SHARE:.0%} "
-         f"of folds and its mean gain exceeds {predict.MIN_STANDARD_ERRORS:g} standard errors. Reproduced: a "
-         "quantity of the paper (Δ, share of Ramanujan layers) adds information; partly: only a later one does; "
-         "not reproduced: none does.",
+    f"(powers up to {predict.DENSITY_DEGREE}), over every stored ticket round and control, with and without "
+    f"each quantity; it adds information when it lowers the error in at least {predict.MIN_FOLD_SHARE:.0%} "
+    f"of folds and its mean gain exceeds {predict.MIN_STANDARD_ERRORS:g} standard errors. Reproduced: a "
+    "quantity of the paper (Δ, share of Ramanujan layers) adds information; partly: only a later one does; "
+    "not reproduced: none does.",
 }
 
 
@@ -78,8 +93,14 @@ class Verdict:
     numbers: dict = field(default_factory=dict)
 
     def row(self) -> dict:
-        return {"claim": self.claim, "statement": CLAIMS[self.claim], "model": self.model, "verdict": self.verdict,
-                "evidence": sentence(self), "rule": RULES[self.claim]}
+        return {
+            "claim": self.claim,
+            "statement": CLAIMS[self.claim],
+            "model": self.model,
+            "verdict": self.verdict,
+            "evidence": sentence(self),
+            "rule": RULES[self.claim],
+        }
 
 
 # ------------------------------------------------------------------ stored runs
@@ -104,8 +125,13 @@ def regimes(spec: pd.DataFrame, layers, rule: str = "t-test") -> pd.DataFrame:
     rows = []
     for rnd, g in tests.groupby("round"):
         lost = int(g["rejected"].sum())
-        rows.append({"round": rnd, "density": g["overall_density"].mean(),
-                     "regime": "non" if lost == len(g) else "partially" if lost else "fully"})
+        rows.append(
+            {
+                "round": rnd,
+                "density": g["overall_density"].mean(),
+                "regime": "non" if lost == len(g) else "partially" if lost else "fully",
+            }
+        )
     return pd.DataFrame(rows).sort_values("round").reset_index(drop=True)
 
 
@@ -143,8 +169,15 @@ def lth_tables(model: str, lth: list, profile: str = "", layers=None) -> dict | 
         return None
     layers = list(layers or E.STUDIED_LAYERS[model])
     spec = results.spectral_table(lth)
-    return {"runs": lth, "profile": profile, "acc": results.accuracy_table(lth), "spec": spec, "layers": layers,
-            "regimes": regimes(spec, layers), "mean_regimes": regimes(spec, layers, "mean")}
+    return {
+        "runs": lth,
+        "profile": profile,
+        "acc": results.accuracy_table(lth),
+        "spec": spec,
+        "layers": layers,
+        "regimes": regimes(spec, layers),
+        "mean_regimes": regimes(spec, layers, "mean"),
+    }
 
 
 def _untested(claim: str, model: str, why: str) -> Verdict:
@@ -171,9 +204,20 @@ def claim_coupling(model: str, stored_root, t=None) -> Verdict:
         ok = full_end is not None and hold_end is not None and abs(hold_end - full_end) <= 1
         per_set[_set_name(sigma)] = {"hold_end": hold_end, "hold_density": _density(reg, hold_end), "ok": ok}
     n_ok = sum(v["ok"] for v in per_set.values())
-    return Verdict("1", model, _overall(n_ok, len(per_set)), "coupling",
-                   {"k": k_full, "full_end": full_end, "full_density": _density(reg, full_end), "sets": per_set,
-                    "runs": len(t["runs"]), "profile": t["profile"]})
+    return Verdict(
+        "1",
+        model,
+        _overall(n_ok, len(per_set)),
+        "coupling",
+        {
+            "k": k_full,
+            "full_end": full_end,
+            "full_density": _density(reg, full_end),
+            "sets": per_set,
+            "runs": len(t["runs"]),
+            "profile": t["profile"],
+        },
+    )
 
 
 def _density(reg: pd.DataFrame, rnd) -> float:
@@ -185,8 +229,11 @@ def _regime_drops(acc: pd.DataFrame, reg: pd.DataFrame, sigma: float) -> dict:
     base = a[a["round"] == 0].set_index("seed")["accuracy"]
     a = a.assign(drop=(a["seed"].map(base) - a["accuracy"]) / a["seed"].map(base))
     a = a.merge(reg[["round", "regime"]], on="round")
-    return {g: float(a.loc[a["regime"] == g, "drop"].mean()) for g in ("fully", "partially", "non")
-            if (a["regime"] == g).any()}
+    return {
+        g: float(a.loc[a["regime"] == g, "drop"].mean())
+        for g in ("fully", "partially", "non")
+        if (a["regime"] == g).any()
+    }
 
 
 def claim_falls(model: str, stored_root, t=None) -> Verdict:
@@ -207,14 +254,31 @@ def claim_falls(model: str, stored_root, t=None) -> Verdict:
         rej = _drop_tests(t["acc"], k_full, sigma)["rejected"]
         falling = float(rej.reindex(partial).mean()) if len(partial) else math.nan
         falls = bool(falling >= 0.5)
-        per_set[_set_name(sigma)] = {"drops": drops, "mean_rule_drops": mean_drops, "ordered": ordered,
-                                     "falling_share": falling, "falls": falls}
+        per_set[_set_name(sigma)] = {
+            "drops": drops,
+            "mean_rule_drops": mean_drops,
+            "ordered": ordered,
+            "falling_share": falling,
+            "falls": falls,
+        }
         scores.append(2 if ordered and falls else 1 if ordered else 0)
-    verdict = ("reproduced" if all(s == 2 for s in scores) else "not reproduced" if all(s == 0 for s in scores)
-               else "partly")
-    return Verdict("2", model, verdict, "regime_drops",
-                   {"k": k_full, "sets": per_set, "non_reached": bool((reg["regime"] == "non").any()),
-                    "partial_rounds": len(partial), "runs": len(t["runs"]), "profile": t["profile"]})
+    verdict = (
+        "reproduced" if all(s == 2 for s in scores) else "not reproduced" if all(s == 0 for s in scores) else "partly"
+    )
+    return Verdict(
+        "2",
+        model,
+        verdict,
+        "regime_drops",
+        {
+            "k": k_full,
+            "sets": per_set,
+            "non_reached": bool((reg["regime"] == "non").any()),
+            "partial_rounds": len(partial),
+            "runs": len(t["runs"]),
+            "profile": t["profile"],
+        },
+    )
 
 
 def claim_tolerance(model: str, stored_root, t=None) -> Verdict:
@@ -230,13 +294,18 @@ def claim_tolerance(model: str, stored_root, t=None) -> Verdict:
         for regime, k in (("fully", k_full), ("partially", k_part)):
             rounds = reg.index[reg["regime"] == regime]
             rej = _drop_tests(t["acc"], k, sigma)["rejected"].reindex(rounds)
-            out[regime] = {"k": k, "rounds": len(rounds), "rejected": int(rej.sum()),
-                           "first_rejected_density": _density(reg, rej[rej].index[0]) if rej.any() else math.nan}
+            out[regime] = {
+                "k": k,
+                "rounds": len(rounds),
+                "rejected": int(rej.sum()),
+                "first_rejected_density": _density(reg, rej[rej].index[0]) if rej.any() else math.nan,
+            }
         per_set[_set_name(sigma)] = out
     clean = per_set["clean"]
     n_ok = sum(clean[g]["rejected"] == 0 for g in ("fully", "partially"))
-    return Verdict("4", model, _overall(n_ok, 2), "tolerance",
-                   {"sets": per_set, "runs": len(t["runs"]), "profile": t["profile"]})
+    return Verdict(
+        "4", model, _overall(n_ok, 2), "tolerance", {"sets": per_set, "runs": len(t["runs"]), "profile": t["profile"]}
+    )
 
 
 # ------------------------------------------------------------------ claim 3
@@ -252,13 +321,22 @@ def claim_bound(model: str, stored_root) -> Verdict:
         diffs = []
         for seed, bound, star in pairs:
             density = bound.records[-1]["density"]
-            diffs.append({"seed": seed, "density": density,
-                          "diff": 100 * (bound.records[-1]["accuracy"] - star.records[-1]["accuracy"]),
-                          "noise": _noise(density, lth)})
+            diffs.append(
+                {
+                    "seed": seed,
+                    "density": density,
+                    "diff": 100 * (bound.records[-1]["accuracy"] - star.records[-1]["accuracy"]),
+                    "noise": _noise(density, lth),
+                }
+            )
         mean = float(np.mean([d["diff"] for d in diffs]))
         noise = max(d["noise"] for d in diffs)
-        per_score[key] = {"pairs": diffs, "mean": mean, "noise": noise,
-                          "call": "ahead" if mean > noise else "behind" if mean < -noise else "within noise"}
+        per_score[key] = {
+            "pairs": diffs,
+            "mean": mean,
+            "noise": noise,
+            "call": "ahead" if mean > noise else "behind" if mean < -noise else "within noise",
+        }
     if not per_score:
         return _untested("3", model, "no_pairs")
     n_ok = sum(v["call"] == "ahead" for v in per_score.values())
@@ -293,14 +371,24 @@ def claim_predictive(model: str, stored_root, table=None) -> Verdict:
         return _untested("5", model, "few_seeds")
     res = predict.predictive_test(predict.fold_gains(df, layers))
     adds = res[res["adds_information"]]
-    verdict = ("reproduced" if (adds["source"] == "paper").any() else "partly" if len(adds) else "not reproduced")
-    return Verdict("5", model, verdict, "predictive",
-                   {"networks": int(len(df)), "controls": int((df["kind"] != "ticket").sum()),
-                    "seeds": int(df["seed"].nunique()),
-                    "rmse_density": float(res["rmse_density"].dropna().iloc[0]) if res["rmse_density"].notna().any()
-                    else math.nan,
-                    "quantities": res.set_index("quantity")[["gain", "gain_se", "folds_improved",
-                                                              "adds_information", "networks"]].to_dict("index")})
+    verdict = "reproduced" if (adds["source"] == "paper").any() else "partly" if len(adds) else "not reproduced"
+    return Verdict(
+        "5",
+        model,
+        verdict,
+        "predictive",
+        {
+            "networks": int(len(df)),
+            "controls": int((df["kind"] != "ticket").sum()),
+            "seeds": int(df["seed"].nunique()),
+            "rmse_density": float(res["rmse_density"].dropna().iloc[0])
+            if res["rmse_density"].notna().any()
+            else math.nan,
+            "quantities": res.set_index("quantity")[
+                ["gain", "gain_se", "folds_improved", "adds_information", "networks"]
+            ].to_dict("index"),
+        },
+    )
 
 
 # ------------------------------------------------------------------ all of them
@@ -308,9 +396,13 @@ def verdicts(stored_root, models=("lenet_300_100", "conv4")) -> list[Verdict]:
     out = []
     for model in models:
         t = _lth_tables(model, stored_root)
-        out += [claim_coupling(model, stored_root, t), claim_falls(model, stored_root, t),
-                claim_bound(model, stored_root), claim_tolerance(model, stored_root, t),
-                claim_predictive(model, stored_root)]
+        out += [
+            claim_coupling(model, stored_root, t),
+            claim_falls(model, stored_root, t),
+            claim_bound(model, stored_root),
+            claim_tolerance(model, stored_root, t),
+            claim_predictive(model, stored_root),
+        ]
     return sorted(out, key=lambda v: (v.claim, models.index(v.model)))
 
 
@@ -341,9 +433,11 @@ def sentence(v: Verdict) -> str:
     runs = f"{n.get('runs', 0)} stored runs ({n.get('profile', '')} profile)"
     if v.reason == "coupling":
         holds = "; ".join(f"{name} to {_pct(s['hold_density'])}" for name, s in n["sets"].items())
-        return (f"fully Ramanujan down to {_pct(n['full_density'])} density; accuracy within "
-                f"{100 * n['k']:g} % of dense down to: {holds}; the two agree (within a round) on: "
-                f"{_sets_where(n['sets'], 'ok')} — {runs}")
+        return (
+            f"fully Ramanujan down to {_pct(n['full_density'])} density; accuracy within "
+            f"{100 * n['k']:g} % of dense down to: {holds}; the two agree (within a round) on: "
+            f"{_sets_where(n['sets'], 'ok')} — {runs}"
+        )
     if v.reason == "regime_drops":
         parts = []
         for name, s in n["sets"].items():
@@ -355,10 +449,14 @@ def sentence(v: Verdict) -> str:
     if v.reason == "tolerance":
         parts = []
         for name, s in n["sets"].items():
-            parts.append(f"{name}: " + ", ".join(
-                f"{g} rounds beyond k = {s[g]['k']:g} in {s[g]['rejected']} of {s[g]['rounds']}"
-                + (f" (from {_pct(s[g]['first_rejected_density'])})" if s[g]["rejected"] else "")
-                for g in ("fully", "partially")))
+            parts.append(
+                f"{name}: "
+                + ", ".join(
+                    f"{g} rounds beyond k = {s[g]['k']:g} in {s[g]['rejected']} of {s[g]['rounds']}"
+                    + (f" (from {_pct(s[g]['first_rejected_density'])})" if s[g]["rejected"] else "")
+                    for g in ("fully", "partially")
+                )
+            )
         return "; ".join(parts) + f" — {runs}"
     if v.reason == "bound_gain":
         parts = []
@@ -369,12 +467,18 @@ def sentence(v: Verdict) -> str:
         return "; ".join(parts)
     if v.reason == "predictive":
         q = n["quantities"]
-        parts = [f"{name} {d['gain']:+.3f} ± {d['gain_se']:.3f} points ({d['folds_improved']:.0%} of folds)"
-                 for name, d in q.items() if np.isfinite(d["gain"])]
+        parts = [
+            f"{name} {d['gain']:+.3f} ± {d['gain_se']:.3f} points ({d['folds_improved']:.0%} of folds)"
+            for name, d in q.items()
+            if np.isfinite(d["gain"])
+        ]
         untested = [name for name, d in q.items() if not np.isfinite(d["gain"])]
         adds = [name for name, d in q.items() if d["adds_information"]]
-        return (f"held-out error from densities alone {n['rmse_density']:.3f} points over {n['networks']} networks "
-                f"({n['controls']} controls, {n['seeds']} seeds); gain per quantity: " + "; ".join(parts)
-                + (f"; not measured on enough seeds: {', '.join(untested)}" if untested else "")
-                + f"; adds information: {', '.join(adds) if adds else 'none'}")
+        return (
+            f"held-out error from densities alone {n['rmse_density']:.3f} points over {n['networks']} networks "
+            f"({n['controls']} controls, {n['seeds']} seeds); gain per quantity: "
+            + "; ".join(parts)
+            + (f"; not measured on enough seeds: {', '.join(untested)}" if untested else "")
+            + f"; adds information: {', '.join(adds) if adds else 'none'}"
+        )
     raise ValueError(f"unknown verdict reason {v.reason!r}")

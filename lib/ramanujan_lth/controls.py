@@ -15,6 +15,7 @@ trains once with its mask fixed and the ticket's hyper-parameters, and is
 tested on the same clean and noisy sets: :func:`control_params` gives the
 run's parameters, and :mod:`ramanujan_lth.runs` trains it like any run.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -22,8 +23,15 @@ import math
 
 import numpy as np
 
-__all__ = ["CONTROLS", "random_biadjacency", "biregular_biadjacency", "mask_from_biadjacency", "control_masks",
-           "control_params", "rounds_nearest"]
+__all__ = [
+    "CONTROLS",
+    "random_biadjacency",
+    "biregular_biadjacency",
+    "mask_from_biadjacency",
+    "control_masks",
+    "control_params",
+    "rounds_nearest",
+]
 
 CONTROLS = ("random", "biregular")
 #: switch attempts per edge when randomising a biregular graph
@@ -72,8 +80,9 @@ def _switch(left: list, right: list, n_right: int, attempts: int, rng: np.random
         right[i], right[j] = d, b
 
 
-def biregular_biadjacency(n_left: int, n_right: int, n_edges: int, rng: np.random.Generator,
-                          switches_per_edge: int = SWITCHES_PER_EDGE) -> np.ndarray:
+def biregular_biadjacency(
+    n_left: int, n_right: int, n_edges: int, rng: np.random.Generator, switches_per_edge: int = SWITCHES_PER_EDGE
+) -> np.ndarray:
     """0/1 bi-adjacency with ``n_edges`` edges, left degrees in
     ``{floor(E/nL), ceil(E/nL)}``, right degrees in ``{floor(E/nR), ceil(E/nR)}``.
 
@@ -137,9 +146,17 @@ def control_params(ticket, round_: int, kind: str):
     p = ticket.params.resolved()
     if p.rewind_iteration:
         raise ValueError("controls start from the initialisation: the ticket must rewind to iteration 0")
-    return dataclasses.replace(p, alpha=None, density=None, rounds=0, bound=False, control=kind,
-                               control_ticket=ticket.folder.name, control_round=int(round_),
-                               control_edges=tuple(sorted((n, int(c)) for n, c in rec["remaining"].items())))
+    return dataclasses.replace(
+        p,
+        alpha=None,
+        density=None,
+        rounds=0,
+        bound=False,
+        control=kind,
+        control_ticket=ticket.folder.name,
+        control_round=int(round_),
+        control_edges=tuple(sorted((n, int(c)) for n, c in rec["remaining"].items())),
+    )
 
 
 def rounds_nearest(ticket, densities) -> list[int]:

@@ -12,6 +12,7 @@ Pixels are kept in ``[0, 1]`` on the device; :meth:`TensorData.batches` and
 the evaluation helpers normalise on the fly, so noise can be added to the
 ``[0, 1]`` pixels before normalisation (SPEC §6).
 """
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,17 @@ from pathlib import Path
 
 import torch
 
-__all__ = ["load_dataset", "data_root", "TensorData", "DATASETS", "MODEL_DATASET", "DatasetNotFound", "DeviceUnavailable",
-           "pick_device", "noisy"]
+__all__ = [
+    "load_dataset",
+    "data_root",
+    "TensorData",
+    "DATASETS",
+    "MODEL_DATASET",
+    "DatasetNotFound",
+    "DeviceUnavailable",
+    "pick_device",
+    "noisy",
+]
 
 ENV_VAR = "RAMANUJAN_LTH_DATA"
 
@@ -44,12 +54,25 @@ class Spec:
 
 DATASETS = {
     "mnist": Spec("mnist", "MNIST", 60_000, 10_000, (0.1307,), (0.3081,), (1, 28, 28)),
-    "cifar10": Spec("cifar10", "cifar-10-batches-py", 50_000, 10_000,
-                    (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616), (3, 32, 32)),
+    "cifar10": Spec(
+        "cifar10",
+        "cifar-10-batches-py",
+        50_000,
+        10_000,
+        (0.4914, 0.4822, 0.4465),
+        (0.2470, 0.2435, 0.2616),
+        (3, 32, 32),
+    ),
 }
 
 #: the dataset each model is trained on in the paper
-MODEL_DATASET = {"lenet_300_100": "mnist", "conv2": "cifar10", "conv4": "cifar10", "conv6": "cifar10", "vgg19": "cifar10"}
+MODEL_DATASET = {
+    "lenet_300_100": "mnist",
+    "conv2": "cifar10",
+    "conv4": "cifar10",
+    "conv6": "cifar10",
+    "vgg19": "cifar10",
+}
 
 
 class DeviceUnavailable(ValueError):
@@ -64,8 +87,10 @@ def pick_device(device: str | torch.device | None = None) -> torch.device:
         except RuntimeError:
             raise DeviceUnavailable(f"unknown device {device!r}: use cpu, cuda (cuda:N) or mps") from None
         if dev.type == "cuda" and not torch.cuda.is_available():
-            raise DeviceUnavailable(f"device {device!r}: this machine has no CUDA GPU (or PyTorch was built "
-                                    "without CUDA); leave the device out, or use cpu")
+            raise DeviceUnavailable(
+                f"device {device!r}: this machine has no CUDA GPU (or PyTorch was built "
+                "without CUDA); leave the device out, or use cpu"
+            )
         if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
             raise DeviceUnavailable(f"device {device!r}: this machine has {torch.cuda.device_count()} GPU(s)")
         if dev.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
@@ -137,7 +162,7 @@ class TensorData:
             perm = torch.randperm(n, generator=g).to(self.device)
             for b in range(per_epoch):
                 if it >= start_iteration:
-                    idx = perm[b * batch_size:(b + 1) * batch_size]
+                    idx = perm[b * batch_size : (b + 1) * batch_size]
                     yield self.normalize(self.x_train[idx]), self.y_train[idx]
                 it += 1
             epoch += 1
@@ -146,8 +171,10 @@ class TensorData:
 def _subset_note(spec: Spec, n_train: int, n_test: int) -> str:
     if n_train >= spec.n_train and n_test >= spec.n_test:
         return ""
-    return (f"{spec.name}: running on a SUBSET — {n_train:,} of {spec.n_train:,} training and "
-            f"{n_test:,} of {spec.n_test:,} test images")
+    return (
+        f"{spec.name}: running on a SUBSET — {n_train:,} of {spec.n_train:,} training and "
+        f"{n_test:,} of {spec.n_test:,} test images"
+    )
 
 
 def _missing(spec: Spec, root: Path) -> DatasetNotFound:
@@ -205,8 +232,9 @@ def _load_cifar10(root: Path, download: bool):
 _NOTED: set = set()
 
 
-def load_dataset(name: str, root=None, download: bool = False, device=None, n_train: int | None = None,
-                 quiet: bool = False) -> TensorData:
+def load_dataset(
+    name: str, root=None, download: bool = False, device=None, n_train: int | None = None, quiet: bool = False
+) -> TensorData:
     """Load ``"mnist"`` or ``"cifar10"`` onto ``device`` (default: :func:`pick_device`).
 
     ``n_train`` keeps only the first ``n_train`` training images (for quick runs).

@@ -16,6 +16,7 @@ reported with its log; the runs after it are skipped and listed, the others
 go on. A worker that dies is retried once (the run resumes from its
 checkpoint). Each run writes its output to ``<runs dir>/logs/<run>.log``.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -72,8 +73,14 @@ def run_task(task: Task, ctx: dict, *firsts) -> dict:
         stored = results.find_stored(params, ctx["stored_root"]) if ctx.get("stored_root") else None
         if stored is not None:
             return {"folder": str(stored.folder), "complete": True, "log": str(log), "stored": True}
-        res = run(params, runs_dir=ctx["runs_dir"], device=ctx.get("device"), data_root=ctx.get("data_root"),
-                  download=ctx.get("download", False), progress=False)
+        res = run(
+            params,
+            runs_dir=ctx["runs_dir"],
+            device=ctx.get("device"),
+            data_root=ctx.get("data_root"),
+            download=ctx.get("download", False),
+            progress=False,
+        )
         print(f"--- finished: {res.folder} ({len(res.records)} rounds)", flush=True)
     return {"folder": str(res.folder), "complete": res.complete, "log": str(log), "stored": False}
 
@@ -121,9 +128,19 @@ class _Progress:
         self.bar.close()
 
 
-def execute_tasks(tasks, runs_dir, stored_root=None, executor: str = "ray", jobs: int | None = None,
-                  address: str | None = None, device=None, data_root=None, download: bool = False,
-                  progress: bool = True, out=sys.stdout) -> list[Outcome]:
+def execute_tasks(
+    tasks,
+    runs_dir,
+    stored_root=None,
+    executor: str = "ray",
+    jobs: int | None = None,
+    address: str | None = None,
+    device=None,
+    data_root=None,
+    download: bool = False,
+    progress: bool = True,
+    out=sys.stdout,
+) -> list[Outcome]:
     """Execute every task whose run is neither stored nor finished under
     ``runs_dir``; returns one :class:`Outcome` per task."""
     if executor not in EXECUTORS:
@@ -133,11 +150,19 @@ def execute_tasks(tasks, runs_dir, stored_root=None, executor: str = "ray", jobs
     tasks = [t for t in unique(tasks) if not t.stored]
     runs_dir = Path(runs_dir)
     done = {t.key: _resolved(t, stored_root, runs_dir) for t in tasks}
-    outcomes = {t.key: Outcome(t.label, "stored" if done[t.key]["stored"] else "done", done[t.key]["folder"])
-                for t in tasks if done[t.key]}
+    outcomes = {
+        t.key: Outcome(t.label, "stored" if done[t.key]["stored"] else "done", done[t.key]["folder"])
+        for t in tasks
+        if done[t.key]
+    }
     todo = [t for t in tasks if t.key not in outcomes]
-    ctx = {"runs_dir": str(runs_dir.resolve()), "stored_root": str(Path(stored_root).resolve()) if stored_root else None,
-           "device": device, "data_root": data_root, "download": download}
+    ctx = {
+        "runs_dir": str(runs_dir.resolve()),
+        "stored_root": str(Path(stored_root).resolve()) if stored_root else None,
+        "device": device,
+        "data_root": data_root,
+        "download": download,
+    }
     if not todo:
         return [outcomes[t.key] for t in tasks]
     bar = _Progress(len(todo), out, progress)
@@ -195,8 +220,12 @@ def _ray_init(jobs, address, ctx):
     import ray
 
     env = {k: v for k, v in os.environ.items() if k in ("RAMANUJAN_LTH_DATA", "RAMANUJAN_LTH_RUNS", "OMP_NUM_THREADS")}
-    kw = dict(include_dashboard=False, log_to_driver=False, runtime_env={"env_vars": env} if env else None,
-              configure_logging=False)
+    kw = dict(
+        include_dashboard=False,
+        log_to_driver=False,
+        runtime_env={"env_vars": env} if env else None,
+        configure_logging=False,
+    )
     if address is None:
         gpus = _local_gpus()
         kw.update(num_cpus=jobs or os.cpu_count() or 1, num_gpus=gpus)
@@ -223,12 +252,20 @@ def _check_shared(ray, runs_dir: Path) -> None:
     try:
         seen = ray.remote(num_cpus=0)(lambda p: Path(p).is_file())
         nodes = [n for n in ray.nodes() if n.get("Alive")]
-        answers = ray.get([seen.options(scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False))
-                           .remote(str(probe)) for n in nodes])
+        answers = ray.get(
+            [
+                seen.options(scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False)).remote(
+                    str(probe)
+                )
+                for n in nodes
+            ]
+        )
         blind = [n.get("NodeManagerAddress", n["NodeID"]) for n, ok in zip(nodes, answers) if not ok]
         if blind:
-            raise RuntimeError(f"the runs folder {runs_dir} is not visible on node(s) {', '.join(blind)}: put it on "
-                               "a filesystem every worker shares (and pass the same path), or run without --address")
+            raise RuntimeError(
+                f"the runs folder {runs_dir} is not visible on node(s) {', '.join(blind)}: put it on "
+                "a filesystem every worker shares (and pass the same path), or run without --address"
+            )
     finally:
         probe.unlink(missing_ok=True)
 
@@ -275,9 +312,11 @@ def _ray(todo, done, ctx, outcomes, bar, jobs, address, device) -> None:
                     got = ray.get(ref)
                 except Exception as err:  # noqa: BLE001
                     blocker = _blocked(t, outcomes, keys)
-                    outcomes[t.key] = (Outcome(t.label, "skipped", detail=f"after {blocker}, which did not finish")
-                                       if blocker else Outcome(t.label, "failed", log=log,
-                                                               detail=_failure(getattr(err, "cause", None) or err)))
+                    outcomes[t.key] = (
+                        Outcome(t.label, "skipped", detail=f"after {blocker}, which did not finish")
+                        if blocker
+                        else Outcome(t.label, "failed", log=log, detail=_failure(getattr(err, "cause", None) or err))
+                    )
                 else:
                     outcomes[t.key] = Outcome(t.label, "done", got["folder"], got["log"])
                 bar.finish(outcomes[t.key])

@@ -5,6 +5,7 @@ rewinding down to 1 % overall density (α = 2), the paper's iterations and
 learning rates, five or ten seeds. ``quick``: the same schedule with a few
 hundred iterations on part of the data, for a laptop CPU and for CI.
 """
+
 from __future__ import annotations
 
 import functools
@@ -18,11 +19,39 @@ from .data import DATASETS, MODEL_DATASET, load_dataset
 from .runs import RunParams
 from .train import DEFAULTS
 
-__all__ = ["PROFILES", "STUDIED_LAYERS", "lth_params", "load_lth", "PAPER_TABLE3", "comparison_runs",
-           "comparison_base", "ALPHAS", "SCORE_NAMES", "APPENDIX", "appendix_params", "is_paper_scale", "stored_profile", "stored_lth", "load_runs",
-           "OUTPUT_RATES", "output_rate_params", "output_rate_runs", "output_rate_frame", "profile_settings",
-           "subset_iterations", "present_train_size", "CONTROL_DENSITIES", "CONTROLS", "control_plan", "load_controls", "CRITERION_DELTA",
-           "criterion_params", "criterion_runs", "criterion_frame", "criterion_stops"]
+__all__ = [
+    "PROFILES",
+    "STUDIED_LAYERS",
+    "lth_params",
+    "load_lth",
+    "PAPER_TABLE3",
+    "comparison_runs",
+    "comparison_base",
+    "ALPHAS",
+    "SCORE_NAMES",
+    "APPENDIX",
+    "appendix_params",
+    "is_paper_scale",
+    "stored_profile",
+    "stored_lth",
+    "load_runs",
+    "OUTPUT_RATES",
+    "output_rate_params",
+    "output_rate_runs",
+    "output_rate_frame",
+    "profile_settings",
+    "subset_iterations",
+    "present_train_size",
+    "CONTROL_DENSITIES",
+    "CONTROLS",
+    "control_plan",
+    "load_controls",
+    "CRITERION_DELTA",
+    "criterion_params",
+    "criterion_runs",
+    "criterion_frame",
+    "criterion_stops",
+]
 
 PROFILES = ("quick", "paper", "subset")
 
@@ -56,6 +85,7 @@ def profile_settings(model: str, profile: str, n_train: int | None = None) -> di
     n = n_train if n_train is not None else present_train_size(MODEL_DATASET[model])
     return {"iterations": subset_iterations(model, n), "precision": "bf16"}
 
+
 #: the layers the paper studies: Conv4 without its first convolution (27 left
 #: vertices) and its output layer (10 right vertices)
 STUDIED_LAYERS = {
@@ -67,8 +97,9 @@ STUDIED_LAYERS = {
 }
 
 
-def lth_params(model: str, profile: str, seeds, noise_sigmas=(0.1, 0.2, 0.3), rewind_iteration: int = 0,
-               n_train: int | None = None) -> list:
+def lth_params(
+    model: str, profile: str, seeds, noise_sigmas=(0.1, 0.2, 0.3), rewind_iteration: int = 0, n_train: int | None = None
+) -> list:
     """Parameter records of the regime experiment, one per seed (``n_train``:
     the training images present, for the ``subset`` profile)."""
     if profile not in PROFILES:
@@ -84,8 +115,17 @@ def lth_params(model: str, profile: str, seeds, noise_sigmas=(0.1, 0.2, 0.3), re
     return [RunParams(rounds=5, iterations=10, n_train=1000, n_test=500, seed=s, **common) for s in seeds]
 
 
-def load_runs(paper: list, quick: list, profile: str, stored_root, runs_dir, use_stored: bool = True,
-              device=None, download: bool = False, subset: list | None = None) -> tuple[list, str]:
+def load_runs(
+    paper: list,
+    quick: list,
+    profile: str,
+    stored_root,
+    runs_dir,
+    use_stored: bool = True,
+    device=None,
+    download: bool = False,
+    subset: list | None = None,
+) -> tuple[list, str]:
     """Results of one experiment given its paper-profile and quick-profile
     parameter records, and a label of where they come from.
 
@@ -93,7 +133,8 @@ def load_runs(paper: list, quick: list, profile: str, stored_root, runs_dir, use
     exist and ``use_stored``, else stored ``subset``-profile runs (records
     ``subset``); otherwise the quick runs are computed. The
     paper (or subset) profile uses stored runs for the seeds that have them
-    (``paper`` holds that profile's records) and computes the rest (``device``, ``download`` go to :func:`ramanujan_lth.runs.run`).
+    (``paper`` holds that profile's records) and computes the rest
+    (``device``, ``download`` go to :func:`ramanujan_lth.runs.run`).
     """
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
@@ -111,20 +152,39 @@ def load_runs(paper: list, quick: list, profile: str, stored_root, runs_dir, use
     return res, f"{profile} profile ({src})"
 
 
-def load_lth(model: str, profile: str, n_seeds: int, stored_root, runs_dir, use_stored: bool = True,
-             quick_seeds: int | None = None, noise_sigmas=(0.1, 0.2, 0.3), rewind_iteration: int = 0,
-             device=None, download: bool = False) -> tuple[list, str]:
+def load_lth(
+    model: str,
+    profile: str,
+    n_seeds: int,
+    stored_root,
+    runs_dir,
+    use_stored: bool = True,
+    quick_seeds: int | None = None,
+    noise_sigmas=(0.1, 0.2, 0.3),
+    rewind_iteration: int = 0,
+    device=None,
+    download: bool = False,
+) -> tuple[list, str]:
     """Results of the regime experiment (see :func:`load_runs`): ``n_seeds``
     paper-profile seeds, ``quick_seeds`` (default ``n_seeds``) quick ones."""
     kw = dict(noise_sigmas=noise_sigmas, rewind_iteration=rewind_iteration)
     paper = lth_params(model, "paper", range(n_seeds), **kw)
     if profile == "subset":
-        return load_runs(lth_params(model, "subset", range(n_seeds), **kw), [], "subset", stored_root, runs_dir,
-                         use_stored, device=device, download=download)
+        return load_runs(
+            lth_params(model, "subset", range(n_seeds), **kw),
+            [],
+            "subset",
+            stored_root,
+            runs_dir,
+            use_stored,
+            device=device,
+            download=download,
+        )
     quick = lth_params(model, "quick", range(quick_seeds or n_seeds), **kw)
     subset = _subset_params(model, n_seeds, **kw) if profile == "quick" else None
-    return load_runs(paper, quick, profile, stored_root, runs_dir, use_stored, device=device, download=download,
-                     subset=subset)
+    return load_runs(
+        paper, quick, profile, stored_root, runs_dir, use_stored, device=device, download=download, subset=subset
+    )
 
 
 def _subset_params(model: str, n_seeds: int, **kw) -> list | None:
@@ -169,8 +229,17 @@ def comparison_base(model: str, profile: str, seed: int = 0) -> dict:
     return dict(model=model, seed=seed, noise_sigmas=(), iterations=5, n_train=500, n_test=200)
 
 
-def comparison_runs(model: str, score: str, profile: str, stored_root, runs_dir, max_bound_rounds: int | None = None,
-                    use_stored: bool = True, seed: int = 0, **run_kw) -> tuple[dict, str]:
+def comparison_runs(
+    model: str,
+    score: str,
+    profile: str,
+    stored_root,
+    runs_dir,
+    max_bound_rounds: int | None = None,
+    use_stored: bool = True,
+    seed: int = 0,
+    **run_kw,
+) -> tuple[dict, str]:
     """Table 3's runs for one score: the plain algorithm at each α, the
     ``-Bound`` variant until no layer changes (at most ``max_bound_rounds``:
     60 in the paper profile), and ``*``: the plain algorithm pruned to exactly
@@ -187,7 +256,9 @@ def comparison_runs(model: str, score: str, profile: str, stored_root, runs_dir,
     for a in sorted(ALPHAS, reverse=True):  # the longest first: the others start from its rounds (runs.py, forks)
         out[a] = _one(RunParams(score=score, alpha=a, **base), stored_root, runs_dir, use_stored, run_kw)
     out = {a: out[a] for a in ALPHAS}
-    out["bound"] = _one(RunParams(score=score, bound=True, rounds=cap, **base), stored_root, runs_dir, use_stored, run_kw)
+    out["bound"] = _one(
+        RunParams(score=score, bound=True, rounds=cap, **base), stored_root, runs_dir, use_stored, run_kw
+    )
     reached = out["bound"].records[-1]["density"]
     out["star"] = _one(RunParams(score=score, density=reached, **base), stored_root, runs_dir, use_stored, run_kw)
     return out, f"{profile} profile"
@@ -211,8 +282,9 @@ def _stored_comparison(model: str, score: str, stored_root, seed: int = 0) -> di
 OUTPUT_RATES = (0.1, 0.2)
 
 
-def output_rate_params(model: str, profile: str, score: str = "magnitude", alpha: float = 2.0,
-                       rates=OUTPUT_RATES) -> list:
+def output_rate_params(
+    model: str, profile: str, score: str = "magnitude", alpha: float = 2.0, rates=OUTPUT_RATES
+) -> list:
     """The plain ``score`` pruned to ``10^-alpha`` overall density with the
     output layer pruned at each rate in ``rates``, other settings as in
     Table 3 (so the ``p_out = 0.1`` run is Table 3's run at that α)."""
@@ -225,8 +297,9 @@ def output_rate_params(model: str, profile: str, score: str = "magnitude", alpha
     return [RunParams(score=score, alpha=alpha, p_out=r, **base) for r in rates]
 
 
-def output_rate_runs(model: str, score: str, profile: str, stored_root, runs_dir, use_stored: bool = True,
-                     **run_kw) -> tuple[dict, str]:
+def output_rate_runs(
+    model: str, score: str, profile: str, stored_root, runs_dir, use_stored: bool = True, **run_kw
+) -> tuple[dict, str]:
     """:func:`output_rate_params`' runs for one score, rate -> result, and
     where they come from. The quick profile shows stored full runs when both
     rates are stored (for IMP, α = 2 at ``p_out = 0.1`` is also the
@@ -250,10 +323,21 @@ def output_rate_frame(runs: dict):
         for rec in res.records:
             out = [s for s in rec["spectral"] if s["graph"] == "unweighted" and s["output"]]
             if len(out) != 1:
-                raise ValueError(f"run {res.folder.name}: round {rec['round']} has {len(out)} output layers in its records")
-            rows.append({"score": score, "output rate": f"p_out = {rate:g}", "round": rec["round"],
-                         "density": rec["density"], "accuracy": rec["accuracy"], "output weights": out[0]["edges"],
-                         "output layer": out[0]["layer"], "classes": out[0]["n_right"]})
+                raise ValueError(
+                    f"run {res.folder.name}: round {rec['round']} has {len(out)} output layers in its records"
+                )
+            rows.append(
+                {
+                    "score": score,
+                    "output rate": f"p_out = {rate:g}",
+                    "round": rec["round"],
+                    "density": rec["density"],
+                    "accuracy": rec["accuracy"],
+                    "output weights": out[0]["edges"],
+                    "output layer": out[0]["layer"],
+                    "classes": out[0]["n_right"],
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -307,8 +391,12 @@ def is_paper_scale(params: RunParams, n_train: int | None = None) -> bool:
         return False
     if p.iterations >= DEFAULTS[p.model]["iterations"]:
         return True
-    return (n_train is not None and MODEL_DATASET[p.model] == "cifar10" and p.precision == "bf16"
-            and p.iterations == subset_iterations(p.model, n_train))
+    return (
+        n_train is not None
+        and MODEL_DATASET[p.model] == "cifar10"
+        and p.precision == "bf16"
+        and p.iterations == subset_iterations(p.model, n_train)
+    )
 
 
 def stored_lth(model: str, stored_root, n_seeds: int = 10) -> tuple[list, str]:
@@ -332,8 +420,9 @@ def stored_profile(model: str, stored_root) -> str:
     ``model``, else ``subset`` when it stores subset-profile ones, else ``paper``."""
     for profile in ("paper", "subset"):
         try:
-            params = lth_params(model, profile, [0]) + [RunParams(alpha=2.0, score="snip",
-                                                                  **comparison_base(model, profile))]
+            params = lth_params(model, profile, [0]) + [
+                RunParams(alpha=2.0, score="snip", **comparison_base(model, profile))
+            ]
         except FileNotFoundError:  # no CIFAR-10 images to count
             continue
         if any(results.find_stored(p, stored_root) for p in params):
@@ -357,8 +446,17 @@ def control_plan(tickets: list, densities=CONTROL_DENSITIES, kinds=CONTROLS) -> 
     return out
 
 
-def load_controls(model: str, profile: str, stored_root, runs_dir, use_stored: bool = True, n_seeds: int = 5,
-                  densities=CONTROL_DENSITIES, device=None, download: bool = False) -> tuple[list, list, str]:
+def load_controls(
+    model: str,
+    profile: str,
+    stored_root,
+    runs_dir,
+    use_stored: bool = True,
+    n_seeds: int = 5,
+    densities=CONTROL_DENSITIES,
+    device=None,
+    download: bool = False,
+) -> tuple[list, list, str]:
     """The tickets (regime runs) and their controls, and where they come from.
 
     The quick profile shows the stored full runs when controls of them are
@@ -370,28 +468,39 @@ def load_controls(model: str, profile: str, stored_root, runs_dir, use_stored: b
         raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
     run_kw = dict(device=device, download=download)
     if profile == "quick":
-        stored = [r for r in (results.find_stored(p, stored_root) for p in lth_params(model, "paper", range(n_seeds)))
-                  if r] if use_stored else []
+        stored = (
+            [r for r in (results.find_stored(p, stored_root) for p in lth_params(model, "paper", range(n_seeds))) if r]
+            if use_stored
+            else []
+        )
         plan = control_plan(stored, densities)
         found = [results.find_stored(p, stored_root) for p in plan]
         if stored and plan and all(found):
             return stored, found, f"stored full runs ({len(stored)} seeds, {len(found)} controls)"
-        tickets, _ = results.get_runs(lth_params(model, "quick", range(3)), None, runs_dir, False, progress=False,
-                                      **run_kw)
-        ctrl, _ = results.get_runs(control_plan(tickets, densities[:4]), None, runs_dir, False, progress=False,
-                                   **run_kw)
+        tickets, _ = results.get_runs(
+            lth_params(model, "quick", range(3)), None, runs_dir, False, progress=False, **run_kw
+        )
+        ctrl, _ = results.get_runs(
+            control_plan(tickets, densities[:4]), None, runs_dir, False, progress=False, **run_kw
+        )
         return tickets, ctrl, "quick profile"
-    tickets, src = results.get_runs(lth_params(model, profile, range(n_seeds)), stored_root, runs_dir, use_stored,
-                                    progress=False, **run_kw)
-    ctrl, csrc = results.get_runs(control_plan(tickets, densities), stored_root, runs_dir, use_stored, progress=False,
-                                  **run_kw)
+    tickets, src = results.get_runs(
+        lth_params(model, profile, range(n_seeds)), stored_root, runs_dir, use_stored, progress=False, **run_kw
+    )
+    ctrl, csrc = results.get_runs(
+        control_plan(tickets, densities), stored_root, runs_dir, use_stored, progress=False, **run_kw
+    )
     return tickets, ctrl, f"{profile} profile (tickets {src}, controls {csrc})"
 
 
 # ------------------------------------------------------------------ single criteria (ICLR appendix A.1)
 #: the graph and Δ each single criterion of Algorithm 1 reads (Table 1 of the paper)
-CRITERION_DELTA = {"UE": ("unweighted", "delta_s"), "UD": ("unweighted", "delta_r"),
-                   "WE": ("weighted", "delta_s"), "WD": ("weighted", "delta_r")}
+CRITERION_DELTA = {
+    "UE": ("unweighted", "delta_s"),
+    "UD": ("unweighted", "delta_r"),
+    "WE": ("weighted", "delta_s"),
+    "WD": ("weighted", "delta_r"),
+}
 
 
 #: Algorithm 1 under one criterion at a time (ICLR appendix A.1, Figures 9-10): score and seed
@@ -402,17 +511,31 @@ def criterion_params(profile: str) -> tuple[RunParams, dict]:
     """The plain regime run whose rounds the single-criterion runs replay, and
     criterion -> the -Bound run under that criterion alone (at most 60 rounds;
     25 in the quick profile)."""
-    plain = (lth_params("lenet_300_100", profile, [CRITERION_SEED])[0] if profile != "quick"
-             else appendix_params("LeNet-300-100, layer-wise", "quick", [CRITERION_SEED])[0])
+    plain = (
+        lth_params("lenet_300_100", profile, [CRITERION_SEED])[0]
+        if profile != "quick"
+        else appendix_params("LeNet-300-100, layer-wise", "quick", [CRITERION_SEED])[0]
+    )
     common = {k: v for k, v in plain.as_dict().items() if k not in ("alpha", "rounds", "noise_sigmas")}
     cap = 25 if profile == "quick" else 60
-    return plain, {c: RunParams(**{**common, "score": CRITERION_SCORE, "bound": True, "rounds": cap,
-                                   "bound_criteria": (c,), "noise_sigmas": plain.noise_sigmas})
-                   for c in CRITERION_DELTA}
+    return plain, {
+        c: RunParams(
+            **{
+                **common,
+                "score": CRITERION_SCORE,
+                "bound": True,
+                "rounds": cap,
+                "bound_criteria": (c,),
+                "noise_sigmas": plain.noise_sigmas,
+            }
+        )
+        for c in CRITERION_DELTA
+    }
 
 
-def criterion_runs(profile: str, stored_root, runs_dir, use_stored: bool = True, device=None,
-                   download: bool = False) -> tuple[dict, str]:
+def criterion_runs(
+    profile: str, stored_root, runs_dir, use_stored: bool = True, device=None, download: bool = False
+) -> tuple[dict, str]:
     """:func:`criterion_params`' runs, criterion -> result, and where they
     come from. The quick profile shows the stored full runs when all four are
     stored; otherwise it computes its own after the plain quick run whose
@@ -423,8 +546,15 @@ def criterion_runs(profile: str, stored_root, runs_dir, use_stored: bool = True,
         if all(stored.values()):
             return stored, "stored full runs"
     plain, chosen = criterion_params(profile)
-    got, src = results.get_runs([plain, *chosen.values()], stored_root, runs_dir, use_stored and profile != "quick",
-                                progress=False, device=device, download=download)
+    got, src = results.get_runs(
+        [plain, *chosen.values()],
+        stored_root,
+        runs_dir,
+        use_stored and profile != "quick",
+        progress=False,
+        device=device,
+        download=download,
+    )
     return dict(zip(chosen, got[1:])), f"{profile} profile ({src})"
 
 
@@ -440,11 +570,19 @@ def criterion_frame(runs: dict, layers) -> pd.DataFrame:
             for layer in layers:
                 row = spec[(spec["graph"] == graph) & (spec["layer"] == layer)].iloc[0]
                 unw = spec[(spec["graph"] == "unweighted") & (spec["layer"] == layer)].iloc[0]
-                rows.append({"criterion": crit, "round": rec["round"], "density": rec["density"], "layer": layer,
-                             "layer density": rec["layers"][layer], "delta": float(row[col]),
-                             "max_delta": float(max(unw["delta_s"], unw["delta_r"])),
-                             "accuracy": rec["accuracy"],
-                             **{f"σ = {s}": a for s, a in rec["noisy_accuracy"].items()}})
+                rows.append(
+                    {
+                        "criterion": crit,
+                        "round": rec["round"],
+                        "density": rec["density"],
+                        "layer": layer,
+                        "layer density": rec["layers"][layer],
+                        "delta": float(row[col]),
+                        "max_delta": float(max(unw["delta_s"], unw["delta_r"])),
+                        "accuracy": rec["accuracy"],
+                        **{f"σ = {s}": a for s, a in rec["noisy_accuracy"].items()},
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -457,10 +595,18 @@ def criterion_stops(runs: dict) -> pd.DataFrame:
         last = res.records[-1]
         noisy = max(last["noisy_accuracy"], key=float) if last["noisy_accuracy"] else None
         held = results.held_layers(res.records)
-        rows.append({"criterion": crit, "rounds": len(res.records), "density %": 100 * last["density"],
-                     "clean accuracy %": 100 * last["accuracy"],
-                     f"σ = {noisy} accuracy %": 100 * last["noisy_accuracy"][noisy] if noisy else None,
-                     "ended by": "the round cap" if "bound_decisions" not in last else "no layer changed",
-                     "layers held": "; ".join(f"{layer} from round {r} at {100 * d:.3g} %: {why}"
-                                              for layer, (r, why, d) in sorted(held.items(), key=lambda kv: kv[1][0]))})
+        rows.append(
+            {
+                "criterion": crit,
+                "rounds": len(res.records),
+                "density %": 100 * last["density"],
+                "clean accuracy %": 100 * last["accuracy"],
+                f"σ = {noisy} accuracy %": 100 * last["noisy_accuracy"][noisy] if noisy else None,
+                "ended by": "the round cap" if "bound_decisions" not in last else "no layer changed",
+                "layers held": "; ".join(
+                    f"{layer} from round {r} at {100 * d:.3g} %: {why}"
+                    for layer, (r, why, d) in sorted(held.items(), key=lambda kv: kv[1][0])
+                ),
+            }
+        )
     return pd.DataFrame(rows)

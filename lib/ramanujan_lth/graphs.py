@@ -9,6 +9,7 @@ Graphs are plain numpy 0/1 matrices: a symmetric adjacency matrix for a
 general graph, a bi-adjacency matrix (rows = left, columns = right) for a
 bipartite one.
 """
+
 from __future__ import annotations
 
 import math

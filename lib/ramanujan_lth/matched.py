@@ -5,6 +5,7 @@ Each control keeps exactly its ticket's number of weights in every layer and
 starts from the same initialisation, so a difference in accuracy at the same
 (seed, round) is what the mask's arrangement is worth.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -36,8 +37,16 @@ def paired_differences(df: pd.DataFrame) -> pd.DataFrame:
                 continue
             x, y = keyed.loc[(r.seed, r.round, a)], keyed.loc[(r.seed, r.round, b)]
             for col in _targets(df):
-                rows.append({"seed": r.seed, "round": r.round, "density": r.density, "pair": f"{a} − {b}",
-                             "test set": _set_name(col), "difference": float(x[col] - y[col])})
+                rows.append(
+                    {
+                        "seed": r.seed,
+                        "round": r.round,
+                        "density": r.density,
+                        "pair": f"{a} − {b}",
+                        "test set": _set_name(col),
+                        "difference": float(x[col] - y[col]),
+                    }
+                )
     return pd.DataFrame(rows, columns=["seed", "round", "density", "pair", "test set", "difference"])
 
 
@@ -45,16 +54,23 @@ def difference_summary(diffs: pd.DataFrame) -> pd.DataFrame:
     """Per pair, test set and round: mean difference, its standard deviation
     over seeds, the number of seeds, and how many seeds agree in sign."""
     g = diffs.groupby(["pair", "test set", "round"], sort=False)
-    out = g.agg(density=("density", "mean"), mean=("difference", "mean"), sd=("difference", "std"),
-                seeds=("difference", "size"), positive=("difference", lambda d: int((d > 0).sum()))).reset_index()
+    out = g.agg(
+        density=("density", "mean"),
+        mean=("difference", "mean"),
+        sd=("difference", "std"),
+        seeds=("difference", "size"),
+        positive=("difference", lambda d: int((d > 0).sum())),
+    ).reset_index()
     out["sd"] = out["sd"].fillna(0.0)
     return out
 
 
 def long_accuracy(df: pd.DataFrame) -> pd.DataFrame:
     """One row per network and test set: kind, seed, round, density, accuracy (points)."""
-    parts = [df[["kind", "seed", "round", "density"]].assign(**{"test set": _set_name(c), "accuracy": df[c]})
-             for c in _targets(df)]
+    parts = [
+        df[["kind", "seed", "round", "density"]].assign(**{"test set": _set_name(c), "accuracy": df[c]})
+        for c in _targets(df)
+    ]
     return pd.concat(parts, ignore_index=True)
 
 
@@ -65,8 +81,11 @@ def long_quantities(df: pd.DataFrame, layers, quantities=("delta", "r", "imdb", 
         for layer in layers:
             col = f"{q}_{layer}"
             if col in df:
-                parts.append(df[["kind", "seed", "round", "density"]].assign(layer=layer, quantity=q,
-                                                                             value=df[col].astype(float)))
+                parts.append(
+                    df[["kind", "seed", "round", "density"]].assign(
+                        layer=layer, quantity=q, value=df[col].astype(float)
+                    )
+                )
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     return out[np.isfinite(out["value"])] if len(out) else out
 

@@ -20,6 +20,7 @@ Undefined values are NaN, never errors. ``t2`` is the strict second value of
 :func:`ramanujan_lth.spectral.bipartite_spectrum` throughout (the later code
 takes the third eigenvalue from ARPACK, the same unless ``σ1 = σ2``).
 """
+
 from __future__ import annotations
 
 import math
@@ -29,8 +30,18 @@ import pandas as pd
 
 from . import spectral  # spectral.layer_report uses this module in turn: names resolved at call time
 
-__all__ = ["MIN_DEGREE", "MIN_GROUP", "normalized_margin", "imdb", "narc", "spectral_gap", "later_fields",
-           "backfill", "fill_derived", "LATER_FIELDS"]
+__all__ = [
+    "MIN_DEGREE",
+    "MIN_GROUP",
+    "normalized_margin",
+    "imdb",
+    "narc",
+    "spectral_gap",
+    "later_fields",
+    "backfill",
+    "fill_derived",
+    "LATER_FIELDS",
+]
 
 #: both average degrees must be at least this for ``r`` to be defined
 MIN_DEGREE = 3.0
@@ -75,7 +86,7 @@ def narc(edges: float, n_left: int, n_right: int, n_in: int, n_out: int, t2: flo
         return math.nan
     d_left = edges / n_left
     spread = abs(edges - d_left / n_out * n_left * n_right)
-    return ((t2 ** 2 / 4 + 1) * math.sqrt(n_left * n_right) - spread) / (n_in * n_out)
+    return ((t2**2 / 4 + 1) * math.sqrt(n_left * n_right) - spread) / (n_in * n_out)
 
 
 def spectral_gap(t1: float, t2: float) -> float:
@@ -133,7 +144,9 @@ def fill_derived(spec: pd.DataFrame) -> pd.DataFrame:
     # non-isolated counts: an unweighted degree is edges per non-isolated vertex
     n_l = (df["edges"] / df["d_avg_left"]).round()
     n_r = (df["edges"] / df["d_avg_right"]).round()
-    derived = [narc(e, nl, nr, ni, no, t2) if np.isfinite(nl) and np.isfinite(nr) else math.nan
-               for e, nl, nr, ni, no, t2 in zip(df["edges"], n_l, n_r, df["n_left"], df["n_right"], df["t2"])]
+    derived = [
+        narc(e, nl, nr, ni, no, t2) if np.isfinite(nl) and np.isfinite(nr) else math.nan
+        for e, nl, nr, ni, no, t2 in zip(df["edges"], n_l, n_r, df["n_left"], df["n_right"], df["t2"])
+    ]
     df.loc[unw & df["narc"].isna(), "narc"] = pd.Series(derived, index=df.index)[unw & df["narc"].isna()]
     return df

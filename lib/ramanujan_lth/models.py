@@ -5,6 +5,7 @@
 :func:`prunable_layers` lists the Linear and Conv2d layers in forward order;
 the last one is the output layer (it has its own pruning rate).
 """
+
 from __future__ import annotations
 
 from typing import Callable

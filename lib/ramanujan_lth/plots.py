@@ -7,9 +7,8 @@ altair show charts through :func:`chart_html`, which draws with the
 libraries the book's pages bundle (no network), and fetches the same
 versions elsewhere.
 """
-from __future__ import annotations
 
-import math
+from __future__ import annotations
 
 import json
 import uuid
@@ -18,19 +17,39 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-__all__ = ["chart_html", "bipartite_chart", "network_chart", "graph_chart", "finite", "delta_long", "matrix_chart",
-           "regime_shading", "accuracy_chart", "delta_chart", "schedule_chart",
-           "paper_vs_ours_chart", "output_rate_chart", "kinds_accuracy_chart", "difference_chart",
-           "kinds_quantity_chart", "gain_chart", "regime_rules_chart", "criterion_charts", "KIND_COLORS",
-           "QUANTITY_NAMES"]
+__all__ = [
+    "chart_html",
+    "bipartite_chart",
+    "network_chart",
+    "graph_chart",
+    "finite",
+    "delta_long",
+    "matrix_chart",
+    "regime_shading",
+    "accuracy_chart",
+    "delta_chart",
+    "schedule_chart",
+    "paper_vs_ours_chart",
+    "output_rate_chart",
+    "kinds_accuracy_chart",
+    "difference_chart",
+    "kinds_quantity_chart",
+    "gain_chart",
+    "regime_rules_chart",
+    "criterion_charts",
+    "KIND_COLORS",
+    "QUANTITY_NAMES",
+]
 
 
 # ------------------------------------------------------------------ how charts are shown
 #: the libraries a chart loads where the page does not provide them (Jupyter):
 #: the versions the book's own pages bundle (book/_ext/offline_assets.py)
-CDN = {"vega": "https://cdn.jsdelivr.net/npm/vega@6.2.0",
-       "vega-lite": f"https://cdn.jsdelivr.net/npm/vega-lite@{alt.SCHEMA_VERSION.lstrip('v')}",
-       "vega-embed": "https://cdn.jsdelivr.net/npm/vega-embed@7.0.2"}
+CDN = {
+    "vega": "https://cdn.jsdelivr.net/npm/vega@6.2.0",
+    "vega-lite": f"https://cdn.jsdelivr.net/npm/vega-lite@{alt.SCHEMA_VERSION.lstrip('v')}",
+    "vega-embed": "https://cdn.jsdelivr.net/npm/vega-embed@7.0.2",
+}
 
 _CHART_JS = """(function () {
   var spec = %(spec)s, opts = %(opts)s, id = "%(id)s";
@@ -62,8 +81,12 @@ def chart_html(spec: dict) -> str:
     (the book bundles it: no network needed), or, outside the book, with the
     same versions from a CDN."""
     div = f"chart-{uuid.uuid4().hex}"
-    js = _CHART_JS % {"spec": json.dumps(spec).replace("</", "<\\/"), "opts": json.dumps({"mode": "vega-lite"}),
-                      "id": div, "urls": json.dumps([url + "?noext" for url in CDN.values()])}
+    js = _CHART_JS % {
+        "spec": json.dumps(spec).replace("</", "<\\/"),
+        "opts": json.dumps({"mode": "vega-lite"}),
+        "id": div,
+        "urls": json.dumps([url + "?noext" for url in CDN.values()]),
+    }
     return f'<div id="{div}" class="ramanujan-chart"></div>\n<script type="text/javascript">\n{js}\n</script>'
 
 
@@ -134,8 +157,10 @@ def network_chart(layers, names=None, title: str = "", width: int = 220, height:
             tooltip=["edge:N", alt.Tooltip("w:Q", format=".2f", title="relative weight")],
         )
     )
-    n = alt.Chart(nodes).mark_circle(size=90, color="#e45756", opacity=1).encode(
-        x="x:Q", y="y:Q", tooltip=["layer:N", "vertex:Q"]
+    n = (
+        alt.Chart(nodes)
+        .mark_circle(size=90, color="#e45756", opacity=1)
+        .encode(x="x:Q", y="y:Q", tooltip=["layer:N", "vertex:Q"])
     )
     return (e + n).properties(title=title, width=width, height=height)
 
@@ -161,13 +186,19 @@ def matrix_chart(B, row_labels=None, col_labels=None, title: str = "", cell: int
     row_labels = row_labels or [str(i) for i in range(B.shape[0])]
     col_labels = col_labels or [str(j) for j in range(B.shape[1])]
     df = pd.DataFrame(
-        [{"row": row_labels[i], "col": col_labels[j], "value": B[i, j]} for i in range(B.shape[0]) for j in range(B.shape[1])]
+        [
+            {"row": row_labels[i], "col": col_labels[j], "value": B[i, j]}
+            for i in range(B.shape[0])
+            for j in range(B.shape[1])
+        ]
     )
     base = alt.Chart(df).encode(
         x=alt.X("col:N", sort=col_labels, title="right vertex (output channel)"),
         y=alt.Y("row:N", sort=row_labels, title="left vertex (input channel, kernel position)"),
     )
-    rect = base.mark_rect().encode(color=alt.Color("value:Q", scale=alt.Scale(scheme="blueorange")), tooltip=["row", "col", "value"])
+    rect = base.mark_rect().encode(
+        color=alt.Color("value:Q", scale=alt.Scale(scheme="blueorange")), tooltip=["row", "col", "value"]
+    )
     text = base.mark_text(fontSize=10).encode(text=alt.Text("value:Q", format=".0f"))
     return (rect + text).properties(title=title, width=cell * B.shape[1], height=cell * B.shape[0])
 
@@ -186,16 +217,24 @@ def graph_chart(A, highlight=(), title: str = "", size: int = 220) -> alt.Chart:
     iu, ju = np.nonzero(np.triu(A, 1))
     edges = pd.DataFrame({"x": xy[iu, 0], "y": xy[iu, 1], "x2": xy[ju, 0], "y2": xy[ju, 1]})
     ax = alt.Axis(labels=False, ticks=False, grid=False, title=None, domain=False)
-    e = alt.Chart(edges).mark_rule(color="#999").encode(x=alt.X("x:Q", axis=ax), y=alt.Y("y:Q", axis=ax), x2="x2", y2="y2")
-    v = alt.Chart(nodes).mark_circle(size=160, opacity=1).encode(
-        x="x:Q",
-        y="y:Q",
-        color=alt.Color(
-            "role:N",
-            scale=alt.Scale(domain=["U", "δ(U)", "other"], range=["#f58518", "#54a24b", "#bab0ac"]),
-            legend=alt.Legend(title=None, orient="bottom"),
-        ),
-        tooltip=["vertex:Q", "role:N"],
+    e = (
+        alt.Chart(edges)
+        .mark_rule(color="#999")
+        .encode(x=alt.X("x:Q", axis=ax), y=alt.Y("y:Q", axis=ax), x2="x2", y2="y2")
+    )
+    v = (
+        alt.Chart(nodes)
+        .mark_circle(size=160, opacity=1)
+        .encode(
+            x="x:Q",
+            y="y:Q",
+            color=alt.Color(
+                "role:N",
+                scale=alt.Scale(domain=["U", "δ(U)", "other"], range=["#f58518", "#54a24b", "#bab0ac"]),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+            tooltip=["vertex:Q", "role:N"],
+        )
     )
     return (e + v).properties(title=title, width=size, height=size)
 
@@ -207,8 +246,12 @@ REGIME_NAMES = {"fully": "fully Ramanujan", "partially": "partially Ramanujan", 
 
 
 def _density_x(title="density (log scale, decreasing →)"):
-    return alt.X("density:Q", scale=alt.Scale(type="log", reverse=True, nice=False), title=title,
-                 axis=alt.Axis(labelOverlap="greedy", labelSeparation=6))
+    return alt.X(
+        "density:Q",
+        scale=alt.Scale(type="log", reverse=True, nice=False),
+        title=title,
+        axis=alt.Axis(labelOverlap="greedy", labelSeparation=6),
+    )
 
 
 def density_domain(bands: pd.DataFrame) -> list[float]:
@@ -219,14 +262,24 @@ def density_domain(bands: pd.DataFrame) -> list[float]:
 def regime_shading(bands: pd.DataFrame) -> alt.Chart:
     """Background rectangles for the three regimes over the density axis."""
     b = bands.assign(name=bands["regime"].map(REGIME_NAMES))
-    return alt.Chart(b).mark_rect(opacity=0.55).encode(
-        x=alt.X("hi:Q", scale=alt.Scale(type="log", reverse=True, domain=density_domain(bands), nice=False)),
-        x2="lo:Q",
-        color=alt.Color("name:N", title="regime",
-                        scale=alt.Scale(domain=list(REGIME_NAMES.values()), range=list(REGIME_COLORS.values())),
-                        legend=alt.Legend(orient="bottom", labelLimit=300, symbolOpacity=0.8)),
-        tooltip=["name:N", alt.Tooltip("hi:Q", format=".4f", title="from density"),
-                 alt.Tooltip("lo:Q", format=".4f", title="to density")],
+    return (
+        alt.Chart(b)
+        .mark_rect(opacity=0.55)
+        .encode(
+            x=alt.X("hi:Q", scale=alt.Scale(type="log", reverse=True, domain=density_domain(bands), nice=False)),
+            x2="lo:Q",
+            color=alt.Color(
+                "name:N",
+                title="regime",
+                scale=alt.Scale(domain=list(REGIME_NAMES.values()), range=list(REGIME_COLORS.values())),
+                legend=alt.Legend(orient="bottom", labelLimit=300, symbolOpacity=0.8),
+            ),
+            tooltip=[
+                "name:N",
+                alt.Tooltip("hi:Q", format=".4f", title="from density"),
+                alt.Tooltip("lo:Q", format=".4f", title="to density"),
+            ],
+        )
     )
 
 
@@ -236,44 +289,89 @@ def accuracy_chart(acc: pd.DataFrame, bands: pd.DataFrame, title: str = "", widt
     a = acc.assign(noise=acc["sigma"].map(lambda s: "clean" if s == 0 else f"σ = {s:g}"))
     pick = alt.selection_point(fields=["noise"], bind="legend")
     base = alt.Chart(a).encode(x=_density_x(), color=alt.Color("noise:N", title="test set"))
-    line = base.mark_line(point=True).encode(
-        y=alt.Y("mean(accuracy):Q", title="test accuracy", scale=alt.Scale(zero=False)),
-        opacity=alt.condition(pick, alt.value(1), alt.value(0.1)),
-        tooltip=["noise:N", alt.Tooltip("mean(density):Q", format=".4f", title="density"),
-                 alt.Tooltip("mean(accuracy):Q", format=".4f"), alt.Tooltip("stdev(accuracy):Q", format=".4f"),
-                 alt.Tooltip("count(accuracy):Q", title="seeds")],
-    ).add_params(pick)
+    line = (
+        base.mark_line(point=True)
+        .encode(
+            y=alt.Y("mean(accuracy):Q", title="test accuracy", scale=alt.Scale(zero=False)),
+            opacity=alt.condition(pick, alt.value(1), alt.value(0.1)),
+            tooltip=[
+                "noise:N",
+                alt.Tooltip("mean(density):Q", format=".4f", title="density"),
+                alt.Tooltip("mean(accuracy):Q", format=".4f"),
+                alt.Tooltip("stdev(accuracy):Q", format=".4f"),
+                alt.Tooltip("count(accuracy):Q", title="seeds"),
+            ],
+        )
+        .add_params(pick)
+    )
     bars = base.mark_errorbar(extent="stdev").encode(
-        y=alt.Y("accuracy:Q", title="test accuracy"), opacity=alt.condition(pick, alt.value(1), alt.value(0.1)))
-    return alt.layer(regime_shading(bands), alt.layer(bars, line)).resolve_scale(color="independent").properties(
-        title=title, width=width, height=height)
+        y=alt.Y("accuracy:Q", title="test accuracy"), opacity=alt.condition(pick, alt.value(1), alt.value(0.1))
+    )
+    return (
+        alt.layer(regime_shading(bands), alt.layer(bars, line))
+        .resolve_scale(color="independent")
+        .properties(title=title, width=width, height=height)
+    )
 
 
-def delta_chart(spec: pd.DataFrame, bands: pd.DataFrame, layers, title: str = "", cap: float = 3.0,
-                width: int = 480, height: int = 240):
+def delta_chart(
+    spec: pd.DataFrame,
+    bands: pd.DataFrame,
+    layers,
+    title: str = "",
+    cap: float = 3.0,
+    width: int = 480,
+    height: int = 240,
+):
     """Δ of one layer (pick it under the chart) against the overall density:
     ΔS and ΔR of the unweighted graph, ΔS of the weighted graph; mean over
     seeds with one standard deviation; ±inf drawn at ±cap."""
     df = spec[spec["layer"].isin(layers)]
     parts = []
-    for graph, col, name in [("unweighted", "delta_s", "ΔS unweighted"), ("unweighted", "delta_r", "ΔR unweighted"),
-                             ("weighted", "delta_s", "ΔS weighted")]:
+    for graph, col, name in [
+        ("unweighted", "delta_s", "ΔS unweighted"),
+        ("unweighted", "delta_r", "ΔR unweighted"),
+        ("weighted", "delta_s", "ΔS weighted"),
+    ]:
         g = df[df["graph"] == graph]
-        parts.append(pd.DataFrame({"layer": g["layer"], "density": g["overall_density"], "seed": g["seed"],
-                                   "quantity": name, "delta": g[col].astype(float).clip(-cap, cap)}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "layer": g["layer"],
+                    "density": g["overall_density"],
+                    "seed": g["seed"],
+                    "quantity": name,
+                    "delta": g[col].astype(float).clip(-cap, cap),
+                }
+            )
+        )
     long = pd.concat(parts, ignore_index=True).dropna(subset=["delta"])
-    layer_pick = alt.param(name="delta_layer", value=list(layers)[0],
-                           bind=alt.binding_select(options=list(layers), name="layer "))
-    base = alt.Chart(long).transform_filter(alt.datum.layer == layer_pick).encode(
-        x=_density_x(), color=alt.Color("quantity:N", title=None))
+    layer_pick = alt.param(
+        name="delta_layer", value=list(layers)[0], bind=alt.binding_select(options=list(layers), name="layer ")
+    )
+    base = (
+        alt.Chart(long)
+        .transform_filter(alt.datum.layer == layer_pick)
+        .encode(x=_density_x(), color=alt.Color("quantity:N", title=None))
+    )
     line = base.mark_line(point=True).encode(
         y=alt.Y("mean(delta):Q", title=f"Δ (capped at ±{cap:g})"),
-        tooltip=["layer:N", "quantity:N", alt.Tooltip("mean(density):Q", format=".4f"),
-                 alt.Tooltip("mean(delta):Q", format=".3f"), alt.Tooltip("count(delta):Q", title="seeds")])
+        tooltip=[
+            "layer:N",
+            "quantity:N",
+            alt.Tooltip("mean(density):Q", format=".4f"),
+            alt.Tooltip("mean(delta):Q", format=".3f"),
+            alt.Tooltip("count(delta):Q", title="seeds"),
+        ],
+    )
     band = base.mark_errorband(extent="stdev", opacity=0.25).encode(y=alt.Y("delta:Q", title=f"Δ (capped at ±{cap:g})"))
     zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="black").encode(y="y:Q")
-    return alt.layer(regime_shading(bands), alt.layer(band, line), zero).resolve_scale(color="independent").add_params(
-        layer_pick).properties(title=title, width=width, height=height)
+    return (
+        alt.layer(regime_shading(bands), alt.layer(band, line), zero)
+        .resolve_scale(color="independent")
+        .add_params(layer_pick)
+        .properties(title=title, width=width, height=height)
+    )
 
 
 def schedule_chart(specs: dict, layers, cap: float = 3.0, width: int = 300, height: int = 220):
@@ -284,31 +382,65 @@ def schedule_chart(specs: dict, layers, cap: float = 3.0, width: int = 300, heig
     rows = []
     for schedule, spec in specs.items():
         g = spec[(spec["graph"] == "unweighted") & spec["layer"].isin(layers)]
-        rows.append(pd.DataFrame({"schedule": schedule, "layer": g["layer"], "density": g["overall_density"],
-                                  "layer_density": g["density"],
-                                  "max_delta": g[["delta_s", "delta_r"]].max(axis=1).astype(float).clip(-cap, cap)}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "schedule": schedule,
+                    "layer": g["layer"],
+                    "density": g["overall_density"],
+                    "layer_density": g["density"],
+                    "max_delta": g[["delta_s", "delta_r"]].max(axis=1).astype(float).clip(-cap, cap),
+                }
+            )
+        )
     df = pd.concat(rows, ignore_index=True)
-    dens = alt.Chart(df).mark_line(point=True).encode(
-        x=_density_x("overall density (log, decreasing →)"),
-        y=alt.Y("mean(layer_density):Q", scale=alt.Scale(type="log"), title="layer density (log)"),
-        color=alt.Color("layer:N", legend=alt.Legend(orient="bottom")),
-        strokeDash=alt.StrokeDash("schedule:N", title="schedule (line style)",
-                                  scale=alt.Scale(domain=list(specs), range=[[1, 0], [5, 3], [2, 2]][:len(specs)]),
-                                  legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=320,
-                                                    titleLimit=320)),
-        tooltip=["schedule:N", "layer:N", alt.Tooltip("mean(density):Q", format=".4f", title="overall"),
-                 alt.Tooltip("mean(layer_density):Q", format=".4f", title="layer")],
-    ).properties(title="where each schedule takes the weights", width=width, height=height)
-    pick = alt.param(name="schedule_layer", value=list(layers)[0],
-                     bind=alt.binding_select(options=list(layers), name="layer "))
-    delta = alt.Chart(df).transform_filter(alt.datum.layer == pick).mark_line(point=True).encode(
-        x=_density_x("overall density (log, decreasing →)"),
-        y=alt.Y("mean(max_delta):Q", title=f"max(ΔS, ΔR), unweighted (capped at ±{cap:g})"),
-        color=alt.Color("schedule:N", scale=alt.Scale(scheme="dark2"),
-                        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=320, titleLimit=320)),
-        tooltip=["schedule:N", "layer:N", alt.Tooltip("mean(density):Q", format=".4f"),
-                 alt.Tooltip("mean(max_delta):Q", format=".3f")],
-    ).add_params(pick).properties(title="Δ of the picked layer", width=width, height=height)
+    dens = (
+        alt.Chart(df)
+        .mark_line(point=True)
+        .encode(
+            x=_density_x("overall density (log, decreasing →)"),
+            y=alt.Y("mean(layer_density):Q", scale=alt.Scale(type="log"), title="layer density (log)"),
+            color=alt.Color("layer:N", legend=alt.Legend(orient="bottom")),
+            strokeDash=alt.StrokeDash(
+                "schedule:N",
+                title="schedule (line style)",
+                scale=alt.Scale(domain=list(specs), range=[[1, 0], [5, 3], [2, 2]][: len(specs)]),
+                legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=320, titleLimit=320),
+            ),
+            tooltip=[
+                "schedule:N",
+                "layer:N",
+                alt.Tooltip("mean(density):Q", format=".4f", title="overall"),
+                alt.Tooltip("mean(layer_density):Q", format=".4f", title="layer"),
+            ],
+        )
+        .properties(title="where each schedule takes the weights", width=width, height=height)
+    )
+    pick = alt.param(
+        name="schedule_layer", value=list(layers)[0], bind=alt.binding_select(options=list(layers), name="layer ")
+    )
+    delta = (
+        alt.Chart(df)
+        .transform_filter(alt.datum.layer == pick)
+        .mark_line(point=True)
+        .encode(
+            x=_density_x("overall density (log, decreasing →)"),
+            y=alt.Y("mean(max_delta):Q", title=f"max(ΔS, ΔR), unweighted (capped at ±{cap:g})"),
+            color=alt.Color(
+                "schedule:N",
+                scale=alt.Scale(scheme="dark2"),
+                legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=320, titleLimit=320),
+            ),
+            tooltip=[
+                "schedule:N",
+                "layer:N",
+                alt.Tooltip("mean(density):Q", format=".4f"),
+                alt.Tooltip("mean(max_delta):Q", format=".3f"),
+            ],
+        )
+        .add_params(pick)
+        .properties(title="Δ of the picked layer", width=width, height=height)
+    )
     zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="black").encode(y="y:Q")
     return alt.hconcat(dens, alt.layer(delta, zero)).resolve_scale(color="independent")
 
@@ -317,19 +449,37 @@ def paper_vs_ours_chart(rows: pd.DataFrame, title: str = "", log: bool = False, 
     """The paper's number and ours for each quantity (rows with both), one
     line of the chart per quantity; hover for the explanation."""
     df = rows.dropna(subset=["paper", "reproduced"])
-    long = pd.concat([df.assign(source="paper", value=df["paper"]),
-                      df.assign(source="reproduced", value=df["reproduced"])], ignore_index=True)
+    long = pd.concat(
+        [df.assign(source="paper", value=df["paper"]), df.assign(source="reproduced", value=df["reproduced"])],
+        ignore_index=True,
+    )
     scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
     x = alt.X("value:Q", title=None, scale=scale)
-    link = alt.Chart(df).mark_rule(color="#bbb").encode(
-        y=alt.Y("quantity:N", sort=None, title=None), x=alt.X("paper:Q", scale=scale), x2="reproduced:Q")
-    dots = alt.Chart(long).mark_point(size=90, filled=True).encode(
-        y=alt.Y("quantity:N", sort=None, title=None), x=x,
-        color=alt.Color("source:N", title=None, scale=alt.Scale(domain=["paper", "reproduced"], range=["#999", "#d62728"]),
-                        legend=alt.Legend(orient="bottom", labelLimit=200)),
-        tooltip=["quantity:N", "source:N", alt.Tooltip("value:Q", format=".4g"), "spread:N", "explanation:N"])
-    return alt.layer(link, dots).configure_axisY(labelLimit=360).properties(
-        title=title, width=width, height=max(60, 22 * len(df)))
+    link = (
+        alt.Chart(df)
+        .mark_rule(color="#bbb")
+        .encode(y=alt.Y("quantity:N", sort=None, title=None), x=alt.X("paper:Q", scale=scale), x2="reproduced:Q")
+    )
+    dots = (
+        alt.Chart(long)
+        .mark_point(size=90, filled=True)
+        .encode(
+            y=alt.Y("quantity:N", sort=None, title=None),
+            x=x,
+            color=alt.Color(
+                "source:N",
+                title=None,
+                scale=alt.Scale(domain=["paper", "reproduced"], range=["#999", "#d62728"]),
+                legend=alt.Legend(orient="bottom", labelLimit=200),
+            ),
+            tooltip=["quantity:N", "source:N", alt.Tooltip("value:Q", format=".4g"), "spread:N", "explanation:N"],
+        )
+    )
+    return (
+        alt.layer(link, dots)
+        .configure_axisY(labelLimit=360)
+        .properties(title=title, width=width, height=max(60, 22 * len(df)))
+    )
 
 
 def output_rate_chart(frame: pd.DataFrame, paper: pd.DataFrame | None = None, width: int = 300, height: int = 240):
@@ -339,34 +489,75 @@ def output_rate_chart(frame: pd.DataFrame, paper: pd.DataFrame | None = None, wi
     diamonds), and the output layer's surviving weights (log scale) against a
     rule at one weight per class."""
     scores = list(dict.fromkeys(frame["score"]))
-    pick_score = alt.param(name="rate_score", value=scores[0],
-                           bind=alt.binding_select(options=scores, name="score "))
-    color = alt.Color("output rate:N", title="output layer",
-                      legend=alt.Legend(orient="bottom", labelLimit=200, titleLimit=200))
+    pick_score = alt.param(name="rate_score", value=scores[0], bind=alt.binding_select(options=scores, name="score "))
+    color = alt.Color(
+        "output rate:N", title="output layer", legend=alt.Legend(orient="bottom", labelLimit=200, titleLimit=200)
+    )
     pick = alt.selection_point(fields=["output rate"], bind="legend")
     opacity = alt.condition(pick, alt.value(1), alt.value(0.15))
-    tip = ["score:N", "output rate:N", "round:Q", alt.Tooltip("density:Q", format=".4f"),
-           alt.Tooltip("accuracy:Q", format=".4f"), "output weights:Q"]
+    tip = [
+        "score:N",
+        "output rate:N",
+        "round:Q",
+        alt.Tooltip("density:Q", format=".4f"),
+        alt.Tooltip("accuracy:Q", format=".4f"),
+        "output weights:Q",
+    ]
     chosen = alt.datum.score == pick_score
-    acc = alt.Chart(frame).transform_filter(chosen).mark_line(point=True).encode(
-        x=_density_x(), y=alt.Y("accuracy:Q", title="test accuracy", scale=alt.Scale(domain=[0, 1])),
-        color=color, opacity=opacity, tooltip=tip).add_params(pick, pick_score)
+    acc = (
+        alt.Chart(frame)
+        .transform_filter(chosen)
+        .mark_line(point=True)
+        .encode(
+            x=_density_x(),
+            y=alt.Y("accuracy:Q", title="test accuracy", scale=alt.Scale(domain=[0, 1])),
+            color=color,
+            opacity=opacity,
+            tooltip=tip,
+        )
+        .add_params(pick, pick_score)
+    )
     if paper is not None and len(paper):
-        diamonds = alt.Chart(paper.assign(source="the paper's Table 3")).transform_filter(chosen).mark_point(
-            shape="diamond", size=110, filled=True).encode(
-            x="density:Q", y="accuracy:Q",
-            color=alt.Color("source:N", title=None, scale=alt.Scale(range=["black"]),
-                            legend=alt.Legend(orient="bottom", labelLimit=200)),
-            tooltip=["source:N", "score:N", alt.Tooltip("density:Q", format=".4f"),
-                     alt.Tooltip("accuracy:Q", format=".4f")])
+        diamonds = (
+            alt.Chart(paper.assign(source="the paper's Table 3"))
+            .transform_filter(chosen)
+            .mark_point(shape="diamond", size=110, filled=True)
+            .encode(
+                x="density:Q",
+                y="accuracy:Q",
+                color=alt.Color(
+                    "source:N",
+                    title=None,
+                    scale=alt.Scale(range=["black"]),
+                    legend=alt.Legend(orient="bottom", labelLimit=200),
+                ),
+                tooltip=[
+                    "source:N",
+                    "score:N",
+                    alt.Tooltip("density:Q", format=".4f"),
+                    alt.Tooltip("accuracy:Q", format=".4f"),
+                ],
+            )
+        )
         acc = alt.layer(acc, diamonds).resolve_scale(color="independent")
-    weights = alt.Chart(frame).transform_filter(chosen).mark_line(point=True).encode(
-        x=_density_x(), y=alt.Y("output weights:Q", scale=alt.Scale(type="log"), title="output-layer weights left"),
-        color=color, opacity=opacity, tooltip=tip)  # the selections are defined once, on the left panel
+    weights = (
+        alt.Chart(frame)
+        .transform_filter(chosen)
+        .mark_line(point=True)
+        .encode(
+            x=_density_x(),
+            y=alt.Y("output weights:Q", scale=alt.Scale(type="log"), title="output-layer weights left"),
+            color=color,
+            opacity=opacity,
+            tooltip=tip,
+        )
+    )  # the selections are defined once, on the left panel
     rule = pd.DataFrame({"y": [float(frame["classes"].iloc[0])], "label": ["one weight per class"]})
     weights = weights + alt.Chart(rule).mark_rule(strokeDash=[4, 3], color="black").encode(y="y:Q", tooltip=["label:N"])
-    return alt.hconcat(acc.properties(width=width, height=height, title="test accuracy"),
-                       weights.properties(width=width, height=height, title="the output layer"))
+    return alt.hconcat(
+        acc.properties(width=width, height=height, title="test accuracy"),
+        weights.properties(width=width, height=height, title="the output layer"),
+    )
 
 
 # ------------------------------------------------------------------ controls and verdicts
@@ -374,8 +565,12 @@ KIND_COLORS = {"ticket": "#4c78a8", "biregular": "#f58518", "random": "#8c8c8c"}
 
 
 def _kind_color(title: str = "mask"):
-    return alt.Color("kind:N", title=title, scale=alt.Scale(domain=list(KIND_COLORS), range=list(KIND_COLORS.values())),
-                     legend=alt.Legend(orient="bottom", labelLimit=300))
+    return alt.Color(
+        "kind:N",
+        title=title,
+        scale=alt.Scale(domain=list(KIND_COLORS), range=list(KIND_COLORS.values())),
+        legend=alt.Legend(orient="bottom", labelLimit=300),
+    )
 
 
 def _test_set_param(name: str, sets) -> alt.Parameter:
@@ -388,12 +583,20 @@ def kinds_accuracy_chart(long_acc: pd.DataFrame, title: str = "", width: int = 4
     error bars one standard deviation over seeds; the test set is picked
     under the chart."""
     pick = _test_set_param("kinds_set", dict.fromkeys(long_acc["test set"]))
-    base = alt.Chart(long_acc).transform_filter(alt.datum["test set"] == pick).encode(x=_density_x(), color=_kind_color())
+    base = (
+        alt.Chart(long_acc).transform_filter(alt.datum["test set"] == pick).encode(x=_density_x(), color=_kind_color())
+    )
     line = base.mark_line(point=True).encode(
         y=alt.Y("mean(accuracy):Q", title="test accuracy (%)", scale=alt.Scale(zero=False)),
-        tooltip=["kind:N", "test set:N", alt.Tooltip("mean(density):Q", format=".4f", title="density"),
-                 alt.Tooltip("mean(accuracy):Q", format=".2f"), alt.Tooltip("stdev(accuracy):Q", format=".2f"),
-                 alt.Tooltip("count(accuracy):Q", title="seeds")])
+        tooltip=[
+            "kind:N",
+            "test set:N",
+            alt.Tooltip("mean(density):Q", format=".4f", title="density"),
+            alt.Tooltip("mean(accuracy):Q", format=".2f"),
+            alt.Tooltip("stdev(accuracy):Q", format=".2f"),
+            alt.Tooltip("count(accuracy):Q", title="seeds"),
+        ],
+    )
     bars = base.mark_errorbar(extent="stdev").encode(y=alt.Y("accuracy:Q", title="test accuracy (%)"))
     return alt.layer(bars, line).add_params(pick).properties(title=title, width=width, height=height)
 
@@ -403,19 +606,37 @@ def difference_chart(summary: pd.DataFrame, title: str = "", width: int = 460, h
     bars one standard deviation over seeds; test set picked under the chart."""
     pick = _test_set_param("diff_set", dict.fromkeys(summary["test set"]))
     s = summary.assign(lo=summary["mean"] - summary["sd"], hi=summary["mean"] + summary["sd"])
-    base = alt.Chart(s).transform_filter(alt.datum["test set"] == pick).encode(
-        x=_density_x(), color=alt.Color("pair:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=300)))
+    base = (
+        alt.Chart(s)
+        .transform_filter(alt.datum["test set"] == pick)
+        .encode(
+            x=_density_x(), color=alt.Color("pair:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=300))
+        )
+    )
     line = base.mark_line(point=True).encode(
         y=alt.Y("mean:Q", title="accuracy difference (points)"),
-        tooltip=["pair:N", "test set:N", alt.Tooltip("density:Q", format=".4f"), alt.Tooltip("mean:Q", format="+.2f"),
-                 alt.Tooltip("sd:Q", format=".2f"), "seeds:Q", alt.Tooltip("positive:Q", title="seeds above 0")])
+        tooltip=[
+            "pair:N",
+            "test set:N",
+            alt.Tooltip("density:Q", format=".4f"),
+            alt.Tooltip("mean:Q", format="+.2f"),
+            alt.Tooltip("sd:Q", format=".2f"),
+            "seeds:Q",
+            alt.Tooltip("positive:Q", title="seeds above 0"),
+        ],
+    )
     bars = base.mark_rule().encode(y="lo:Q", y2="hi:Q")
     zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="black").encode(y="y:Q")
     return alt.layer(bars, line, zero).add_params(pick).properties(title=title, width=width, height=height)
 
 
-QUANTITY_NAMES = {"delta": "max(ΔS, ΔR) (clipped to ±1)", "r": "r = 1 − t2/db", "imdb": "IMDB", "narc": "NaRC",
-                  "gap": "log weighted spectral gap"}
+QUANTITY_NAMES = {
+    "delta": "max(ΔS, ΔR) (clipped to ±1)",
+    "r": "r = 1 − t2/db",
+    "imdb": "IMDB",
+    "narc": "NaRC",
+    "gap": "log weighted spectral gap",
+}
 
 
 def kinds_quantity_chart(long_q: pd.DataFrame, layers, title: str = "", width: int = 460, height: int = 240):
@@ -424,14 +645,25 @@ def kinds_quantity_chart(long_q: pd.DataFrame, layers, title: str = "", width: i
     q = long_q.assign(name=long_q["quantity"].map(QUANTITY_NAMES))
     names = [QUANTITY_NAMES[k] for k in QUANTITY_NAMES if k in set(long_q["quantity"])]
     pick_q = alt.param(name="kinds_quantity", value=names[0], bind=alt.binding_select(options=names, name="quantity "))
-    pick_l = alt.param(name="kinds_layer", value=list(layers)[0],
-                       bind=alt.binding_select(options=list(layers), name="layer "))
-    base = alt.Chart(q).transform_filter((alt.datum.name == pick_q) & (alt.datum.layer == pick_l)).encode(
-        x=_density_x(), color=_kind_color())
+    pick_l = alt.param(
+        name="kinds_layer", value=list(layers)[0], bind=alt.binding_select(options=list(layers), name="layer ")
+    )
+    base = (
+        alt.Chart(q)
+        .transform_filter((alt.datum.name == pick_q) & (alt.datum.layer == pick_l))
+        .encode(x=_density_x(), color=_kind_color())
+    )
     line = base.mark_line(point=True).encode(
         y=alt.Y("mean(value):Q", title="value (see the quantity picked)"),
-        tooltip=["kind:N", "name:N", "layer:N", alt.Tooltip("mean(density):Q", format=".4f"),
-                 alt.Tooltip("mean(value):Q", format=".4f"), alt.Tooltip("count(value):Q", title="seeds")])
+        tooltip=[
+            "kind:N",
+            "name:N",
+            "layer:N",
+            alt.Tooltip("mean(density):Q", format=".4f"),
+            alt.Tooltip("mean(value):Q", format=".4f"),
+            alt.Tooltip("count(value):Q", title="seeds"),
+        ],
+    )
     band = base.mark_errorbar(extent="stdev").encode(y=alt.Y("value:Q", title="value (see the quantity picked)"))
     zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="black", strokeDash=[3, 3]).encode(y="y:Q")
     return alt.layer(band, line, zero).add_params(pick_q, pick_l).properties(title=title, width=width, height=height)
@@ -443,12 +675,33 @@ def gain_chart(gains: pd.DataFrame, labels: dict, title: str = "", width: int = 
     g = gains.assign(label=gains["quantity"].map(labels))
     order = [labels[k] for k in labels if k in set(gains["quantity"])]
     y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
-    bar = alt.Chart(g).mark_bar(opacity=0.35, color="#4c78a8").encode(
-        y=y, x=alt.X("mean(gain):Q", title="lower held-out error with the quantity (points)"),
-        tooltip=["label:N", alt.Tooltip("mean(gain):Q", format="+.4f"), alt.Tooltip("count(gain):Q", title="folds")])
-    dots = alt.Chart(g).mark_point(filled=True, size=45, color="#4c78a8").encode(
-        y=y, x="gain:Q", tooltip=["label:N", alt.Tooltip("seed:Q", title="held-out seed"),
-                                  alt.Tooltip("gain:Q", format="+.4f"), "networks:Q"])
+    bar = (
+        alt.Chart(g)
+        .mark_bar(opacity=0.35, color="#4c78a8")
+        .encode(
+            y=y,
+            x=alt.X("mean(gain):Q", title="lower held-out error with the quantity (points)"),
+            tooltip=[
+                "label:N",
+                alt.Tooltip("mean(gain):Q", format="+.4f"),
+                alt.Tooltip("count(gain):Q", title="folds"),
+            ],
+        )
+    )
+    dots = (
+        alt.Chart(g)
+        .mark_point(filled=True, size=45, color="#4c78a8")
+        .encode(
+            y=y,
+            x="gain:Q",
+            tooltip=[
+                "label:N",
+                alt.Tooltip("seed:Q", title="held-out seed"),
+                alt.Tooltip("gain:Q", format="+.4f"),
+                "networks:Q",
+            ],
+        )
+    )
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="black").encode(x="x:Q")
     return alt.layer(bar, dots, zero).properties(title=title, width=width, height=max(80, 28 * len(order)))
 
@@ -458,12 +711,22 @@ def regime_rules_chart(rules: pd.DataFrame, title: str = "", width: int = 460):
     ``density``, ``regime``), as coloured marks along the density axis."""
     r = rules.assign(name=rules["regime"].map(REGIME_NAMES))
     colors = {"fully Ramanujan": "#9e9e9e", "partially Ramanujan": "#e377c2", "non-Ramanujan": "#17becf"}
-    return alt.Chart(r).mark_square(size=150).encode(
-        x=_density_x("overall density (log, decreasing →)"), y=alt.Y("rule:N", title=None),
-        color=alt.Color("name:N", title="regime", scale=alt.Scale(domain=list(colors), range=list(colors.values())),
-                        legend=alt.Legend(orient="bottom")),
-        tooltip=["rule:N", "round:Q", alt.Tooltip("density:Q", format=".4f"), "name:N"],
-    ).properties(title=title, width=width, height=70)
+    return (
+        alt.Chart(r)
+        .mark_square(size=150)
+        .encode(
+            x=_density_x("overall density (log, decreasing →)"),
+            y=alt.Y("rule:N", title=None),
+            color=alt.Color(
+                "name:N",
+                title="regime",
+                scale=alt.Scale(domain=list(colors), range=list(colors.values())),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=["rule:N", "round:Q", alt.Tooltip("density:Q", format=".4f"), "name:N"],
+        )
+        .properties(title=title, width=width, height=70)
+    )
 
 
 def criterion_charts(frame: pd.DataFrame, cap: float = 3.0, width: int = 300, height: int = 230):
@@ -475,22 +738,48 @@ def criterion_charts(frame: pd.DataFrame, cap: float = 3.0, width: int = 300, he
     pick = alt.param(name="criterion_pick", value=crits[0], bind=alt.binding_select(options=crits, name="criterion "))
     f = frame.assign(delta=frame["delta"].clip(-cap, cap))
     chosen = alt.datum.criterion == pick
-    delta = alt.Chart(f).transform_filter(chosen).mark_line(point=True).encode(
-        x=_density_x(), y=alt.Y("delta:Q", title=f"Δ the criterion reads (capped at ±{cap:g})"),
-        color=alt.Color("layer:N", legend=alt.Legend(orient="bottom")),
-        tooltip=["criterion:N", "layer:N", "round:Q", alt.Tooltip("density:Q", format=".4f"),
-                 alt.Tooltip("layer density:Q", format=".4f"), alt.Tooltip("delta:Q", format=".3f")])
+    delta = (
+        alt.Chart(f)
+        .transform_filter(chosen)
+        .mark_line(point=True)
+        .encode(
+            x=_density_x(),
+            y=alt.Y("delta:Q", title=f"Δ the criterion reads (capped at ±{cap:g})"),
+            color=alt.Color("layer:N", legend=alt.Legend(orient="bottom")),
+            tooltip=[
+                "criterion:N",
+                "layer:N",
+                "round:Q",
+                alt.Tooltip("density:Q", format=".4f"),
+                alt.Tooltip("layer density:Q", format=".4f"),
+                alt.Tooltip("delta:Q", format=".3f"),
+            ],
+        )
+    )
     zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="black").encode(y="y:Q")
     sets = [c for c in frame.columns if c == "accuracy" or c.startswith("σ = ")]
     acc = frame.drop_duplicates(["criterion", "round"]).melt(
-        id_vars=["criterion", "round", "density"], value_vars=sets, var_name="test set", value_name="test accuracy")
+        id_vars=["criterion", "round", "density"], value_vars=sets, var_name="test set", value_name="test accuracy"
+    )
     acc["test set"] = acc["test set"].replace({"accuracy": "clean"})
-    accuracy = alt.Chart(acc).transform_filter(chosen).mark_line(point=True).encode(
-        x=_density_x(), y=alt.Y("test accuracy:Q", scale=alt.Scale(zero=False)),
-        color=alt.Color("test set:N", scale=alt.Scale(scheme="viridis"), legend=alt.Legend(orient="bottom")),
-        tooltip=["criterion:N", "test set:N", "round:Q", alt.Tooltip("density:Q", format=".4f"),
-                 alt.Tooltip("test accuracy:Q", format=".4f")])
-    return alt.hconcat(alt.layer(delta, zero).add_params(pick).properties(width=width, height=height,
-                                                                           title="Δ per layer"),
-                       accuracy.properties(width=width, height=height, title="test accuracy")
-                       ).resolve_scale(color="independent")
+    accuracy = (
+        alt.Chart(acc)
+        .transform_filter(chosen)
+        .mark_line(point=True)
+        .encode(
+            x=_density_x(),
+            y=alt.Y("test accuracy:Q", scale=alt.Scale(zero=False)),
+            color=alt.Color("test set:N", scale=alt.Scale(scheme="viridis"), legend=alt.Legend(orient="bottom")),
+            tooltip=[
+                "criterion:N",
+                "test set:N",
+                "round:Q",
+                alt.Tooltip("density:Q", format=".4f"),
+                alt.Tooltip("test accuracy:Q", format=".4f"),
+            ],
+        )
+    )
+    return alt.hconcat(
+        alt.layer(delta, zero).add_params(pick).properties(width=width, height=height, title="Δ per layer"),
+        accuracy.properties(width=width, height=height, title="test accuracy"),
+    ).resolve_scale(color="independent")

@@ -8,6 +8,7 @@ with one spectral quantity added; cross-validation holds out whole seeds, so a n
 predicted from its own seed's other rounds. The gain of a quantity is the
 drop in held-out root-mean-square error, fold by fold.
 """
+
 from __future__ import annotations
 
 import math
@@ -17,8 +18,7 @@ import pandas as pd
 
 from . import metrics
 
-__all__ = ["QUANTITIES", "network_table", "cross_validate", "fold_gains", "predictive_test", "RIDGE",
-           "DENSITY_DEGREE"]
+__all__ = ["QUANTITIES", "network_table", "cross_validate", "fold_gains", "predictive_test", "RIDGE", "DENSITY_DEGREE"]
 
 #: ridge penalty on standardised features
 RIDGE = 1.0
@@ -47,10 +47,16 @@ def _rows_of(res, kind: str, layers, sigmas) -> list[dict]:
         unw = metrics.fill_derived(unw).set_index("layer")
         wei = metrics.fill_derived(spec[spec["graph"] == "weighted"]).set_index("layer")
         rnd = res.params.control_round if res.params.control else rec["round"]  # a control: its ticket's round
-        row = {"seed": res.params.seed, "kind": kind, "run": res.folder.name, "round": rnd,
-               "density": rec["density"], "imdb_recorded": recorded,
-               "accuracy": 100 * rec["accuracy"],
-               **{f"accuracy_{s}": 100 * rec["noisy_accuracy"][s] for s in sigmas if s in rec["noisy_accuracy"]}}
+        row = {
+            "seed": res.params.seed,
+            "kind": kind,
+            "run": res.folder.name,
+            "round": rnd,
+            "density": rec["density"],
+            "imdb_recorded": recorded,
+            "accuracy": 100 * rec["accuracy"],
+            **{f"accuracy_{s}": 100 * rec["noisy_accuracy"][s] for s in sigmas if s in rec["noisy_accuracy"]},
+        }
         flags = []
         for layer in layers:
             u = unw.loc[layer]
@@ -85,7 +91,7 @@ def _design(df: pd.DataFrame, layers, quantity: str | None, degree: int = None) 
     cols = []
     for layer in layers:
         x = np.log(df[f"density_{layer}"].to_numpy(dtype=float))
-        cols += [x ** k for k in range(1, degree + 1)]
+        cols += [x**k for k in range(1, degree + 1)]
     if quantity == "share":
         cols.append(df["share"].to_numpy(dtype=float))
     elif quantity is not None:
@@ -105,15 +111,19 @@ def _ridge_fit_predict(X, y, X_test, penalty: float = RIDGE):
     return Zt @ coef + y0
 
 
-def cross_validate(df: pd.DataFrame, layers, quantity: str | None, target: str = "accuracy",
-                   degree: int | None = None) -> pd.Series:
+def cross_validate(
+    df: pd.DataFrame, layers, quantity: str | None, target: str = "accuracy", degree: int | None = None
+) -> pd.Series:
     """Held-out RMSE (points) per fold, one fold per seed (``degree``: of the
     density model, default :data:`DENSITY_DEGREE`)."""
     out = {}
     for seed in sorted(df["seed"].unique()):
         train, test = df[df["seed"] != seed], df[df["seed"] == seed]
-        pred = _ridge_fit_predict(_design(train, layers, quantity, degree), train[target].to_numpy(float),
-                                  _design(test, layers, quantity, degree))
+        pred = _ridge_fit_predict(
+            _design(train, layers, quantity, degree),
+            train[target].to_numpy(float),
+            _design(test, layers, quantity, degree),
+        )
         out[int(seed)] = float(np.sqrt(np.mean((pred - test[target].to_numpy(float)) ** 2)))
     return pd.Series(out, name=quantity or "density only")
 
@@ -133,11 +143,23 @@ def fold_gains(df: pd.DataFrame, layers, target: str = "accuracy") -> pd.DataFra
         if sub["seed"].nunique() < 3:
             continue
         base, with_q = cross_validate(sub, layers, None, target), cross_validate(sub, layers, q, target)
-        frames.append(pd.DataFrame({"quantity": q, "seed": base.index, "networks": len(sub),
-                                    "rmse_density": base.to_numpy(), "rmse_with": with_q.to_numpy(),
-                                    "gain": (base - with_q).to_numpy()}))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["quantity", "seed", "networks", "rmse_density", "rmse_with", "gain"])
+        frames.append(
+            pd.DataFrame(
+                {
+                    "quantity": q,
+                    "seed": base.index,
+                    "networks": len(sub),
+                    "rmse_density": base.to_numpy(),
+                    "rmse_with": with_q.to_numpy(),
+                    "gain": (base - with_q).to_numpy(),
+                }
+            )
+        )
+    return (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["quantity", "seed", "networks", "rmse_density", "rmse_with", "gain"])
+    )
 
 
 def predictive_test(gains: pd.DataFrame) -> pd.DataFrame:
@@ -147,11 +169,20 @@ def predictive_test(gains: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for q, (label, _, source) in QUANTITIES.items():
         g = gains[gains["quantity"] == q]
-        row = {"quantity": q, "label": label, "source": source, "networks": int(g["networks"].max()) if len(g) else 0,
-               "folds": len(g), "rmse_density": g["rmse_density"].mean(), "rmse_with": g["rmse_with"].mean(),
-               "gain": g["gain"].mean(), "gain_se": g["gain"].std(ddof=1) / math.sqrt(len(g)) if len(g) > 1 else math.nan,
-               "folds_improved": float((g["gain"] > 0).mean()) if len(g) else math.nan}
-        row["adds_information"] = bool(len(g) and row["folds_improved"] >= MIN_FOLD_SHARE
-                                       and row["gain"] > MIN_STANDARD_ERRORS * row["gain_se"])
+        row = {
+            "quantity": q,
+            "label": label,
+            "source": source,
+            "networks": int(g["networks"].max()) if len(g) else 0,
+            "folds": len(g),
+            "rmse_density": g["rmse_density"].mean(),
+            "rmse_with": g["rmse_with"].mean(),
+            "gain": g["gain"].mean(),
+            "gain_se": g["gain"].std(ddof=1) / math.sqrt(len(g)) if len(g) > 1 else math.nan,
+            "folds_improved": float((g["gain"] > 0).mean()) if len(g) else math.nan,
+        }
+        row["adds_information"] = bool(
+            len(g) and row["folds_improved"] >= MIN_FOLD_SHARE and row["gain"] > MIN_STANDARD_ERRORS * row["gain_se"]
+        )
         rows.append(row)
     return pd.DataFrame(rows)

@@ -6,6 +6,7 @@ layers (``models.prunable_layers``). A *score* is a function
 means keep. Registered scores: ``magnitude`` (IMP), ``snip``, ``synflow``.
 Pruning only ever removes surviving weights: masks are nested.
 """
+
 from __future__ import annotations
 
 import copy
@@ -19,9 +20,23 @@ import torch.nn.functional as F
 from .models import output_layer, prunable_layers
 
 __all__ = [
-    "SCORES", "register_score", "apply_masks", "ones_masks", "layer_sizes", "densities", "overall_density",
-    "magnitude", "snip", "synflow", "keep_top", "prune_layerwise", "prune_global",
-    "layer_rates", "layerwise_targets", "rounds_for_density", "density_target",
+    "SCORES",
+    "register_score",
+    "apply_masks",
+    "ones_masks",
+    "layer_sizes",
+    "densities",
+    "overall_density",
+    "magnitude",
+    "snip",
+    "synflow",
+    "keep_top",
+    "prune_layerwise",
+    "prune_global",
+    "layer_rates",
+    "layerwise_targets",
+    "rounds_for_density",
+    "density_target",
 ]
 
 SCORES: dict[str, Callable] = {}
@@ -74,7 +89,9 @@ def magnitude(model: nn.Module, masks: dict | None = None, data=None, **_) -> di
 
 
 @register_score("snip")
-def snip(model: nn.Module, masks: dict | None = None, data=None, batch=None, batch_size: int = 256, seed: int = 0, **_) -> dict:
+def snip(
+    model: nn.Module, masks: dict | None = None, data=None, batch=None, batch_size: int = 256, seed: int = 0, **_
+) -> dict:
     """SNIP: ``|w * dL/dw|`` of the cross-entropy on one batch of training data.
 
     ``batch``: an ``(x, y)`` pair of normalised inputs and labels; otherwise a
@@ -164,7 +181,7 @@ def prune_global(masks: dict, scores: dict, density: float) -> dict:
     out, i = {}, 0
     for n in names:
         k = masks[n].numel()
-        out[n] = new[i:i + k].reshape(masks[n].shape)
+        out[n] = new[i : i + k].reshape(masks[n].shape)
         i += k
     return out
 
@@ -194,7 +211,9 @@ def density_target(alpha: float) -> float:
     return 10.0 ** (-alpha)
 
 
-def rounds_for_density(target: float, rates: dict | None = None, sizes: dict | None = None, p_global: float | None = None) -> float:
+def rounds_for_density(
+    target: float, rates: dict | None = None, sizes: dict | None = None, p_global: float | None = None
+) -> float:
     """The (fractional) number of rounds ``t*`` after which the overall density
     equals ``target``: ``(1-p)^t* = target`` for global pruning, or
     ``sum_l N_l (1-p_l)^t* = target * sum_l N_l`` for layer-wise rates."""

@@ -6,6 +6,7 @@ what it would take, never filled in from a quick run. Each row carries the
 runs it came from, the data they saw, the run-to-run spread, and a one-line
 explanation when the difference is larger than that spread.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,8 +17,15 @@ from . import results, stats
 from .data import DATASETS
 from .runs import RunParams
 
-__all__ = ["PAPER_LOSS", "PAPER_ICLR_TABLE4", "loss_rows", "table3_rows", "iclr_table4_rows", "seed_crossings",
-           "bound_star_pairs"]
+__all__ = [
+    "PAPER_LOSS",
+    "PAPER_ICLR_TABLE4",
+    "loss_rows",
+    "table3_rows",
+    "iclr_table4_rows",
+    "seed_crossings",
+    "bound_star_pairs",
+]
 
 #: ICML Tables 4 and 5: per layer, (density %, sample mean, upper mean, lower mean) at the
 #: loss of the property; the paper's layer names mapped to ours. The density is the
@@ -54,28 +62,42 @@ PAPER_LOSS = {
 #: output, 10 per connected input) — and weighted / score-weighted
 #: (t1, t2, d_avgL, d_avgR, eb, db, ΔS); the layer density.
 PAPER_ICLR_TABLE4 = {
-    "fc1": {"unweighted": (31.84, 14.32, 235.20, 3.07, 11.11, 16.74, -0.22, 0.17),
-            "weighted": (19.59, 1.37, 31.63, 12.10, 8.62, 8.87, 5.29),
-            "score": (14.07, 6.96, 99.42, 1.30, 7.23, 10.47, 0.04), "density": 0.01},
-    "fc2": {"unweighted": (12.41, 5.75, 3.37, 30.00, 6.76, 6.92, 0.17, 0.20),
-            "weighted": (11.40, 1.34, 19.66, 6.55, 6.45, 6.68, 3.82),
-            "score": (43.27, 21.31, 11.23, 99.93, 13.00, 13.14, -0.39), "density": 0.01},
-    "fc3": {"unweighted": (29.83, 0.00, 89.00, 10.00, 10.74, 12.38, 10356908.93, 11940047.67),
-            "weighted": (3.54, 1.01, 10.90, 1.09, 3.19, 3.45, 2.16),
-            "score": (12.74, 7.83, 9.72, 7.29, 6.85, 5.46, -0.12), "density": 0.89},
+    "fc1": {
+        "unweighted": (31.84, 14.32, 235.20, 3.07, 11.11, 16.74, -0.22, 0.17),
+        "weighted": (19.59, 1.37, 31.63, 12.10, 8.62, 8.87, 5.29),
+        "score": (14.07, 6.96, 99.42, 1.30, 7.23, 10.47, 0.04),
+        "density": 0.01,
+    },
+    "fc2": {
+        "unweighted": (12.41, 5.75, 3.37, 30.00, 6.76, 6.92, 0.17, 0.20),
+        "weighted": (11.40, 1.34, 19.66, 6.55, 6.45, 6.68, 3.82),
+        "score": (43.27, 21.31, 11.23, 99.93, 13.00, 13.14, -0.39),
+        "density": 0.01,
+    },
+    "fc3": {
+        "unweighted": (29.83, 0.00, 89.00, 10.00, 10.74, 12.38, 10356908.93, 11940047.67),
+        "weighted": (3.54, 1.01, 10.90, 1.09, 3.19, 3.45, 2.16),
+        "score": (12.74, 7.83, 9.72, 7.29, 6.85, 5.46, -0.12),
+        "density": 0.89,
+    },
 }
-ICLR_FIELDS = {"unweighted": ("t1", "t2", "d_avg_right", "d_avg_left", "eb", "db", "delta_s", "delta_r"),
-               "weighted": ("t1", "t2", "d_avg_left", "d_avg_right", "eb", "db", "delta_s"),
-               "score": ("t1", "t2", "d_avg_left", "d_avg_right", "eb", "db", "delta_s")}
+ICLR_FIELDS = {
+    "unweighted": ("t1", "t2", "d_avg_right", "d_avg_left", "eb", "db", "delta_s", "delta_r"),
+    "weighted": ("t1", "t2", "d_avg_left", "d_avg_right", "eb", "db", "delta_s"),
+    "score": ("t1", "t2", "d_avg_left", "d_avg_right", "eb", "db", "delta_s"),
+}
 
 #: why a reproduced number can differ from the paper's, by cause
 WHY = {
-    "subset": "possibly the data: trained on {n_train:,} of {full:,} training images (the offline subset), so the trained "
-              "weights, and IMP's masks, differ",
-    "seeds": "{n} of the paper's {paper_n} runs: the crossing moves by one pruning round (a factor 0.8 in density) between runs",
+    "subset": "possibly the data: trained on {n_train:,} of {full:,} training images (the offline subset), "
+    "so the trained "
+    "weights, and IMP's masks, differ",
+    "seeds": "{n} of the paper's {paper_n} runs: the crossing moves by one pruning round (a factor 0.8 in density) "
+    "between runs",
     "near_zero": "the paper's own confidence interval at this layer contains 0: the crossing is not sharp",
     "rounds": "IMP prunes in steps of 20 %: a crossing can only be placed to within one round",
-    "bound_rule": "our rule for a tie t2 = t1 and for disconnected layers (SPEC §2) may place the crossing one round apart",
+    "bound_rule": "our rule for a tie t2 = t1 and for disconnected layers (SPEC §2) may place the crossing one "
+    "round apart",
 }
 
 
@@ -86,8 +108,10 @@ def _describe_data(res_list) -> str:
         return f"{d.get('n_train', 0):,} training / {d.get('n_test', 0):,} test images"
     p = params.resolved()
     spec = DATASETS[p.dataset]
-    text = (f"{d.get('n_train', 0):,} of {spec.n_train:,} {p.dataset.upper()} training images, "
-            f"{d.get('n_test', 0):,} of {spec.n_test:,} test images")
+    text = (
+        f"{d.get('n_train', 0):,} of {spec.n_train:,} {p.dataset.upper()} training images, "
+        f"{d.get('n_test', 0):,} of {spec.n_test:,} test images"
+    )
     if p.precision == "bf16":
         text += f"; subset profile: {p.iterations:,} iterations a round, bfloat16"
     return text
@@ -123,10 +147,19 @@ def loss_rows(model: str, stored_root, n_seeds: int = 10) -> pd.DataFrame:
     rows = []
     if not stored:
         for layer, (dens, mean, _, _) in PAPER_LOSS[model].items():
-            rows.append({"quantity": f"{model} {layer}: network density where lost (%)", "paper": dens, "reproduced": np.nan,
-                         "spread": "", "runs": "none stored", "data": "",
-                         "explanation": f"not run with the paper's hyper-parameters yet ({E.lth_params(model, 'paper', [0])[0].resolved().iterations:,} "
-                                        "iterations per round; see the reproduce command)"})
+            rows.append(
+                {
+                    "quantity": f"{model} {layer}: network density where lost (%)",
+                    "paper": dens,
+                    "reproduced": np.nan,
+                    "spread": "",
+                    "runs": "none stored",
+                    "data": "",
+                    "explanation": "not run with the paper's hyper-parameters yet "
+                    f"({E.lth_params(model, 'paper', [0])[0].resolved().iterations:,} "
+                    "iterations per round; see the reproduce command)",
+                }
+            )
         return pd.DataFrame(rows)
     spec = results.spectral_table(stored)
     tests = stats.delta_tests(spec, list(PAPER_LOSS[model]))
@@ -145,8 +178,10 @@ def loss_rows(model: str, stored_root, n_seeds: int = 10) -> pd.DataFrame:
             parts = ["H0 never rejected at 95 % up to the last round"]
             if per_seed:
                 where = f"{hi:.2g}" if f"{hi:.2g}" == f"{lo:.2g}" else f"{hi:.2g} to {lo:.2g}"
-                parts.append(f"Δ stops being positive at {where} % network density in {len(per_seed)} of "
-                             f"{len(stored)} runs" + (", the paper's density among them" if lo <= dens <= hi else ""))
+                parts.append(
+                    f"Δ stops being positive at {where} % network density in {len(per_seed)} of "
+                    f"{len(stored)} runs" + (", the paper's density among them" if lo <= dens <= hi else "")
+                )
             if lower < 0 < upper:
                 parts.append(WHY["near_zero"])
             why = "; ".join(parts)
@@ -155,24 +190,52 @@ def loss_rows(model: str, stored_root, n_seeds: int = 10) -> pd.DataFrame:
         else:
             reasons = []
             if stored[0].data.get("subset"):
-                reasons.append(WHY["subset"].format(n_train=stored[0].data["n_train"], full=60_000 if model == "lenet_300_100" else 50_000))
+                reasons.append(
+                    WHY["subset"].format(
+                        n_train=stored[0].data["n_train"], full=60_000 if model == "lenet_300_100" else 50_000
+                    )
+                )
             if lower < 0 < upper:
                 reasons.append(WHY["near_zero"])
             if len(stored) < paper_n:
                 reasons.append(WHY["seeds"].format(n=len(stored), paper_n=paper_n))
             why = "; ".join(reasons[:2]) or WHY["rounds"]
-        rows.append({"quantity": f"{model} {layer}: network density where lost (%)", "paper": dens, "reproduced": ours,
-                     "spread": f"{lo:.1f}–{hi:.1f} over seeds" if per_seed else "", "runs": runs, "data": data,
-                     "explanation": why})
+        rows.append(
+            {
+                "quantity": f"{model} {layer}: network density where lost (%)",
+                "paper": dens,
+                "reproduced": ours,
+                "spread": f"{lo:.1f}–{hi:.1f} over seeds" if per_seed else "",
+                "runs": runs,
+                "data": data,
+                "explanation": why,
+            }
+        )
         m = points.loc[layer] if layer in points.index else None
         ours_mean = float(m["sample mean"]) if m is not None else np.nan
         inside = m is not None and np.isfinite(ours_mean) and m["lower mean"] <= mean <= m["upper mean"]
-        rows.append({"quantity": f"{model} {layer}: mean max(ΔS, ΔR) there", "paper": mean, "reproduced": ours_mean,
-                     "spread": (f"95 % CI {m['lower mean']:.3f} to {m['upper mean']:.3f}" if m is not None and np.isfinite(ours_mean) else ""),
-                     "runs": runs, "data": data,
-                     "explanation": "paper's mean inside our 95 % interval" if inside else (
-                         "a mean just below 0 at the first rejected round: its size depends on how far the last step overshoots"
-                         if np.isfinite(ours_mean) else "no round rejected")})
+        rows.append(
+            {
+                "quantity": f"{model} {layer}: mean max(ΔS, ΔR) there",
+                "paper": mean,
+                "reproduced": ours_mean,
+                "spread": (
+                    f"95 % CI {m['lower mean']:.3f} to {m['upper mean']:.3f}"
+                    if m is not None and np.isfinite(ours_mean)
+                    else ""
+                ),
+                "runs": runs,
+                "data": data,
+                "explanation": "paper's mean inside our 95 % interval"
+                if inside
+                else (
+                    "a mean just below 0 at the first rejected round: its size depends on how far the last "
+                    "step overshoots"
+                    if np.isfinite(ours_mean)
+                    else "no round rejected"
+                ),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -187,87 +250,178 @@ def table3_rows(model: str, stored_root) -> pd.DataFrame:
     lth = _stored_lth(model, stored_root)
     if lth:  # round 0 of the regime runs is the dense network
         accs = [100 * r.records[0]["accuracy"] for r in lth]
-        rows.append({"quantity": f"{model} no pruning: accuracy %", "paper": paper["no pruning"][1],
-                     "reproduced": float(np.mean(accs)), "spread": f"{min(accs):.2f}–{max(accs):.2f} over {len(accs)} seeds",
-                     "runs": f"{len(lth)} regime runs (chapter 3)", "data": _describe_data(lth),
-                     "explanation": "" if abs(np.mean(accs) - paper["no pruning"][1]) < 1 else "different data or training length"})
+        rows.append(
+            {
+                "quantity": f"{model} no pruning: accuracy %",
+                "paper": paper["no pruning"][1],
+                "reproduced": float(np.mean(accs)),
+                "spread": f"{min(accs):.2f}–{max(accs):.2f} over {len(accs)} seeds",
+                "runs": f"{len(lth)} regime runs (chapter 3)",
+                "data": _describe_data(lth),
+                "explanation": ""
+                if abs(np.mean(accs) - paper["no pruning"][1]) < 1
+                else "different data or training length",
+            }
+        )
     else:
-        rows.append({"quantity": f"{model} no pruning: accuracy %", "paper": paper["no pruning"][1], "reproduced": np.nan,
-                     "spread": "", "runs": "none stored", "data": "", "explanation": "not run with the paper's hyper-parameters yet"})
+        rows.append(
+            {
+                "quantity": f"{model} no pruning: accuracy %",
+                "paper": paper["no pruning"][1],
+                "reproduced": np.nan,
+                "spread": "",
+                "runs": "none stored",
+                "data": "",
+                "explanation": "not run with the paper's hyper-parameters yet",
+            }
+        )
     for score, key in E.SCORE_NAMES.items():
         label = key.upper() if key != "synflow" else "SynFlow"
         runs = {a: results.find_stored(RunParams(score=score, alpha=a, **base), stored_root) for a in E.ALPHAS}
         bound = results.find_stored(RunParams(score=score, bound=True, rounds=60, **base), stored_root)
         runs["bound"] = bound
-        runs["star"] = (results.find_stored(RunParams(score=score, density=bound.records[-1]["density"], **base),
-                                            stored_root) if bound else None)
+        runs["star"] = (
+            results.find_stored(RunParams(score=score, density=bound.records[-1]["density"], **base), stored_root)
+            if bound
+            else None
+        )
         for variant, res in runs.items():
             if variant == "bound":  # right after the plain α = 2 row
                 # compare with the same seed's plain run when it is stored, else with the α = 2 row
-                plain = (100 * runs[2.0].records[-1]["accuracy"] if runs[2.0] else
-                         rows[-1]["reproduced"] if rows[-1]["quantity"].endswith("α=2.0: accuracy %") else np.nan)
-                rows.append(_output_rate_row(model, score, label, stored_root, paper[key][2.0],
-                                             None if np.isnan(plain) else float(plain)))
+                plain = (
+                    100 * runs[2.0].records[-1]["accuracy"]
+                    if runs[2.0]
+                    else rows[-1]["reproduced"]
+                    if rows[-1]["quantity"].endswith("α=2.0: accuracy %")
+                    else np.nan
+                )
+                rows.append(
+                    _output_rate_row(
+                        model, score, label, stored_root, paper[key][2.0], None if np.isnan(plain) else float(plain)
+                    )
+                )
             p = paper[key][variant]
-            name = label + (
-                f" α={variant}" if variant in E.ALPHAS else ("-Bound" if variant == "bound" else "*"))
+            name = label + (f" α={variant}" if variant in E.ALPHAS else ("-Bound" if variant == "bound" else "*"))
             paper_acc = p[1] if variant == "bound" else p
-            collapse = (f"no collapse here: our {label} prunes the output layer at p_out = {base_out:g}; "
-                        "the next row has it at the other layers' rate (the paper gives no per-layer densities, "
-                        "so the cause cannot be pinned down)")
+            collapse = (
+                f"no collapse here: our {label} prunes the output layer at p_out = {base_out:g}; "
+                "the next row has it at the other layers' rate (the paper gives no per-layer densities, "
+                "so the cause cannot be pinned down)"
+            )
             if score == "magnitude" and variant == 2.0 and lth:
                 # chapter 3's regime runs are this run plus noisy evaluations (which do not touch training): more seeds
                 accs = [100 * r.records[-1]["accuracy"] for r in lth]
                 ours = float(np.mean(accs))
-                rows.append({"quantity": f"{model} {name}: accuracy %", "paper": paper_acc, "reproduced": ours,
-                             "spread": f"{min(accs):.2f}–{max(accs):.2f} over {len(accs)} seeds",
-                             "runs": f"{len(lth)} regime runs (chapter 3)", "data": _describe_data(lth),
-                             "explanation": "" if abs(ours - paper_acc) < 1 else collapse})
+                rows.append(
+                    {
+                        "quantity": f"{model} {name}: accuracy %",
+                        "paper": paper_acc,
+                        "reproduced": ours,
+                        "spread": f"{min(accs):.2f}–{max(accs):.2f} over {len(accs)} seeds",
+                        "runs": f"{len(lth)} regime runs (chapter 3)",
+                        "data": _describe_data(lth),
+                        "explanation": "" if abs(ours - paper_acc) < 1 else collapse,
+                    }
+                )
                 continue
             if res is None and variant == "star":
-                rows.append({"quantity": f"{model} {name}: accuracy %", "paper": paper_acc, "reproduced": np.nan,
-                             "spread": "", "runs": "none stored", "data": "",
-                             "explanation": ("not run with the paper's hyper-parameters yet: it is pruned to the density the "
-                                             f"{label}-Bound run reaches" if bound is None else
-                                             "not run with the paper's hyper-parameters yet (a fork of the plain run, 2 trainings)")})
+                rows.append(
+                    {
+                        "quantity": f"{model} {name}: accuracy %",
+                        "paper": paper_acc,
+                        "reproduced": np.nan,
+                        "spread": "",
+                        "runs": "none stored",
+                        "data": "",
+                        "explanation": (
+                            "not run with the paper's hyper-parameters yet: it is pruned to the density the "
+                            f"{label}-Bound run reaches"
+                            if bound is None
+                            else "not run with the paper's hyper-parameters yet (a fork of the plain run, 2 trainings)"
+                        ),
+                    }
+                )
                 rows.append(_bound_gain_row(model, label, paper[key], bound, None, lth))
                 continue
             if res is None:
-                why = ("not run with the paper's hyper-parameters yet (see the reproduce command below: "
-                       + ("hours of CPU per run for LeNet" if model == "lenet_300_100" else "a GPU") + ")")
-                rows.append({"quantity": f"{model} {name}: accuracy %", "paper": paper_acc, "reproduced": np.nan,
-                             "spread": "", "runs": "none stored", "data": "", "explanation": why})
+                why = (
+                    "not run with the paper's hyper-parameters yet (see the reproduce command below: "
+                    + ("hours of CPU per run for LeNet" if model == "lenet_300_100" else "a GPU")
+                    + ")"
+                )
+                rows.append(
+                    {
+                        "quantity": f"{model} {name}: accuracy %",
+                        "paper": paper_acc,
+                        "reproduced": np.nan,
+                        "spread": "",
+                        "runs": "none stored",
+                        "data": "",
+                        "explanation": why,
+                    }
+                )
                 continue
             ours = 100 * res.records[-1]["accuracy"]
             gap = None if paper_acc is None else abs(ours - paper_acc)
             density = res.records[-1]["density"]
             elsewhere = variant in ("bound", "star") and not _same_density(density, paper[key]["bound"][0])
-            moved = (f"at {100 * density:.3g} % density, where the paper's {label}-Bound stopped at "
-                     f"{paper[key]['bound'][0]:g} % (next row)" if variant == "bound" else
-                     f"pruned to our {label}-Bound's {100 * density:.3g} % density, not the paper's "
-                     f"{paper[key]['bound'][0]:g} %: compare the next row")
-            rows.append({"quantity": f"{model} {name}: accuracy %", "paper": paper_acc, "reproduced": ours,
-                         "spread": "one run (as in the paper)", "runs": res.folder.name, "data": _describe_data([res]),
-                         "explanation": "" if gap is None or gap < 1 else
-                         collapse if variant == 2.0 and ours - paper_acc > 10 else
-                         moved if elsewhere else _seed_noise(gap, density, lth)})
+            moved = (
+                f"at {100 * density:.3g} % density, where the paper's {label}-Bound stopped at "
+                f"{paper[key]['bound'][0]:g} % (next row)"
+                if variant == "bound"
+                else f"pruned to our {label}-Bound's {100 * density:.3g} % density, not the paper's "
+                f"{paper[key]['bound'][0]:g} %: compare the next row"
+            )
+            rows.append(
+                {
+                    "quantity": f"{model} {name}: accuracy %",
+                    "paper": paper_acc,
+                    "reproduced": ours,
+                    "spread": "one run (as in the paper)",
+                    "runs": res.folder.name,
+                    "data": _describe_data([res]),
+                    "explanation": ""
+                    if gap is None or gap < 1
+                    else collapse
+                    if variant == 2.0 and ours - paper_acc > 10
+                    else moved
+                    if elsewhere
+                    else _seed_noise(gap, density, lth),
+                }
+            )
             if variant == "star":
-                rows.append(_bound_gain_row(model, label, paper[key], runs["bound"], res, lth,
-                                            _other_stars(score, base, res, stored_root)))
+                rows.append(
+                    _bound_gain_row(
+                        model, label, paper[key], runs["bound"], res, lth, _other_stars(score, base, res, stored_root)
+                    )
+                )
                 pairs = bound_star_pairs(score, base, stored_root)
                 if len(pairs) > 1:
                     rows.append(_bound_gain_seeds_row(model, label, paper[key], pairs))
             if variant == "bound":
-                rows.append({"quantity": f"{model} {name}: density reached %", "paper": p[0],
-                             "reproduced": 100 * res.records[-1]["density"], "spread": "one run",
-                             "runs": res.folder.name, "data": _describe_data([res]),
-                             "explanation": "; ".join(filter(None, [
-                                 _bound_stops(res), "K (the number of halvings) is not given in the paper; ours is 5"]))})
+                rows.append(
+                    {
+                        "quantity": f"{model} {name}: density reached %",
+                        "paper": p[0],
+                        "reproduced": 100 * res.records[-1]["density"],
+                        "spread": "one run",
+                        "runs": res.folder.name,
+                        "data": _describe_data([res]),
+                        "explanation": "; ".join(
+                            filter(
+                                None,
+                                [_bound_stops(res), "K (the number of halvings) is not given in the paper; ours is 5"],
+                            )
+                        ),
+                    }
+                )
     if profile == "subset":  # fewer training images: the paper's absolute accuracies are out of reach
         for row in rows:
             if row["quantity"].endswith("accuracy %") and np.isfinite(row["reproduced"]):
-                note = (f"subset profile ({row['data']}): absolute accuracy is not comparable with the paper's; "
-                        "compare orders and differences")
+                note = (
+                    f"subset profile ({row['data']}): absolute accuracy is not comparable with the paper's; "
+                    "compare orders and differences"
+                )
                 row["explanation"] = note + (f"; {row['explanation']}" if row["explanation"] else "")
     return pd.DataFrame(rows)
 
@@ -290,8 +444,10 @@ def _bound_stops(res) -> str:
     t1 = [c.get("score_t1") for rec in recs for d in rec["bound_decisions"] for c in d.get("candidates", [])]
     t1 = [v for v in t1 if v is not None and np.isfinite(v)]
     if t1 and max(t1) < 1:
-        parts.append(f"the score-weighted test never passed: t1^θ stayed below 1 (at most {max(t1):.2g}, the scale of "
-                     "the score), so only the unweighted bounds could accept a candidate")
+        parts.append(
+            f"the score-weighted test never passed: t1^θ stayed below 1 (at most {max(t1):.2g}, the scale of "
+            "the score), so only the unweighted bounds could accept a candidate"
+        )
     return "; ".join(parts)
 
 
@@ -309,10 +465,20 @@ def _bound_gain_row(model: str, label: str, paper: dict, bound, star, lth: list,
     :func:`_other_stars`) when that is wider."""
     name = f"{model} {label}-Bound minus {label}*: accuracy difference (points)"
     paper_gain = _paper_gain(paper)
-    row = {"quantity": name, "paper": np.nan if paper_gain is None else round(paper_gain, 2), "reproduced": np.nan,
-           "spread": "", "runs": "none stored", "data": ""}
+    row = {
+        "quantity": name,
+        "paper": np.nan if paper_gain is None else round(paper_gain, 2),
+        "reproduced": np.nan,
+        "spread": "",
+        "runs": "none stored",
+        "data": "",
+    }
     if bound is None or star is None:
-        return dict(row, explanation=f"not run with the paper's hyper-parameters yet: needs both the {label}-Bound and the {label}* run")
+        return dict(
+            row,
+            explanation="not run with the paper's hyper-parameters yet: "
+            f"needs both the {label}-Bound and the {label}* run",
+        )
     ours = 100 * (bound.records[-1]["accuracy"] - star.records[-1]["accuracy"])
     density = bound.records[-1]["density"]
     got = _seed_spread(density, lth)
@@ -320,8 +486,11 @@ def _bound_gain_row(model: str, label: str, paper: dict, bound, star, lth: list,
     seeds = _seeds_text(got, lth) if got else "one run each: differences of a point or so can be seed noise"
     if others:
         accs = [100 * r.records[-1]["accuracy"] for r in [star, *others]]
-        seeds += (f"; {label}* at this density over {len(accs)} seeds: " + ", ".join(f"{a:.2f}" for a in accs)
-                  + f" (spread {max(accs) - min(accs):.2f} points)")
+        seeds += (
+            f"; {label}* at this density over {len(accs)} seeds: "
+            + ", ".join(f"{a:.2f}" for a in accs)
+            + f" (spread {max(accs) - min(accs):.2f} points)"
+        )
         noise = max(noise, max(accs) - min(accs))
     if ours > noise:
         why = f"-Bound ahead by more than seed noise ({seeds}), as in the paper"
@@ -334,9 +503,14 @@ def _bound_gain_row(model: str, label: str, paper: dict, bound, star, lth: list,
     split = _layer_split(bound, star)
     if split:
         why += f"; {split}"
-    return dict(row, reproduced=ours, spread=f"seed spread {got[0]:.1f} points" if got else "one run each",
-                runs=", ".join(r.folder.name for r in [bound, star, *others]),
-                data=_describe_data([bound]), explanation=why)
+    return dict(
+        row,
+        reproduced=ours,
+        spread=f"seed spread {got[0]:.1f} points" if got else "one run each",
+        runs=", ".join(r.folder.name for r in [bound, star, *others]),
+        data=_describe_data([bound]),
+        explanation=why,
+    )
 
 
 #: the seeds looked for among the stored runs when a comparison is repeated over seeds
@@ -351,9 +525,11 @@ def _paper_gain(paper: dict) -> float | None:
 def _other_stars(score: str, base: dict, star, stored_root) -> list:
     """The stored ``*`` runs of the other seeds pruned to ``star``'s density
     (with ``star``, a direct measure of seed noise there)."""
-    found = [results.find_stored(RunParams(score=score, density=star.params.density, **dict(base, seed=seed)),
-                                 stored_root)
-             for seed in STORED_SEEDS if seed != base["seed"]]
+    found = [
+        results.find_stored(RunParams(score=score, density=star.params.density, **dict(base, seed=seed)), stored_root)
+        for seed in STORED_SEEDS
+        if seed != base["seed"]
+    ]
     return [r for r in found if r]
 
 
@@ -364,8 +540,9 @@ def bound_star_pairs(score: str, base: dict, stored_root) -> list[tuple[int, obj
     for seed in STORED_SEEDS:
         same = dict(base, seed=seed)
         bound = results.find_stored(RunParams(score=score, bound=True, rounds=60, **same), stored_root)
-        star = bound and results.find_stored(RunParams(score=score, density=bound.records[-1]["density"], **same),
-                                             stored_root)
+        star = bound and results.find_stored(
+            RunParams(score=score, density=bound.records[-1]["density"], **same), stored_root
+        )
         if bound and star:
             pairs.append((seed, bound, star))
     return pairs
@@ -379,21 +556,33 @@ def _bound_gain_seeds_row(model: str, label: str, paper: dict, pairs: list) -> d
     each = []
     for (seed, b, s), d in zip(pairs, diffs):
         thin = _thinnest(b, s)
-        each.append(f"seed {seed}: {d:+.2f} at {100 * b.records[-1]['density']:.3g} %"
-                    + (f" (-Bound keeps {thin[1]:.2g}x fewer of {thin[0]}'s weights)" if thin else ""))
+        each.append(
+            f"seed {seed}: {d:+.2f} at {100 * b.records[-1]['density']:.3g} %"
+            + (f" (-Bound keeps {thin[1]:.2g}x fewer of {thin[0]}'s weights)" if thin else "")
+        )
     behind, ahead = sum(d < -1 for d in diffs), sum(d > 1 for d in diffs)
-    counts = [f"{word} * by more than a point in {n} of {len(diffs)} seeds"
-              for word, n in [("behind", behind), ("ahead of", ahead)] if n]
-    verdict = "-Bound " + (" and ".join(counts) if counts else "within a point of * in "
-                                  + ("both seeds" if len(diffs) == 2 else f"all {len(diffs)} seeds"))
+    counts = [
+        f"{word} * by more than a point in {n} of {len(diffs)} seeds"
+        for word, n in [("behind", behind), ("ahead of", ahead)]
+        if n
+    ]
+    verdict = "-Bound " + (
+        " and ".join(counts)
+        if counts
+        else "within a point of * in " + ("both seeds" if len(diffs) == 2 else f"all {len(diffs)} seeds")
+    )
     if paper_gain is not None:
         verdict += f" (the paper: {paper_gain:+.2f} in its one run)"
     parts = [verdict, "; ".join(each)]
-    return {"quantity": f"{model} {label}-Bound minus {label}*, every stored seed: accuracy difference (points)",
-            "paper": np.nan if paper_gain is None else round(paper_gain, 2), "reproduced": float(np.mean(diffs)),
-            "spread": f"{min(diffs):+.2f} to {max(diffs):+.2f} over {len(diffs)} seeds",
-            "runs": ", ".join(f"{b.folder.name}, {s.folder.name}" for _, b, s in pairs),
-            "data": _describe_data([b for _, b, _ in pairs]), "explanation": " — ".join(parts)}
+    return {
+        "quantity": f"{model} {label}-Bound minus {label}*, every stored seed: accuracy difference (points)",
+        "paper": np.nan if paper_gain is None else round(paper_gain, 2),
+        "reproduced": float(np.mean(diffs)),
+        "spread": f"{min(diffs):+.2f} to {max(diffs):+.2f} over {len(diffs)} seeds",
+        "runs": ", ".join(f"{b.folder.name}, {s.folder.name}" for _, b, s in pairs),
+        "data": _describe_data([b for _, b, _ in pairs]),
+        "explanation": " — ".join(parts),
+    }
 
 
 def _thinnest(bound, star) -> tuple[str, float] | None:
@@ -416,8 +605,9 @@ def _layer_split(bound, star) -> str:
     common = [layer for layer in b if layer in s and b[layer] > 0 and s[layer] > 0]
     if not common:
         return ""
-    text = "per layer (-Bound / *): " + ", ".join(f"{layer} {100 * b[layer]:.3g} / {100 * s[layer]:.3g} %"
-                                                  for layer in common)
+    text = "per layer (-Bound / *): " + ", ".join(
+        f"{layer} {100 * b[layer]:.3g} / {100 * s[layer]:.3g} %" for layer in common
+    )
     thin = _thinnest(bound, star)
     if thin:
         text += f" — -Bound keeps {thin[1]:.2g}x fewer of {thin[0]}'s weights"
@@ -445,9 +635,12 @@ def _seed_noise(gap: float, density: float, lth: list) -> str:
     by how much our IMP seeds differ at that density."""
     got = _seed_spread(density, lth)
     if got is None:  # no seeds to measure it: the usual few points at 1-3 % density
-        return ("one run per cell in the paper and here: differences of a few points can be seed noise at 1–3 % "
-                "density" if gap <= 5 else "more than seed noise (a few points at 1–3 % density); the paper gives "
-                "too little detail of this run to say why")
+        return (
+            "one run per cell in the paper and here: differences of a few points can be seed noise at 1–3 % density"
+            if gap <= 5
+            else "more than seed noise (a few points at 1–3 % density); the paper gives "
+            "too little detail of this run to say why"
+        )
     spread, seeds = got[0], _seeds_text(got, lth)
     if gap <= max(spread, 1.0):
         return f"within seed noise: {seeds}"
@@ -462,19 +655,38 @@ def _output_rate_row(model: str, score: str, label: str, stored_root, paper_acc:
     name = f"{model} {label} α=2.0, output layer at p_out = {params.p_out:g}: accuracy %"
     res = results.find_stored(params, stored_root)
     if res is None:
-        return {"quantity": name, "paper": paper_acc, "reproduced": np.nan, "spread": "", "runs": "none stored",
-                "data": "", "explanation": "not run with the paper's hyper-parameters yet; chapter 4 runs it in its quick profile"}
+        return {
+            "quantity": name,
+            "paper": paper_acc,
+            "reproduced": np.nan,
+            "spread": "",
+            "runs": "none stored",
+            "data": "",
+            "explanation": "not run with the paper's hyper-parameters yet; chapter 4 runs it in its quick profile",
+        }
     ours = 100 * res.records[-1]["accuracy"]
     if abs(ours - paper_acc) < 10:
-        why = f"close to the paper's {label} α=2.0: consistent with the paper pruning its output layer as hard as the others"
+        why = (
+            f"close to the paper's {label} α=2.0: consistent with the paper pruning its output layer as hard as "
+            "the others"
+        )
     elif plain is not None and paper_acc < ours < plain - 5:
-        why = (f"part of the gap: {plain:.1f} % (same seed) with the output layer at p_out = 0.1, {ours:.1f} % at "
-               f"{params.p_out:g}, {paper_acc:.1f} % in the paper; pruning the output layer as hard as the others "
-               "would explain part of the paper's collapse, not all of it")
+        why = (
+            f"part of the gap: {plain:.1f} % (same seed) with the output layer at p_out = 0.1, {ours:.1f} % at "
+            f"{params.p_out:g}, {paper_acc:.1f} % in the paper; pruning the output layer as hard as the others "
+            "would explain part of the paper's collapse, not all of it"
+        )
     else:
         why = f"far from the paper's {label} α=2.0 as well: the output layer's rate does not explain it"
-    return {"quantity": name, "paper": paper_acc, "reproduced": ours, "spread": "one run", "runs": res.folder.name,
-            "data": _describe_data([res]), "explanation": why}
+    return {
+        "quantity": name,
+        "paper": paper_acc,
+        "reproduced": ours,
+        "spread": "one run",
+        "runs": res.folder.name,
+        "data": _describe_data([res]),
+        "explanation": why,
+    }
 
 
 def iclr_table4_rows(stored_root) -> pd.DataFrame:
@@ -489,9 +701,23 @@ def iclr_table4_rows(stored_root) -> pd.DataFrame:
         for graph in ("unweighted", "weighted", "score"):
             ours = last[(last["layer"] == layer) & (last["graph"] == graph)].iloc[0] if last is not None else None
             for field, value in zip(ICLR_FIELDS[graph], graphs[graph]):
-                rows.append({"layer": layer, "graph": graph, "field": field, "paper": value,
-                             "reproduced": float(ours[field]) if ours is not None else np.nan})
+                rows.append(
+                    {
+                        "layer": layer,
+                        "graph": graph,
+                        "field": field,
+                        "paper": value,
+                        "reproduced": float(ours[field]) if ours is not None else np.nan,
+                    }
+                )
         kept = res.records[-1].get("layers", {}).get(layer, np.nan) if res else np.nan
-        rows.append({"layer": layer, "graph": "unweighted", "field": "density", "paper": graphs["density"],
-                     "reproduced": float(kept)})
+        rows.append(
+            {
+                "layer": layer,
+                "graph": "unweighted",
+                "field": "density",
+                "paper": graphs["density"],
+                "reproduced": float(kept),
+            }
+        )
     return pd.DataFrame(rows)

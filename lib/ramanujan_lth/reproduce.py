@@ -9,6 +9,7 @@ chapters pick them up as stored full runs. Runs whose results exist are not
 run again; a chapter whose executed notebook is up to date (same source, same
 parameters) is skipped unless ``force``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -34,7 +35,6 @@ from .models import build_model
 from .runs import RunParams, identity, load_run
 
 __all__ = ["Planned", "chapters", "select", "plan", "seconds_per_iteration", "dry_run", "reproduce"]
-
 
 
 @dataclass
@@ -64,11 +64,15 @@ def select(wanted, available) -> list[str]:
         return list(available)
     out = []
     for w in wanted:
-        hits = [c for c in available if c == w or c.split("_")[0].lstrip("0") == str(w).lstrip("0")
-                or (not str(w).isdigit() and str(w) in c)]
+        hits = [
+            c
+            for c in available
+            if c == w or c.split("_")[0].lstrip("0") == str(w).lstrip("0") or (not str(w).isdigit() and str(w) in c)
+        ]
         if len(hits) != 1:
-            raise ValueError(f"chapter {w!r} {'is ambiguous' if hits else 'does not exist'}; "
-                             f"chapters: {', '.join(available)}")
+            raise ValueError(
+                f"chapter {w!r} {'is ambiguous' if hits else 'does not exist'}; chapters: {', '.join(available)}"
+            )
         if hits[0] not in out:
             out.append(hits[0])
     return out
@@ -218,15 +222,24 @@ def dry_run(names, profile: str, root, device=None, out=sys.stdout) -> float:
         for q in planned:
             model = q.params.model if q.params else "lenet_300_100"
             p = q.params.resolved() if q.params else RunParams(**E.comparison_base(model, profile)).resolved()
-            seconds += q.trainings * p.iterations * seconds_per_iteration(model, device, precision=p.precision) \
-                if q.trainings else 0.0
+            seconds += (
+                q.trainings * p.iterations * seconds_per_iteration(model, device, precision=p.precision)
+                if q.trainings
+                else 0.0
+            )
         total += seconds
         left = [q for q in planned if q.trainings]
-        print(f"{name}: {len(planned)} runs, {len(left)} to compute, ~{_hms(seconds)}"
-              + ("" if planned else " (no training)"), file=out)
+        print(
+            f"{name}: {len(planned)} runs, {len(left)} to compute, ~{_hms(seconds)}"
+            + ("" if planned else " (no training)"),
+            file=out,
+        )
         for q in planned:
-            its = f"{q.trainings} trainings x {q.iterations:,} it" if q.trainings and q.params else \
-                (f"~{q.trainings} trainings" if q.trainings else "nothing to do")
+            its = (
+                f"{q.trainings} trainings x {q.iterations:,} it"
+                if q.trainings and q.params
+                else (f"~{q.trainings} trainings" if q.trainings else "nothing to do")
+            )
             print(f"    {q.label:52s} {q.status:13s} {its}", file=out)
     print(f"total: ~{_hms(total)} of training", file=out)
     return total
@@ -263,8 +276,9 @@ def execute(source: Path, out: Path, parameters: dict, stamp: dict, progress: bo
     os.close(fd)
     try:
         try:
-            pm.execute_notebook(nb, tmp, parameters=parameters, kernel_name="python3", cwd=str(source.parent),
-                                progress_bar=progress)
+            pm.execute_notebook(
+                nb, tmp, parameters=parameters, kernel_name="python3", cwd=str(source.parent), progress_bar=progress
+            )
         except pm.PapermillExecutionError as err:
             raise ChapterFailed(f"cell {err.exec_count}: {err.ename}: {err.evalue}") from None
         executed = nbformat.read(tmp, as_version=4)
@@ -293,9 +307,22 @@ def export_paper_runs(runs_dir, stored_root) -> list[Path]:
     return done
 
 
-def reproduce(profile: str, names=None, device=None, dry: bool = False, force: bool = False, root=None,
-              out_dir=None, progress: bool = True, stdout=sys.stdout, stderr=sys.stderr, executor: str = "ray",
-              jobs: int | None = None, address: str | None = None, runs_only: bool = False) -> int:
+def reproduce(
+    profile: str,
+    names=None,
+    device=None,
+    dry: bool = False,
+    force: bool = False,
+    root=None,
+    out_dir=None,
+    progress: bool = True,
+    stdout=sys.stdout,
+    stderr=sys.stderr,
+    executor: str = "ray",
+    jobs: int | None = None,
+    address: str | None = None,
+    runs_only: bool = False,
+) -> int:
     """Compute the runs the chosen chapters need (each a Ray task, or
     ``executor="inline"``), store the finished full-scale ones, then execute
     the chapters under ``profile`` over the finished runs; returns the exit
@@ -313,8 +340,17 @@ def reproduce(profile: str, names=None, device=None, dry: bool = False, force: b
     if any(not t.stored for t in tasks):
         print(f"computing the runs of {len(names)} chapter(s) ({executor} executor) ...", file=stdout, flush=True)
         try:
-            outcomes = execute_tasks(tasks, runs_dir, stored_root, executor=executor, jobs=jobs, address=address,
-                                     device=device, progress=progress, out=stdout)
+            outcomes = execute_tasks(
+                tasks,
+                runs_dir,
+                stored_root,
+                executor=executor,
+                jobs=jobs,
+                address=address,
+                device=device,
+                progress=progress,
+                out=stdout,
+            )
         except KeyboardInterrupt:
             print("stopped: every run resumes from its checkpoint at the next call", file=stderr)
             return 130
@@ -324,8 +360,11 @@ def reproduce(profile: str, names=None, device=None, dry: bool = False, force: b
                     print(f"    stored {dest.relative_to(root)}", file=stdout)
         failed_runs = [o for o in outcomes if o.state in ("failed", "skipped")]
         for o in failed_runs:
-            print(f"ramanujan_lth: run {o.label} {o.state}: {o.detail}" + (f" (log: {o.log})" if o.log else ""),
-                  file=stderr, flush=True)
+            print(
+                f"ramanujan_lth: run {o.label} {o.state}: {o.detail}" + (f" (log: {o.log})" if o.log else ""),
+                file=stderr,
+                flush=True,
+            )
     if runs_only:
         return 1 if failed_runs else 0
     out_dir = Path(out_dir) if out_dir else root / "book" / "executed" / profile
@@ -356,6 +395,8 @@ def reproduce(profile: str, names=None, device=None, dry: bool = False, force: b
     if failed:
         print(f"ramanujan_lth: {len(failed)} chapter(s) failed: {', '.join(failed)}", file=stderr)
     if failed_runs:
-        print(f"ramanujan_lth: {len(failed_runs)} run(s) did not finish: "
-              + ", ".join(o.label for o in failed_runs), file=stderr)
+        print(
+            f"ramanujan_lth: {len(failed_runs)} run(s) did not finish: " + ", ".join(o.label for o in failed_runs),
+            file=stderr,
+        )
     return 1 if failed or failed_runs else 0

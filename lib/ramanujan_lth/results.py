@@ -7,6 +7,7 @@ folder of the book (``book/results/``), one sub-folder per run named as
 parameters: :func:`find_stored` matches the parameters whatever data size the
 run used, and the result says which data it saw.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from tqdm.auto import tqdm
 
 from . import metrics, stored_masks
@@ -25,9 +25,20 @@ from .data import DATASETS, load_dataset
 from .runs import ROUNDS_DIR, RunParams, RunResult, identity, load_run, read_masks, run, run_seeds
 from .train import DEFAULTS
 
-__all__ = ["book_root", "interactive", "get_runs", "find_stored", "export_run", "accuracy_table", "spectral_table", "regime_table",
-           "regime_bands", "loss_table", "held_layers",
-           "describe"]
+__all__ = [
+    "book_root",
+    "interactive",
+    "get_runs",
+    "find_stored",
+    "export_run",
+    "accuracy_table",
+    "spectral_table",
+    "regime_table",
+    "regime_bands",
+    "loss_table",
+    "held_layers",
+    "describe",
+]
 
 
 def book_root(start=None) -> Path:
@@ -48,8 +59,15 @@ def interactive() -> bool:
     return bool(os.environ.get("JPY_SESSION_NAME")) or sys.stderr.isatty()
 
 
-def get_runs(params_list, stored_root=None, runs_dir=None, use_stored: bool = True, progress: bool | None = None,
-             batched: bool | None = None, **run_kwargs) -> tuple[list[RunResult], str]:
+def get_runs(
+    params_list,
+    stored_root=None,
+    runs_dir=None,
+    use_stored: bool = True,
+    progress: bool | None = None,
+    batched: bool | None = None,
+    **run_kwargs,
+) -> tuple[list[RunResult], str]:
     """Results for every parameter record: the stored full run when
     ``use_stored`` and one exists under ``stored_root``, else a run (or a
     cached one under ``runs_dir``). Returns the results and where they came
@@ -81,13 +99,19 @@ def get_runs(params_list, stored_root=None, runs_dir=None, use_stored: bool = Tr
     for group in todo.values():
         name = group[0][1].resolved().dataset
         if name not in loaded:  # load each dataset once, not once per run
-            loaded[name] = load_dataset(name, root=data_kw.get("data_root"), download=data_kw.get("download", False),
-                                        device=data_kw.get("device"), quiet=not progress)
+            loaded[name] = load_dataset(
+                name,
+                root=data_kw.get("data_root"),
+                download=data_kw.get("download", False),
+                device=data_kw.get("device"),
+                quiet=not progress,
+            )
         data = loaded[name]
         together = batched if batched is not None else data.device.type == "cuda"
         if together and len(group) > 1 and not any(p.eval_every for _, p in group):
-            for (i, _), res in zip(group, run_seeds([p for _, p in group], runs_dir=runs_dir, progress=False,
-                                                    data=data, **run_kwargs)):
+            for (i, _), res in zip(
+                group, run_seeds([p for _, p in group], runs_dir=runs_dir, progress=False, data=data, **run_kwargs)
+            ):
                 out[i] = res
             bar.update(len(group))
         else:
@@ -173,12 +197,15 @@ def describe(results: list[RunResult]) -> str:
     images = f"{n_train:,} of {spec.n_train:,} {p.dataset.upper()} training images"
     seeds = sorted({r.params.seed for r in results})
     tail = f"{len(seeds)} seed{'s' if len(seeds) > 1 else ''}" + (
-        f"; tested on {n_test:,} of {spec.n_test:,} test images" if n_test < spec.n_test else "")
+        f"; tested on {n_test:,} of {spec.n_test:,} test images" if n_test < spec.n_test else ""
+    )
     if p.iterations >= DEFAULTS[p.model]["iterations"] and p.n_train is None:
         what = f"{p.model}, the paper's hyper-parameters on {images}"
     elif p.precision == "bf16" and p.n_train is None:
-        what = (f"{p.model}, subset profile: the paper's hyper-parameters with {p.iterations:,} iterations per round "
-                f"(its passes over {images}), bfloat16")
+        what = (
+            f"{p.model}, subset profile: the paper's hyper-parameters with {p.iterations:,} iterations per round "
+            f"(its passes over {images}), bfloat16"
+        )
     else:
         what = f"{p.model}, {p.iterations:,} iterations per round on {images} (a pipeline check, not a result)"
     return f"{what}; {tail}"
@@ -222,9 +249,16 @@ def regime_table(spec: pd.DataFrame, layers, graph: str = "unweighted") -> pd.Da
     for rnd, g in per.groupby("round"):
         has = {row.layer: bool(row.max_delta > 0) for row in g.itertuples()}
         n = sum(has.values())
-        rows.append({"round": rnd, "density": g["density"].mean(), "n_ramanujan": n, "n_layers": len(has),
-                     "regime": "fully" if n == len(has) else "partially" if n else "non",
-                     **{f"has_{k}": v for k, v in has.items()}})
+        rows.append(
+            {
+                "round": rnd,
+                "density": g["density"].mean(),
+                "n_ramanujan": n,
+                "n_layers": len(has),
+                "regime": "fully" if n == len(has) else "partially" if n else "non",
+                **{f"has_{k}": v for k, v in has.items()},
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -241,9 +275,14 @@ def loss_table(spec: pd.DataFrame, layers) -> pd.DataFrame:
             lost = m[~(m["delta"] > 0)]
             first = lost.index[0] if len(lost) else None
             before = m.loc[: first - 1] if first is not None else m
-            rows.append({"layer": layer, "graph": graph,
-                         "last density with the property": before["density"].min() if len(before) else np.nan,
-                         "first density without": m.loc[first, "density"] if first is not None else np.nan})
+            rows.append(
+                {
+                    "layer": layer,
+                    "graph": graph,
+                    "last density with the property": before["density"].min() if len(before) else np.nan,
+                    "first density without": m.loc[first, "density"] if first is not None else np.nan,
+                }
+            )
     return pd.DataFrame(rows)
 
 

@@ -41,6 +41,7 @@ with :class:`RunInUse` instead of training it twice. A lock whose process is
 gone (killed), or that was written by this same process (a run interrupted in
 a notebook), or on another machine (a copied folder), is taken over.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -122,15 +123,20 @@ class RunParams:
     bound_K: int = _opt(5, "Algorithm 1's level K: rates p, p/2, ..., p/2^(K-1)", option="--bound-K")
     bound_guard: str = _opt("average", "layer-collapse guard", choices=GUARDS)
     n_test: int | None = _opt(None, "use only the first N test images")
-    precision: str = _opt("fp32", "bf16: bfloat16 autocast over float32 weights (conv nets in channels-last)",
-                          choices=PRECISIONS)
+    precision: str = _opt(
+        "fp32", "bf16: bfloat16 autocast over float32 weights (conv nets in channels-last)", choices=PRECISIONS
+    )
     control: str | None = _opt(None, cli=False)
     control_ticket: str | None = _opt(None, cli=False)
     control_round: int | None = _opt(None, cli=False)
     control_edges: tuple | None = _opt(None, cli=False)
-    bound_criteria: tuple | None = _opt(None, "accept a candidate when one of these single bounds holds (UE, UD: "
-                                              "unweighted eigenvalue / degree bound; WE, WD: on |W|) instead of "
-                                              "Algorithm 1's rule", choices=list(CRITERIA))
+    bound_criteria: tuple | None = _opt(
+        None,
+        "accept a candidate when one of these single bounds holds (UE, UD: "
+        "unweighted eigenvalue / degree bound; WE, WD: on |W|) instead of "
+        "Algorithm 1's rule",
+        choices=list(CRITERIA),
+    )
 
     @classmethod
     def from_dict(cls, d: dict) -> "RunParams":
@@ -164,8 +170,10 @@ class RunParams:
             bad(f"unknown dataset {self.dataset!r}; allowed: {', '.join(sorted(DATASETS))}")
         if self.dataset is not None and DATASETS[self.dataset].shape != DATASETS[MODEL_DATASET[self.model]].shape:
             fits = sorted(n for n, d in DATASETS.items() if d.shape == DATASETS[MODEL_DATASET[self.model]].shape)
-            bad(f"{self.model} takes {DATASETS[MODEL_DATASET[self.model]].shape} images, {self.dataset} has "
-                f"{DATASETS[self.dataset].shape}: use dataset {', '.join(fits)}")
+            bad(
+                f"{self.model} takes {DATASETS[MODEL_DATASET[self.model]].shape} images, {self.dataset} has "
+                f"{DATASETS[self.dataset].shape}: use dataset {', '.join(fits)}"
+            )
         if self.score not in P.SCORES:
             bad(f"unknown score {self.score!r}; allowed: {', '.join(sorted(P.SCORES))}")
         if self.schedule not in SCHEDULES:
@@ -258,8 +266,17 @@ def default_runs_dir() -> Path:
 
 #: fields added after the first stored runs, left out of the identity while at
 #: these neutral values so that older runs keep their folder names
-_NEUTRAL = {"density": None, "bound": False, "n_test": None, "precision": "fp32", "control": None,
-            "control_ticket": None, "control_round": None, "control_edges": None, "bound_criteria": None}
+_NEUTRAL = {
+    "density": None,
+    "bound": False,
+    "n_test": None,
+    "precision": "fp32",
+    "control": None,
+    "control_ticket": None,
+    "control_round": None,
+    "control_edges": None,
+    "bound_criteria": None,
+}
 _BOUND_ONLY = ("bound_K", "bound_guard", "bound_criteria")
 
 
@@ -331,7 +348,9 @@ def _measure(model, masks, data, p: RunParams, t: int, history) -> dict:
         "layers": P.densities(masks),
         "remaining": {n: int(m.sum()) for n, m in masks.items()},
         "accuracy": evaluate(model, data),
-        "noisy_accuracy": {str(s): evaluate(model, data, sigma=s, seed=10_000 + i) for i, s in enumerate(p.noise_sigmas)},
+        "noisy_accuracy": {
+            str(s): evaluate(model, data, sigma=s, seed=10_000 + i) for i, s in enumerate(p.noise_sigmas)
+        },
         "history": history,
     }
     rec["spectral"] = _report_rows(model, masks, "unweighted") + _report_rows(model, masks, "weighted")
@@ -343,9 +362,9 @@ def _prepare_data(p: RunParams, data=None, data_root=None, download=False, devic
     if data is None:
         data = load_dataset(p.dataset, root=data_root, download=download, device=device, n_train=p.n_train)
     elif p.n_train is not None and len(data.y_train) != p.n_train:
-        data = dataclasses.replace(data, x_train=data.x_train[:p.n_train], y_train=data.y_train[:p.n_train])
+        data = dataclasses.replace(data, x_train=data.x_train[: p.n_train], y_train=data.y_train[: p.n_train])
     if p.n_test is not None and len(data.y_test) > p.n_test:
-        data = dataclasses.replace(data, x_test=data.x_test[:p.n_test], y_test=data.y_test[:p.n_test])
+        data = dataclasses.replace(data, x_test=data.x_test[: p.n_test], y_test=data.y_test[: p.n_test])
     return data
 
 
@@ -379,8 +398,10 @@ def _save_masks(path: Path, masks: dict) -> None:
 def read_masks(path: Path) -> dict:
     """The masks of a ``rounds/<t>.pt`` file, layer -> bool tensor."""
     packed = torch.load(path, map_location="cpu", weights_only=False)
-    return {n: torch.from_numpy(np.unpackbits(bits, count=int(np.prod(shape))).astype(bool).reshape(shape))
-            for n, (shape, bits) in packed.items()}
+    return {
+        n: torch.from_numpy(np.unpackbits(bits, count=int(np.prod(shape))).astype(bool).reshape(shape))
+        for n, (shape, bits) in packed.items()
+    }
 
 
 def _load_masks(path: Path, like: dict) -> dict:
@@ -420,7 +441,13 @@ def _find_donor(r: "_Run", runs_dir: Path):
     want, best = _fork_key(p), None
     sigmas = tuple(float(s) for s in p.noise_sigmas)
     for folder, q, sizes in _other_runs(r, runs_dir):
-        if q.bound or q.control or _fork_key(q) != want or q.noise_sigmas[:len(sigmas)] != sigmas or sizes != tuple(r.data.sizes):
+        if (
+            q.bound
+            or q.control
+            or _fork_key(q) != want
+            or q.noise_sigmas[: len(sigmas)] != sigmas
+            or sizes != tuple(r.data.sizes)
+        ):
             continue
         t_q = total_rounds(q, r.rates, r.sizes)
         if t_q == r.t_total and _finished(folder):
@@ -497,9 +524,11 @@ def _lock(folder: Path) -> Path:
                 held = {}
                 time.sleep(0.05)
             if held and held.get("host") == me["host"] and held.get("pid") != me["pid"] and pid_alive(held.get("pid")):
-                raise RunInUse(f"run {folder} is being trained by process {held['pid']} on this machine (since "
-                               f"{held.get('since', '?')}); wait for it to finish or stop it. If no such process "
-                               f"runs this experiment, delete {lock}.")
+                raise RunInUse(
+                    f"run {folder} is being trained by process {held['pid']} on this machine (since "
+                    f"{held.get('since', '?')}); wait for it to finish or stop it. If no such process "
+                    f"runs this experiment, delete {lock}."
+                )
             if held:  # stale: its process is gone, it is this process's own, or it came from another machine
                 lock.unlink(missing_ok=True)
             continue
@@ -529,8 +558,14 @@ class _Run:
         self.records_path, self.ckpt_path = self.folder / "records.json", self.folder / "checkpoint.pt"
         spec = DATASETS[p.dataset]
         subset = data.sizes[0] < spec.n_train or data.sizes[1] < spec.n_test
-        note = (f"{p.dataset}: a SUBSET — {data.sizes[0]:,} of {spec.n_train:,} training and "
-                f"{data.sizes[1]:,} of {spec.n_test:,} test images") if subset else ""
+        note = (
+            (
+                f"{p.dataset}: a SUBSET — {data.sizes[0]:,} of {spec.n_train:,} training and "
+                f"{data.sizes[1]:,} of {spec.n_test:,} test images"
+            )
+            if subset
+            else ""
+        )
         self.data_info = {"n_train": data.sizes[0], "n_test": data.sizes[1], "subset": subset, "note": note}
         self.complete, self.records, self.lock = False, [], None
         if self._load_finished():
@@ -600,8 +635,10 @@ class _Run:
         try:
             ck = torch.load(self.ckpt_path, map_location="cpu", weights_only=False)
         except Exception:  # noqa: BLE001 - any unreadable file
-            raise DamagedRun(f"{self.records_path} is damaged and {self.ckpt_path.name} cannot be read either: "
-                             f"delete {self.folder} to train this run again") from None
+            raise DamagedRun(
+                f"{self.records_path} is damaged and {self.ckpt_path.name} cannot be read either: "
+                f"delete {self.folder} to train this run again"
+            ) from None
         stored = {"complete": bool(ck.get("complete")), "records": ck["records"], "data": self.data_info}
         _write_json(self.records_path, stored)
         return stored
@@ -670,8 +707,11 @@ class _Run:
             stored = json.loads((donor / "records.json").read_text())["records"]
             tfile = donor / "timings.json"
             timings = json.loads(tfile.read_text())["seconds_per_round"] if tfile.exists() else []
-            ck = torch.load(donor / "checkpoint.pt", map_location="cpu", weights_only=False) \
-                if (donor / "checkpoint.pt").exists() else None
+            ck = (
+                torch.load(donor / "checkpoint.pt", map_location="cpu", weights_only=False)
+                if (donor / "checkpoint.pt").exists()
+                else None
+            )
         except (OSError, ValueError, KeyError):
             return 0
         rewind = ck["rewind_state"] if ck is not None else None
@@ -687,8 +727,10 @@ class _Run:
                 break
             self.begin_round()
             self.model.load_state_dict(torch.load(trained, map_location=self.data.device, weights_only=True))
-            self.end_round(TrainResult(history=stored[t]["history"], rewind_state=rewind),
-                           seconds=timings[t] if t < len(timings) else None)
+            self.end_round(
+                TrainResult(history=stored[t]["history"], rewind_state=rewind),
+                seconds=timings[t] if t < len(timings) else None,
+            )
             t += 1
         if t:
             self.forked_from = {"run": donor.name, "rounds_replayed": t}
@@ -730,32 +772,52 @@ class _Run:
         rec = _measure(self.model, self.dev_masks, data, p, t, res.history)
         complete = t == self.rounds
         if not complete or p.bound:
-            scores = P.SCORES[p.score](self.model, self.dev_masks, data, batch_size=p.snip_batch, seed=p.seed * 10_007 + t)
+            scores = P.SCORES[p.score](
+                self.model, self.dev_masks, data, batch_size=p.snip_batch, seed=p.seed * 10_007 + t
+            )
             rec["spectral"] += _report_rows(self.model, masks, "score", scores)
         if not complete:
             if p.bound:
                 weights = {n: m.weight for n, m in prunable_layers(self.model)} if p.bound_criteria else None
-                masks, decisions = bound_prune(masks, scores, self.rates, p.bound_K, p.bound_guard,
-                                               criteria=p.bound_criteria, weights=weights)
+                masks, decisions = bound_prune(
+                    masks, scores, self.rates, p.bound_K, p.bound_guard, criteria=p.bound_criteria, weights=weights
+                )
                 rec["bound_decisions"] = [d.as_dict() for d in decisions]
                 complete = not any(d.changed for d in decisions)
             else:
                 target = _targets(p, self.rates, self.sizes, self.t_total, t + 1)
-                masks = P.prune_global(masks, scores, target) if p.schedule == "global" \
+                masks = (
+                    P.prune_global(masks, scores, target)
+                    if p.schedule == "global"
                     else P.prune_layerwise(masks, scores, target)
+                )
         self.masks = masks
         self.records.append(rec)
         self.timings.append(seconds if seconds is not None else time.perf_counter() - self.t0)
         self.next_round, self.complete = t + 1, complete
-        state = {"masks": masks, "rewind_state": self.rewind_state, "records": self.records, "next_round": t + 1,
-                 "timings": self.timings, "complete": complete}
+        state = {
+            "masks": masks,
+            "rewind_state": self.rewind_state,
+            "records": self.records,
+            "next_round": t + 1,
+            "timings": self.timings,
+            "complete": complete,
+        }
         _atomic_write(self.ckpt_path, lambda f: torch.save(state, f))
         _write_json(self.records_path, {"complete": complete, "records": self.records, "data": self.data_info})
         _write_json(self.folder / "timings.json", {"seconds_per_round": self.timings, "device": str(data.device)})
 
 
-def run(params: RunParams, runs_dir=None, data=None, data_root=None, download: bool = False, device=None,
-        progress: bool = True, stop_after: int | None = None) -> RunResult:
+def run(
+    params: RunParams,
+    runs_dir=None,
+    data=None,
+    data_root=None,
+    download: bool = False,
+    device=None,
+    progress: bool = True,
+    stop_after: int | None = None,
+) -> RunResult:
     """Run (or resume, or load) the iterative-pruning experiment ``params``.
 
     ``data``: an already loaded :class:`TensorData` (else loaded from
@@ -769,9 +831,20 @@ def run(params: RunParams, runs_dir=None, data=None, data_root=None, download: b
     try:
         while not r.complete:
             masks = r.begin_round()
-            res = train(r.model, data, p.iterations, p.lr, p.batch_size, masks=masks, seed=r.train_seed,
-                        eval_every=p.eval_every or None, rewind_iteration=r.rewind_at, progress=progress,
-                        desc=r.desc(), precision=p.precision)
+            res = train(
+                r.model,
+                data,
+                p.iterations,
+                p.lr,
+                p.batch_size,
+                masks=masks,
+                seed=r.train_seed,
+                eval_every=p.eval_every or None,
+                rewind_iteration=r.rewind_at,
+                progress=progress,
+                desc=r.desc(),
+                precision=p.precision,
+            )
             r.end_round(res)
             done_here += 1
             if not r.complete and stop_after is not None and done_here >= stop_after:
@@ -781,8 +854,16 @@ def run(params: RunParams, runs_dir=None, data=None, data_root=None, download: b
     return r.result()
 
 
-def run_seeds(params_list, runs_dir=None, data=None, data_root=None, download: bool = False, device=None,
-              progress: bool = True, stop_after: int | None = None) -> list[RunResult]:
+def run_seeds(
+    params_list,
+    runs_dir=None,
+    data=None,
+    data_root=None,
+    download: bool = False,
+    device=None,
+    progress: bool = True,
+    stop_after: int | None = None,
+) -> list[RunResult]:
     """:func:`run` for several seeds of one configuration, trained together
     (:func:`ramanujan_lth.batched.train_seeds`) round after round.
 
@@ -835,9 +916,19 @@ def _lockstep(runs: list, p0: RunParams, data, progress: bool, stop_after: int |
         masks = [r.begin_round() for r in active]
         rounds = sorted({r.next_round for r in active})
         desc = f"round {rounds[0]}" + (f"-{rounds[-1]}" if len(rounds) > 1 else "") + f", {len(active)} seeds"
-        res = train_seeds([r.model for r in active], data, p0.iterations, p0.lr, [r.train_seed for r in active],
-                          masks=masks, batch_size=p0.batch_size, rewind_iteration=active[0].rewind_at,
-                          progress=progress, desc=desc, precision=p0.precision)
+        res = train_seeds(
+            [r.model for r in active],
+            data,
+            p0.iterations,
+            p0.lr,
+            [r.train_seed for r in active],
+            masks=masks,
+            batch_size=p0.batch_size,
+            rewind_iteration=active[0].rewind_at,
+            progress=progress,
+            desc=desc,
+            precision=p0.precision,
+        )
         for r, one in zip(active, res):
             r.end_round(one)
         done_here += 1

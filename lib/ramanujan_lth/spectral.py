@@ -6,6 +6,7 @@ bipartite graph, ``[[0, B], [B^T, 0]]``, has the eigenvalues ``±σ_i(B)``, so
 every quantity of the paper's Table 1 comes from the singular values of ``B``
 and from its row and column sums.
 """
+
 from __future__ import annotations
 
 import math
@@ -103,9 +104,7 @@ def biadjacency(weight) -> np.ndarray:
         return np.ascontiguousarray(w.T)
     if w.ndim == 4:
         return np.ascontiguousarray(w.reshape(w.shape[0], -1).T)
-    raise ValueError(
-        f"biadjacency expects a 2-D (Linear) or 4-D (Conv2d) weight, got shape {tuple(w.shape)}"
-    )
+    raise ValueError(f"biadjacency expects a 2-D (Linear) or 4-D (Conv2d) weight, got shape {tuple(w.shape)}")
 
 
 # --------------------------------------------------------------------------
@@ -147,8 +146,7 @@ def _check_matrix(B) -> np.ndarray:
     if not np.all(np.isfinite(M)):
         n_bad = int(np.size(M) - np.isfinite(M).sum())
         raise ValueError(
-            f"bi-adjacency matrix has {n_bad} NaN or infinite entries; "
-            "a graph needs finite non-negative edge weights"
+            f"bi-adjacency matrix has {n_bad} NaN or infinite entries; a graph needs finite non-negative edge weights"
         )
     if M.size and M.min() < 0:
         raise ValueError(
@@ -350,9 +348,7 @@ def layer_report(model, masks=None, graph: str = "unweighted", scores=None, meth
         else:
             m = _to_numpy(mask)
             if m.shape != tuple(w.shape):
-                raise ValueError(
-                    f"mask for layer {name!r} has shape {m.shape}, its weight {tuple(w.shape)}"
-                )
+                raise ValueError(f"mask for layer {name!r} has shape {m.shape}, its weight {tuple(w.shape)}")
             if not np.isin(m, (0.0, 1.0)).all():
                 raise ValueError(f"mask for layer {name!r} must hold only 0 and 1")
         if graph == "unweighted":

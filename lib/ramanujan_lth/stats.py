@@ -8,6 +8,7 @@
 Both use ``scipy.stats.ttest_1samp``; confidence bounds are the two-sided
 ``1 - alpha`` interval of the mean from the t distribution.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -25,8 +26,15 @@ def one_sided_t(x, mu: float, alternative: str, alpha: float = 0.05) -> dict:
     no rejection (an infinite Δ — a complete layer — is never "below 0").
     """
     x = np.asarray(x, dtype=float)
-    out = {"n": int(x.size), "mean": float(np.mean(x)) if x.size else np.nan, "lower": np.nan, "upper": np.nan,
-           "t": np.nan, "p": np.nan, "rejected": False}
+    out = {
+        "n": int(x.size),
+        "mean": float(np.mean(x)) if x.size else np.nan,
+        "lower": np.nan,
+        "upper": np.nan,
+        "t": np.nan,
+        "p": np.nan,
+        "rejected": False,
+    }
     if x.size < 2 or not np.all(np.isfinite(x)):
         return out
     sd = x.std(ddof=1)
@@ -34,8 +42,13 @@ def one_sided_t(x, mu: float, alternative: str, alpha: float = 0.05) -> dict:
         return out
     res = stats.ttest_1samp(x, mu, alternative=alternative)
     half = stats.t.ppf(1 - alpha / 2, x.size - 1) * sd / np.sqrt(x.size)
-    out.update(lower=out["mean"] - half, upper=out["mean"] + half, t=float(res.statistic), p=float(res.pvalue),
-               rejected=bool(res.pvalue < alpha))
+    out.update(
+        lower=out["mean"] - half,
+        upper=out["mean"] + half,
+        t=float(res.statistic),
+        p=float(res.pvalue),
+        rejected=bool(res.pvalue < alpha),
+    )
     return out
 
 
@@ -49,8 +62,15 @@ def delta_tests(spec: pd.DataFrame, layers, graph: str = "unweighted", alpha: fl
     rows = []
     for (layer, rnd), g in df.groupby(["layer", "round"], sort=False):
         r = one_sided_t(g["max_delta"], 0.0, "less", alpha)
-        rows.append({"layer": layer, "round": rnd, "overall_density": g["overall_density"].mean(),
-                     "layer_density": g["density"].mean(), **r})
+        rows.append(
+            {
+                "layer": layer,
+                "round": rnd,
+                "overall_density": g["overall_density"].mean(),
+                "layer_density": g["density"].mean(),
+                **r,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -64,18 +84,39 @@ def loss_points(tests: pd.DataFrame) -> pd.DataFrame:
         lost = g[g["rejected"]]
         if len(lost):
             r = lost.iloc[0]
-            rows.append({"layer": layer, "round": int(r["round"]), "layer density %": 100 * r["layer_density"],
-                         "overall density %": 100 * r["overall_density"], "sample mean": r["mean"],
-                         "upper mean": r["upper"], "lower mean": r["lower"], "p": r["p"], "runs": r["n"]})
+            rows.append(
+                {
+                    "layer": layer,
+                    "round": int(r["round"]),
+                    "layer density %": 100 * r["layer_density"],
+                    "overall density %": 100 * r["overall_density"],
+                    "sample mean": r["mean"],
+                    "upper mean": r["upper"],
+                    "lower mean": r["lower"],
+                    "p": r["p"],
+                    "runs": r["n"],
+                }
+            )
         else:
-            rows.append({"layer": layer, "round": None, "layer density %": np.nan, "overall density %": np.nan,
-                         "sample mean": np.nan, "upper mean": np.nan, "lower mean": np.nan, "p": np.nan,
-                         "runs": int(g["n"].max())})
+            rows.append(
+                {
+                    "layer": layer,
+                    "round": None,
+                    "layer density %": np.nan,
+                    "overall density %": np.nan,
+                    "sample mean": np.nan,
+                    "upper mean": np.nan,
+                    "lower mean": np.nan,
+                    "p": np.nan,
+                    "runs": int(g["n"].max()),
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def accuracy_drop_tests(acc: pd.DataFrame, ks=(0.001, 0.01, 0.05), sigma: float = 0.0,
-                        alpha: float = 0.05) -> pd.DataFrame:
+def accuracy_drop_tests(
+    acc: pd.DataFrame, ks=(0.001, 0.01, 0.05), sigma: float = 0.0, alpha: float = 0.05
+) -> pd.DataFrame:
     """Per (k, round): the t-test of ``H0: (a0 - a_t) / a0 <= k`` over runs, on
     the test set with noise ``sigma`` (0 = clean). ``rejected`` means accuracy
     has dropped by more than ``k`` (relative)."""
@@ -87,6 +128,17 @@ def accuracy_drop_tests(acc: pd.DataFrame, ks=(0.001, 0.01, 0.05), sigma: float 
         drop = (base.loc[g.index] - g["accuracy"]) / base.loc[g.index]
         for k in ks:
             r = one_sided_t(drop.to_numpy(), k, "greater", alpha)
-            rows.append({"k": k, "round": rnd, "density": g["density"].mean(), "mean_drop": r["mean"],
-                         "lower": r["lower"], "upper": r["upper"], "t": r["t"], "p": r["p"], "rejected": r["rejected"]})
+            rows.append(
+                {
+                    "k": k,
+                    "round": rnd,
+                    "density": g["density"].mean(),
+                    "mean_drop": r["mean"],
+                    "lower": r["lower"],
+                    "upper": r["upper"],
+                    "t": r["t"],
+                    "p": r["p"],
+                    "rejected": r["rejected"],
+                }
+            )
     return pd.DataFrame(rows)

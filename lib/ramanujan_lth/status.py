@@ -6,6 +6,7 @@ where it got to (density, accuracy), whether a process is training it now
 rest takes at its recent pace. Reads the folders' JSON files only; a folder
 being written this instant is shown as it was a moment before.
 """
+
 from __future__ import annotations
 
 import json
@@ -77,26 +78,48 @@ def run_status(runs_dir, unfinished_only: bool = False) -> pd.DataFrame:
             p, records = meta["params"], (stored or {}).get("records", [])
             what, model, planned = describe_params(p), p["model"], meta.get("rounds", p["rounds"]) + 1
         except (TypeError, KeyError, ValueError):  # not a run folder of this library, or a damaged one
-            rows.append({"run": folder.name, "model": "?", "what": "unreadable params.json", "iterations": np.nan,
-                         "rounds done": "", "density": np.nan, "accuracy": np.nan,
-                         "state": "not a run folder (or damaged): skipped", "time left": "", "_order": 3,
-                         "_mtime": 0.0})
+            rows.append(
+                {
+                    "run": folder.name,
+                    "model": "?",
+                    "what": "unreadable params.json",
+                    "iterations": np.nan,
+                    "rounds done": "",
+                    "density": np.nan,
+                    "accuracy": np.nan,
+                    "state": "not a run folder (or damaged): skipped",
+                    "time left": "",
+                    "_order": 3,
+                    "_mtime": 0.0,
+                }
+            )
             continue
         complete = bool((stored or {}).get("complete"))
         if unfinished_only and complete:
             continue
         seconds = ((_read(folder / "timings.json") or {}).get("seconds_per_round") or [])[-5:]
         left = 0 if complete else max(planned - len(records), 0)
-        eta = (f"{'≤' if p.get('bound') else ''}{left * float(np.median(seconds)) / 60:.0f} min"
-               if left and seconds else "")
+        eta = (
+            f"{'≤' if p.get('bound') else ''}{left * float(np.median(seconds)) / 60:.0f} min"
+            if left and seconds
+            else ""
+        )
         last, state = (records[-1] if records else {}), _state(folder, complete)
-        rows.append({"run": folder.name, "model": model, "what": what,
-                     "iterations": p["iterations"],
-                     "rounds done": f"{len(records)}/{len(records) if complete else planned}",
-                     "density": last.get("density", np.nan), "accuracy": last.get("accuracy", np.nan),
-                     "state": state, "time left": eta,
-                     "_order": 0 if state.startswith("running") else 1 if not complete else 2,
-                     "_mtime": (folder / "records.json").stat().st_mtime if stored else 0.0})
+        rows.append(
+            {
+                "run": folder.name,
+                "model": model,
+                "what": what,
+                "iterations": p["iterations"],
+                "rounds done": f"{len(records)}/{len(records) if complete else planned}",
+                "density": last.get("density", np.nan),
+                "accuracy": last.get("accuracy", np.nan),
+                "state": state,
+                "time left": eta,
+                "_order": 0 if state.startswith("running") else 1 if not complete else 2,
+                "_mtime": (folder / "records.json").stat().st_mtime if stored else 0.0,
+            }
+        )
     cols = ["run", "model", "what", "iterations", "rounds done", "density", "accuracy", "state", "time left"]
     if not rows:
         return pd.DataFrame(columns=cols)

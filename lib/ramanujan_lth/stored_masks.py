@@ -8,6 +8,7 @@ still in the mask (-1 for a weight the first mask already lacks; stored as
 a hundred kB, so any graph measure can be computed later from the stored
 results without retraining (:func:`read`).
 """
+
 from __future__ import annotations
 
 import io

@@ -1,4 +1,5 @@
 """Spectral sweeps over random masks (chapter 2's experiments)."""
+
 from __future__ import annotations
 
 import numpy as np

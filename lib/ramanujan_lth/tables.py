@@ -3,6 +3,7 @@
 
 Each function returns :class:`Html`, shown as HTML by Jupyter and the book.
 """
+
 from __future__ import annotations
 
 import html
@@ -30,8 +31,14 @@ def _cell(value, fmt: str | None) -> str:
     return html.escape(str(value))
 
 
-def compact_table(rows: pd.DataFrame, columns: list, details: list = (), caption: str = "",
-                  formats: dict | None = None, summary: str = "why") -> Html:
+def compact_table(
+    rows: pd.DataFrame,
+    columns: list,
+    details: list = (),
+    caption: str = "",
+    formats: dict | None = None,
+    summary: str = "why",
+) -> Html:
     """``rows`` as a table of ``columns`` (formatted by ``formats``, column ->
     format spec); the ``details`` columns of each row, when any is not empty,
     fold under a "why" toggle in the last cell."""
@@ -41,10 +48,16 @@ def compact_table(rows: pd.DataFrame, columns: list, details: list = (), caption
     for _, r in rows.iterrows():
         cells = "".join(f"<td>{_cell(r[c], formats.get(c))}</td>" for c in columns)
         if details:
-            parts = [f"<b>{html.escape(c)}</b>: {html.escape(str(r[c]))}" for c in details
-                     if isinstance(r[c], str) and r[c].strip()]
-            cells += (f"<td><details><summary>{summary}</summary>{'<br>'.join(parts)}</details></td>"
-                      if parts else "<td></td>")
+            parts = [
+                f"<b>{html.escape(c)}</b>: {html.escape(str(r[c]))}"
+                for c in details
+                if isinstance(r[c], str) and r[c].strip()
+            ]
+            cells += (
+                f"<td><details><summary>{summary}</summary>{'<br>'.join(parts)}</details></td>"
+                if parts
+                else "<td></td>"
+            )
         body.append(f"<tr>{cells}</tr>")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return Html(f'<table class="compact">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
@@ -71,8 +84,13 @@ def verdicts_html(table: pd.DataFrame) -> Html:
     behind it, and the rule (folded)."""
     out = []
     for claim, g in table.groupby("claim", sort=True):
-        items = "".join(f"<li>{html.escape(MODEL_NAMES.get(r.model, r.model))}: {_badge(r.verdict)} — "
-                        f"{html.escape(r.evidence)}</li>" for r in g.itertuples())
-        out.append(f"<p><b>Claim {html.escape(claim)}. {html.escape(g['statement'].iloc[0])}</b></p><ul>{items}</ul>"
-                   f"<details><summary>the rule</summary>{html.escape(g['rule'].iloc[0])}</details>")
+        items = "".join(
+            f"<li>{html.escape(MODEL_NAMES.get(r.model, r.model))}: {_badge(r.verdict)} — "
+            f"{html.escape(r.evidence)}</li>"
+            for r in g.itertuples()
+        )
+        out.append(
+            f"<p><b>Claim {html.escape(claim)}. {html.escape(g['statement'].iloc[0])}</b></p><ul>{items}</ul>"
+            f"<details><summary>the rule</summary>{html.escape(g['rule'].iloc[0])}</details>"
+        )
     return Html("".join(out))

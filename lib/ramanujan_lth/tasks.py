@@ -10,6 +10,7 @@ orders runs that share rounds: the shorter plain runs fork from α = 2, a
 rounds again. :func:`chapter_tasks` is the one list of what each chapter
 runs per profile; ``reproduce`` plans, estimates and executes from it.
 """
+
 from __future__ import annotations
 
 import json
@@ -101,12 +102,19 @@ def table3(model: str, profile: str, scores=("magnitude", "snip", "synflow"), ou
         k2 = _key(longest)
         for a in E.ALPHAS:
             q = RunParams(score=score, alpha=a, **base)
-            out.append(Task(f"{name} α={a}", q, after=(first if score == "magnitude" else ()) if q == longest
-                            else (k2,)))
+            out.append(
+                Task(f"{name} α={a}", q, after=(first if score == "magnitude" else ()) if q == longest else (k2,))
+            )
         bound = RunParams(score=score, bound=True, rounds=cap, **base)
         out.append(Task(f"{name}-Bound", bound, after=(k2,)))
-        out.append(Task(f"{name}* (pruned to the -Bound density)", derive=("star", score, tuple(sorted(base.items()))),
-                        after=(_key(bound), k2), estimate=2))
+        out.append(
+            Task(
+                f"{name}* (pruned to the -Bound density)",
+                derive=("star", score, tuple(sorted(base.items()))),
+                after=(_key(bound), k2),
+                estimate=2,
+            )
+        )
         if output_rates:
             for p in E.output_rate_params(model, profile, score)[1:]:  # the first is α=2 above
                 out.append(Task(f"{name} α=2, output layer at p_out={p.p_out:g}", p))
@@ -119,16 +127,23 @@ def _verdict(profile: str, stored_root) -> list[Task]:
         tickets = E.lth_params(model, "paper", range(n))
         found = [results.find_stored(p, stored_root) for p in tickets]
         if all(found) and all(results.find_stored(c, stored_root) for c in E.control_plan(found)):
-            return [Task(f"{model} seed {p.seed} and its controls (stored full runs)", p, stored=True)
-                    for p in tickets]
+            return [Task(f"{model} seed {p.seed} and its controls (stored full runs)", p, stored=True) for p in tickets]
         tickets, densities = E.lth_params(model, "quick", range(3)), E.CONTROL_DENSITIES[:4]
     else:
         tickets, densities = E.lth_params(model, profile, range(n)), E.CONTROL_DENSITIES
     out = []
     for p in tickets:
         out.append(Task(f"{model} IMP seed {p.seed} (ticket)", p))
-        out += [Task(f"{model} seed {p.seed}: {kind} control near {100 * d:.3g} %", derive=("control", d, kind),
-                     after=(_key(p),), estimate=1) for d in densities for kind in E.CONTROLS]
+        out += [
+            Task(
+                f"{model} seed {p.seed}: {kind} control near {100 * d:.3g} %",
+                derive=("control", d, kind),
+                after=(_key(p),),
+                estimate=1,
+            )
+            for d in densities
+            for kind in E.CONTROLS
+        ]
     return out
 
 
@@ -142,8 +157,10 @@ def _appendix(profile: str, stored_root) -> list[Task]:
 
     for label in E.APPENDIX:
         if profile == "quick" and stored(pair if label in pair else [label]):
-            out += [Task(f"{label} seed {p.seed} (stored full run)", p, stored=True)
-                    for p in E.appendix_params(label, "paper", seeds)]
+            out += [
+                Task(f"{label} seed {p.seed} (stored full run)", p, stored=True)
+                for p in E.appendix_params(label, "paper", seeds)
+            ]
             continue
         out += [Task(f"{label} seed {p.seed}", p) for p in E.appendix_params(label, profile, seeds)]
     out += criterion_tasks(profile)
@@ -155,7 +172,8 @@ def criterion_tasks(profile: str) -> list[Task]:
     plain, runs = E.criterion_params(profile)
     label = SCORE_LABELS[E.CRITERION_SCORE]
     return [Task(f"LeNet-300-100 IMP seed {plain.seed} (replayed by the criterion runs)", plain)] + [
-        Task(f"{label}-Bound under {c} only, seed {p.seed}", p, after=(_key(plain),)) for c, p in runs.items()]
+        Task(f"{label}-Bound under {c} only, seed {p.seed}", p, after=(_key(plain),)) for c, p in runs.items()
+    ]
 
 
 def chapter_tasks(chapter: str, profile: str, stored_root) -> list[Task]:
@@ -186,6 +204,9 @@ def unique(tasks) -> list[Task]:
 
 
 #: the regime runs of chapters 3 and 5: (model, paper seeds, quick seeds)
-LTH_CHAPTERS = {"03_regimes": (("lenet_300_100", 10, 2), ("conv4", 5, 1)), "05_significance": (("lenet_300_100", 10, 3),)}
+LTH_CHAPTERS = {
+    "03_regimes": (("lenet_300_100", 10, 2), ("conv4", 5, 1)),
+    "05_significance": (("lenet_300_100", 10, 3),),
+}
 #: the regime runs whose controls chapter 6 compares: (model, paper seeds)
 VERDICT_TICKETS = ("lenet_300_100", 5)

@@ -4,6 +4,7 @@ Batches of 60 are drawn on the training device from :class:`TensorData`;
 pruned weights get no gradient and are re-zeroed after every step, so they
 stay exactly zero. The same seed gives bit-identical results on the CPU.
 """
+
 from __future__ import annotations
 
 import copy
@@ -50,9 +51,9 @@ def evaluate(model: nn.Module, data: TensorData, sigma: float = 0.0, seed: int =
     g = torch.Generator().manual_seed(seed)
     correct = 0
     for i in range(0, len(data.y_test), batch_size):
-        x = data.x_test[i:i + batch_size]
+        x = data.x_test[i : i + batch_size]
         x = noisy(x, sigma, g) if sigma else x
-        correct += (model(data.normalize(x)).argmax(1) == data.y_test[i:i + batch_size]).sum().item()
+        correct += (model(data.normalize(x)).argmax(1) == data.y_test[i : i + batch_size]).sum().item()
     model.train(was_training)
     return correct / len(data.y_test)
 
