@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -128,7 +128,6 @@ class TensorData:
     subset: bool
     note: str = ""
     root: str = ""
-    extra: dict = field(default_factory=dict)
 
     @property
     def device(self) -> torch.device:
@@ -146,7 +145,7 @@ class TensorData:
         moved = {k: getattr(self, k).to(device) for k in ("x_train", "y_train", "x_test", "y_test", "mean", "std")}
         return TensorData(self.name, **moved, subset=self.subset, note=self.note, root=self.root)
 
-    def batches(self, batch_size: int, seed: int, start_iteration: int = 0):
+    def batches(self, batch_size: int, seed: int):
         """Endless stream of normalised training batches, reshuffled every epoch.
 
         The order is a function of ``seed`` alone (index permutations come from
@@ -157,15 +156,11 @@ class TensorData:
             raise ValueError(f"batch size {batch_size} exceeds the {n} training examples")
         per_epoch = n // batch_size
         g = torch.Generator().manual_seed(seed)
-        epoch, it = 0, 0
         while True:
             perm = torch.randperm(n, generator=g).to(self.device)
             for b in range(per_epoch):
-                if it >= start_iteration:
-                    idx = perm[b * batch_size : (b + 1) * batch_size]
-                    yield self.normalize(self.x_train[idx]), self.y_train[idx]
-                it += 1
-            epoch += 1
+                idx = perm[b * batch_size : (b + 1) * batch_size]
+                yield self.normalize(self.x_train[idx]), self.y_train[idx]
 
 
 def _subset_note(spec: Spec, n_train: int, n_test: int) -> str:

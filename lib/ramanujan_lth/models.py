@@ -55,7 +55,6 @@ class Net(nn.Sequential):
 
         super().__init__(OrderedDict(layers))
         self.input_shape = input_shape
-        self.arch = name
 
 
 @register("lenet_300_100")

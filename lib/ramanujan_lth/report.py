@@ -117,10 +117,6 @@ def _describe_data(res_list) -> str:
     return text
 
 
-def _runs(res_list) -> str:
-    return ", ".join(sorted({r.folder.name for r in res_list}))[:60] + ("…" if len(res_list) > 2 else "")
-
-
 def _stored_lth(model: str, stored_root, n_seeds: int = 10) -> list:
     """The stored regime runs (IMP to 1 %) of ``model``: the paper profile's, else the subset profile's."""
     return E.stored_lth(model, stored_root, n_seeds)[0]

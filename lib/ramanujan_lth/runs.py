@@ -60,6 +60,7 @@ import pandas as pd
 import torch
 
 from . import prune as P
+from .batched import supports_batching, train_seeds
 from .bound_pruner import CRITERIA, GUARDS, bound_prune, check_criteria
 from .controls import CONTROLS, control_masks
 from .data import DATASETS, MODEL_DATASET, load_dataset
@@ -874,8 +875,6 @@ def run_seeds(
     batch norm fall back to one seed after another. ``eval_every`` is not
     supported here (the batched loop records no history).
     """
-    from .batched import supports_batching
-
     ps = [q.resolved() for q in params_list]
     if not ps:
         return []
@@ -904,8 +903,6 @@ def run_seeds(
 
 def _lockstep(runs: list, p0: RunParams, data, progress: bool, stop_after: int | None) -> None:
     """Train the unfinished ``runs`` together, round after round."""
-    from .batched import train_seeds
-
     done_here = 0
     while True:
         active = [r for r in runs if not r.complete]

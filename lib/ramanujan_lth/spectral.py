@@ -30,7 +30,6 @@ __all__ = [
     "regime",
     "eigenvalue_bound",
     "degree_bound",
-    "REGIMES",
 ]
 
 #: Two singular values closer than this (relative to ``t1``) count as equal:
@@ -41,8 +40,6 @@ T2_RTOL = 1e-9
 #: is used instead (an eigenvalue error of ``eps*t1**2`` moves a singular value
 #: ``s`` by about ``eps*t1**2/s``; at ``s = 1e-3*t1`` that is ``2e-10`` relative).
 _GRAM_SAFE_RATIO = 1e-3
-
-REGIMES = ("fully", "partially", "non")
 
 
 @dataclass(frozen=True)

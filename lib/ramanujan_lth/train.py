@@ -19,7 +19,7 @@ from .data import TensorData, noisy
 from .models import prunable_layers
 from .prune import apply_masks
 
-__all__ = ["DEFAULTS", "defaults_for", "train", "evaluate", "apply_masks", "TrainResult", "PRECISIONS"]
+__all__ = ["DEFAULTS", "train", "evaluate", "apply_masks", "TrainResult", "PRECISIONS"]
 
 #: training precisions: ``fp32``, or ``bf16`` (bfloat16 autocast over float32
 #: master weights and Adam state; channels-last memory for conv nets)
@@ -34,12 +34,6 @@ DEFAULTS = {
     "vgg19": {"lr": 3e-4, "iterations": 25_000},
 }
 BATCH_SIZE = 60
-
-
-def defaults_for(model_name: str) -> dict:
-    if model_name not in DEFAULTS:
-        raise ValueError(f"unknown model {model_name!r}; choose one of {sorted(DEFAULTS)}")
-    return dict(DEFAULTS[model_name], batch_size=BATCH_SIZE)
 
 
 @torch.no_grad()
