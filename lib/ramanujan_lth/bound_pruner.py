@@ -1,4 +1,4 @@
-"""The Ramanujan-bound-preserving pruner: the paper's Algorithm 1 (SPEC §5).
+"""The Ramanujan-bound-preserving pruner: the paper's Algorithm 1 (book/methods.md §5).
 
 For each prunable layer, given its scores ``θ`` (any registered score), its
 rate ``p`` and a level ``K``:

@@ -107,7 +107,7 @@ def biregular_biadjacency(
 
 
 def mask_from_biadjacency(B: np.ndarray, shape: tuple) -> np.ndarray:
-    """The weight-shaped 0/1 mask whose bi-adjacency (SPEC §1 orientation:
+    """The weight-shaped 0/1 mask whose bi-adjacency (book/methods.md §1 orientation:
     rows are inputs, or (channel, row, column) of a kernel) is ``B``."""
     n_out = shape[0]
     if B.shape != (math.prod(shape[1:]), n_out):

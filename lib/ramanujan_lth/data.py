@@ -10,7 +10,7 @@ says so.
 
 Pixels are kept in ``[0, 1]`` on the device; :meth:`TensorData.batches` and
 the evaluation helpers normalise on the fly, so noise can be added to the
-``[0, 1]`` pixels before normalisation (SPEC §6).
+``[0, 1]`` pixels before normalisation (book/methods.md §6).
 """
 
 from __future__ import annotations

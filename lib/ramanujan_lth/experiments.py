@@ -1,6 +1,6 @@
 """The lottery-ticket regime experiment of chapters 3 and 5, by profile.
 
-``paper``: the paper's hyper-parameters (SPEC §3, §6): layer-wise IMP with
+``paper``: the paper's hyper-parameters (book/methods.md §3, §6): layer-wise IMP with
 rewinding down to 1 % overall density (α = 2), the paper's iterations and
 learning rates, five or ten seeds. ``quick``: the same schedule with a few
 hundred iterations on part of the data, for a laptop CPU and for CI.
@@ -199,7 +199,7 @@ def _subset_params(model: str, n_seeds: int, **kw) -> list | None:
 
 
 # ------------------------------------------------------------------ Table 3
-#: the paper's Table 3 (SPEC §5): (density %, test accuracy %); None where the paper has "-"
+#: the paper's Table 3 (book/methods.md §5): (density %, test accuracy %); None where the paper has "-"
 PAPER_TABLE3 = {
     "lenet_300_100": {
         "no pruning": (100.0, 97.16),

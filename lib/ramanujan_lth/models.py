@@ -1,4 +1,4 @@
-"""The paper's networks (SPEC §3), built by name from a small registry.
+"""The paper's networks (book/methods.md §3), built by name from a small registry.
 
 ``build_model("lenet_300_100")``, ``"conv2"``, ``"conv4"``, ``"conv6"``,
 ``"vgg19"``.  Weights are Kaiming-normal initialised, biases zero.

@@ -1,4 +1,4 @@
-"""Masks, pruning scores and pruning schedules (SPEC §4).
+"""Masks, pruning scores and pruning schedules (book/methods.md §4).
 
 A *mask* is a dict ``layer name -> 0/1 float tensor`` over the prunable
 layers (``models.prunable_layers``). A *score* is a function

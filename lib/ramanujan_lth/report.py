@@ -96,8 +96,8 @@ WHY = {
     "between runs",
     "near_zero": "the paper's own confidence interval at this layer contains 0: the crossing is not sharp",
     "rounds": "IMP prunes in steps of 20 %: a crossing can only be placed to within one round",
-    "bound_rule": "our rule for a tie t2 = t1 and for disconnected layers (SPEC §2) may place the crossing one "
-    "round apart",
+    "bound_rule": "our rule for a tie t2 = t1 and for disconnected layers (methods page, §2) may place the crossing "
+    "one round apart",
 }
 
 

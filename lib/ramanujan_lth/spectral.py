@@ -1,4 +1,4 @@
-"""Spectral checks of a layer seen as a bipartite graph (SPEC sections 1 and 2).
+"""Spectral checks of a layer seen as a bipartite graph (book/methods.md §1-2).
 
 A layer's bi-adjacency matrix ``B`` has one row per input vertex (left side)
 and one column per output vertex (right side).  The adjacency matrix of the
@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 #: Two singular values closer than this (relative to ``t1``) count as equal:
-#: ``t2`` is the largest singular value strictly below ``t1`` (SPEC §2).
+#: ``t2`` is the largest singular value strictly below ``t1`` (book/methods.md §2).
 T2_RTOL = 1e-9
 
 #: Below this ratio ``t2 / t1`` the Gram route loses digits, so the exact SVD
@@ -44,7 +44,7 @@ _GRAM_SAFE_RATIO = 1e-3
 
 @dataclass(frozen=True)
 class SpectralRecord:
-    """The spectral quantities of one bipartite graph (SPEC §2, paper Table 1).
+    """The spectral quantities of one bipartite graph (book/methods.md §2, paper Table 1).
 
     ``t1``/``t2``: largest singular value and the largest one strictly below it;
     ``d_avg_left``/``d_avg_right``: edges (or edge weight) per non-isolated
@@ -87,7 +87,7 @@ def _to_numpy(x) -> np.ndarray:
 
 
 def biadjacency(weight) -> np.ndarray:
-    """Bi-adjacency matrix of a layer weight (SPEC §1).
+    """Bi-adjacency matrix of a layer weight (book/methods.md §1).
 
     * Linear weight ``(n_out, n_in)`` -> ``W.T`` of shape ``(n_in, n_out)``;
     * Conv2d weight ``(c_out, c_in, kh, kw)`` -> ``(c_in*kh*kw, c_out)``, one
@@ -224,7 +224,7 @@ def arpack_top2(B) -> tuple[float, float]:
     """The paper's route: ARPACK ``eigsh`` for the two largest eigenvalues of
     the sparse ``B^T B``, then square roots.  Returns ``(σ1, σ2)`` counted with
     multiplicity (so a disconnected graph with equal components gives σ2 = σ1,
-    where the strict rule of SPEC §2 looks further down).
+    where the strict rule of book/methods.md §2 looks further down).
     """
     C = _compact(_check_matrix(B))
     if min(C.shape, default=0) < 3:
@@ -378,7 +378,7 @@ def layer_report(model, masks=None, graph: str = "unweighted", scores=None, meth
 
 
 def regime(report: pd.DataFrame, layers=None) -> str:
-    """``"fully"``, ``"partially"`` or ``"non"`` Ramanujan (SPEC §2).
+    """``"fully"``, ``"partially"`` or ``"non"`` Ramanujan (book/methods.md §2).
 
     ``layers``: the names of the studied layers (default: every row); the
     paper leaves out layers with a tiny side, so the caller chooses.

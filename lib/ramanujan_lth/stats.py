@@ -1,4 +1,4 @@
-"""Statistical significance of the Ramanujan–LTH link (SPEC §7, paper A.5).
+"""Statistical significance of the Ramanujan–LTH link (book/methods.md §7, paper A.5).
 
 * Δ test, per layer and round, over runs: one-sided one-sample t-test of
   ``H0: max(ΔS, ΔR) >= 0`` against ``H1: max(ΔS, ΔR) < 0``;

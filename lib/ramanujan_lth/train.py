@@ -1,4 +1,4 @@
-"""Iteration-based Adam training with masks (SPEC §3-4).
+"""Iteration-based Adam training with masks (book/methods.md §3-4).
 
 Batches of 60 are drawn on the training device from :class:`TensorData`;
 pruned weights get no gradient and are re-zeroed after every step, so they
@@ -25,7 +25,7 @@ __all__ = ["DEFAULTS", "train", "evaluate", "apply_masks", "TrainResult", "PRECI
 #: master weights and Adam state; channels-last memory for conv nets)
 PRECISIONS = ("fp32", "bf16")
 
-#: the paper's learning rate and iteration count per model (SPEC §3)
+#: the paper's learning rate and iteration count per model (book/methods.md §3)
 DEFAULTS = {
     "lenet_300_100": {"lr": 1.2e-3, "iterations": 50_000},
     "conv2": {"lr": 2e-4, "iterations": 20_000},
