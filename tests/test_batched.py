@@ -111,7 +111,7 @@ def test_run_seeds_lets_a_finished_bound_run_leave_the_batch(mnist, tmp_path, mo
     monkeypatch.setattr(runs._Run, "end_round", end_round)
     monkeypatch.setattr(runs, "bound_prune", bound_prune)
     monkeypatch.setattr(
-        batched, "train_seeds", lambda models, *a, **k: batch_sizes.append(len(models)) or real_train(models, *a, **k)
+        runs, "train_seeds", lambda models, *a, **k: batch_sizes.append(len(models)) or real_train(models, *a, **k)
     )
     ps = [RunParams(score="synflow", bound=True, rounds=3, seed=s, **QUICK) for s in (0, 1)]
     out = run_seeds(ps, runs_dir=tmp_path, data=mnist, progress=False)

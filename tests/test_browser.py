@@ -11,11 +11,13 @@ import os
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
 bs4 = pytest.importorskip("bs4")
 
+ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None:
     if os.environ.get("CI") == "true":
@@ -62,8 +64,8 @@ def pages(html_root):
 
 @pytest.fixture(scope="module")
 def rendered(built_book):
-    shots = built_book.parent / "screenshots"
-    shots.mkdir(exist_ok=True)
+    shots = ROOT / "_build" / "screenshots"  # beside the book a developer builds, to look at
+    shots.mkdir(parents=True, exist_ok=True)
     out = {}
     for page in pages(built_book):
         name = str(page.relative_to(built_book)).replace("/", "_").removesuffix(".html")
