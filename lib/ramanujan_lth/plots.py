@@ -11,6 +11,7 @@ versions elsewhere.
 from __future__ import annotations
 
 import json
+import textwrap
 import uuid
 
 import altair as alt
@@ -96,6 +97,11 @@ def _book_renderer(spec: dict, **metadata) -> dict:
 
 alt.renderers.register("ramanujan_lth", _book_renderer)
 alt.renderers.enable("ramanujan_lth")
+
+
+def subtitle(text: str, width: int = 95) -> list[str]:
+    """A long note as the lines of a chart subtitle (vega does not wrap them)."""
+    return textwrap.wrap(text, width)
 
 
 def finite(df: pd.DataFrame, cols, cap: float = 1e3) -> pd.DataFrame:
@@ -248,15 +254,15 @@ REGIME_NAMES = {"fully": "fully Ramanujan", "partially": "partially Ramanujan", 
 def _density_x(title="density (log scale, decreasing →)"):
     return alt.X(
         "density:Q",
-        scale=alt.Scale(type="log", reverse=True, nice=False),
+        scale=alt.Scale(type="log", reverse=True, nice=False, padding=12),
         title=title,
         axis=alt.Axis(labelOverlap="greedy", labelSeparation=6),
     )
 
 
 def density_domain(bands: pd.DataFrame) -> list[float]:
-    """The density axis of a regime chart: from the densest to the sparsest band edge, no rounding."""
-    return [float(bands["hi"].max()), float(bands["lo"].min())]
+    """The density axis of a regime chart: the band edges, no rounding (ascending: the scale reverses it)."""
+    return [float(bands["lo"].min()), float(bands["hi"].max())]
 
 
 def regime_shading(bands: pd.DataFrame) -> alt.Chart:
@@ -367,7 +373,7 @@ def delta_chart(
     band = base.mark_errorband(extent="stdev", opacity=0.25).encode(y=alt.Y("delta:Q", title=f"Δ (capped at ±{cap:g})"))
     zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="black").encode(y="y:Q")
     return (
-        alt.layer(regime_shading(bands), alt.layer(band, line), zero)
+        alt.layer(regime_shading(bands), alt.layer(line, band), zero)
         .resolve_scale(color="independent")
         .add_params(layer_pick)
         .properties(title=title, width=width, height=height)
@@ -403,9 +409,21 @@ def schedule_chart(specs: dict, layers, cap: float = 3.0, width: int = 300, heig
             color=alt.Color("layer:N", legend=alt.Legend(orient="bottom")),
             strokeDash=alt.StrokeDash(
                 "schedule:N",
-                title="schedule (line style)",
                 scale=alt.Scale(domain=list(specs), range=[[1, 0], [5, 3], [2, 2]][: len(specs)]),
-                legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=320, titleLimit=320),
+                legend=None,
+            ),
+            shape=alt.Shape(
+                "schedule:N",
+                title="schedule (point shape and line style)",
+                scale=alt.Scale(domain=list(specs), range=["circle", "square", "triangle-up"][: len(specs)]),
+                legend=alt.Legend(
+                    orient="bottom",
+                    direction="vertical",
+                    labelLimit=320,
+                    titleLimit=320,
+                    symbolFillColor="black",
+                    symbolStrokeColor="black",
+                ),
             ),
             tooltip=[
                 "schedule:N",
@@ -710,7 +728,7 @@ def regime_rules_chart(rules: pd.DataFrame, title: str = "", width: int = 460):
     """The regime of each round under each rule (rows ``rule``, ``round``,
     ``density``, ``regime``), as coloured marks along the density axis."""
     r = rules.assign(name=rules["regime"].map(REGIME_NAMES))
-    colors = {"fully Ramanujan": "#9e9e9e", "partially Ramanujan": "#e377c2", "non-Ramanujan": "#17becf"}
+    colors = {REGIME_NAMES[k]: c for k, c in REGIME_COLORS.items()}
     return (
         alt.Chart(r)
         .mark_square(size=150)
