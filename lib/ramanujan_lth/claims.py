@@ -464,7 +464,7 @@ def sentence(v: Verdict) -> str:
     if v.reason == "bound_gain":
         parts = []
         for key, s in n["scores"].items():
-            label = key.upper() if key != "synflow" else "SynFlow"
+            label = {v: E.SCORE_LABELS[k] for k, v in E.SCORE_NAMES.items()}[key]
             each = ", ".join(f"seed {p['seed']} {p['diff']:+.2f} at {_pct(p['density'])}" for p in s["pairs"])
             parts.append(f"{label}: {s['mean']:+.2f} points ({s['call']}, noise ±{s['noise']:.1f}; {each})")
         return "; ".join(parts)

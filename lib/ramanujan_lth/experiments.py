@@ -29,6 +29,9 @@ __all__ = [
     "comparison_base",
     "ALPHAS",
     "SCORE_NAMES",
+    "SCORE_LABELS",
+    "BOUND_CAP",
+    "table3_params",
     "APPENDIX",
     "appendix_params",
     "is_paper_scale",
@@ -215,6 +218,24 @@ PAPER_TABLE3 = {
     },
 }
 SCORE_NAMES = {"magnitude": "imp", "snip": "snip", "synflow": "synflow"}
+#: how the book names each score
+SCORE_LABELS = {"magnitude": "IMP", "snip": "SNIP", "synflow": "SynFlow"}
+#: Algorithm 1's round cap: the paper's comparison (full profiles), and the quick profile
+BOUND_CAP = {"full": 60, "quick": 25}
+
+
+def table3_params(score: str, base: dict, variant, cap: int | None = None) -> RunParams:
+    """One run of Table 3 with the shared settings ``base`` (:func:`comparison_base`):
+    ``variant`` an α (the plain pruner to ``10^-α``), ``"bound"`` (Algorithm 1,
+    at most ``cap`` rounds, default the paper's 60) or ``("star", density)``
+    (the plain pruner to exactly that density)."""
+    if variant == "bound":
+        return RunParams(score=score, bound=True, rounds=cap or BOUND_CAP["full"], **base)
+    if isinstance(variant, tuple) and variant[0] == "star":
+        return RunParams(score=score, density=variant[1], **base)
+    return RunParams(score=score, alpha=variant, **base)
+
+
 ALPHAS = (1.0, 1.5, 2.0)
 
 
@@ -251,16 +272,14 @@ def comparison_runs(
         if stored is not None:
             return stored, "stored full runs"
     base = comparison_base(model, profile, seed)
-    cap = max_bound_rounds or (60 if profile == "paper" else 25)
+    cap = max_bound_rounds or BOUND_CAP["quick" if profile == "quick" else "full"]
     out = {}
     for a in sorted(ALPHAS, reverse=True):  # the longest first: the others start from its rounds (runs.py, forks)
-        out[a] = _one(RunParams(score=score, alpha=a, **base), stored_root, runs_dir, use_stored, run_kw)
+        out[a] = _one(table3_params(score, base, a), stored_root, runs_dir, use_stored, run_kw)
     out = {a: out[a] for a in ALPHAS}
-    out["bound"] = _one(
-        RunParams(score=score, bound=True, rounds=cap, **base), stored_root, runs_dir, use_stored, run_kw
-    )
+    out["bound"] = _one(table3_params(score, base, "bound", cap), stored_root, runs_dir, use_stored, run_kw)
     reached = out["bound"].records[-1]["density"]
-    out["star"] = _one(RunParams(score=score, density=reached, **base), stored_root, runs_dir, use_stored, run_kw)
+    out["star"] = _one(table3_params(score, base, ("star", reached)), stored_root, runs_dir, use_stored, run_kw)
     return out, f"{profile} profile"
 
 
@@ -269,11 +288,11 @@ def _stored_comparison(model: str, score: str, stored_root, seed: int = 0) -> di
     if stored_root is None:
         return None
     base = comparison_base(model, "paper", seed)
-    out = {a: results.find_stored(RunParams(score=score, alpha=a, **base), stored_root) for a in ALPHAS}
-    out["bound"] = results.find_stored(RunParams(score=score, bound=True, rounds=60, **base), stored_root)
+    out = {a: results.find_stored(table3_params(score, base, a), stored_root) for a in ALPHAS}
+    out["bound"] = results.find_stored(table3_params(score, base, "bound"), stored_root)
     if out["bound"] is not None:
         reached = out["bound"].records[-1]["density"]
-        out["star"] = results.find_stored(RunParams(score=score, density=reached, **base), stored_root)
+        out["star"] = results.find_stored(table3_params(score, base, ("star", reached)), stored_root)
     return out if all(out.get(k) is not None for k in (*ALPHAS, "bound", "star")) else None
 
 

@@ -272,9 +272,9 @@ def table3_rows(model: str, stored_root) -> pd.DataFrame:
             }
         )
     for score, key in E.SCORE_NAMES.items():
-        label = key.upper() if key != "synflow" else "SynFlow"
-        runs = {a: results.find_stored(RunParams(score=score, alpha=a, **base), stored_root) for a in E.ALPHAS}
-        bound = results.find_stored(RunParams(score=score, bound=True, rounds=60, **base), stored_root)
+        label = E.SCORE_LABELS[score]
+        runs = {a: results.find_stored(E.table3_params(score, base, a), stored_root) for a in E.ALPHAS}
+        bound = results.find_stored(E.table3_params(score, base, "bound"), stored_root)
         runs["bound"] = bound
         runs["star"] = (
             results.find_stored(RunParams(score=score, density=bound.records[-1]["density"], **base), stored_root)
@@ -535,7 +535,7 @@ def bound_star_pairs(score: str, base: dict, stored_root) -> list[tuple[int, obj
     pairs = []
     for seed in STORED_SEEDS:
         same = dict(base, seed=seed)
-        bound = results.find_stored(RunParams(score=score, bound=True, rounds=60, **same), stored_root)
+        bound = results.find_stored(E.table3_params(score, same, "bound"), stored_root)
         star = bound and results.find_stored(
             RunParams(score=score, density=bound.records[-1]["density"], **same), stored_root
         )
@@ -690,7 +690,7 @@ def iclr_table4_rows(stored_root) -> pd.DataFrame:
     graph, paper against ours (empty 'reproduced' when not stored), and each
     layer's density (share of its weights kept)."""
     base = E.comparison_base("lenet_300_100", "paper")
-    res = results.find_stored(RunParams(score="synflow", bound=True, rounds=60, **base), stored_root)
+    res = results.find_stored(E.table3_params("synflow", base, "bound"), stored_root)
     last = pd.DataFrame(res.records[-1]["spectral"]) if res else None
     rows = []
     for layer, graphs in PAPER_ICLR_TABLE4.items():

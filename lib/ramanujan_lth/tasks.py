@@ -21,11 +21,7 @@ from . import results
 from .controls import control_params, rounds_nearest
 from .runs import RunParams, identity
 
-__all__ = ["Task", "chapter_tasks", "criterion_tasks", "table3", "derive_params", "unique", "BOUND_CAP"]
-
-#: the round cap of a -Bound run by profile kind (the paper's comparison; quick)
-BOUND_CAP = {"full": 60, "quick": 25}
-SCORE_LABELS = {"magnitude": "IMP", "snip": "SNIP", "synflow": "SynFlow"}
+__all__ = ["Task", "chapter_tasks", "criterion_tasks", "table3", "derive_params", "unique"]
 
 
 @dataclass(frozen=True)
@@ -59,7 +55,7 @@ def derive_params(task: Task, first) -> RunParams:
     kind = task.derive[0]
     if kind == "star":
         _, score, base = task.derive
-        return RunParams(score=score, density=first.records[-1]["density"], **dict(base))
+        return E.table3_params(score, dict(base), ("star", first.records[-1]["density"]))
     if kind == "control":
         _, density, control = task.derive
         return control_params(first, rounds_nearest(first, [density])[0], control)
@@ -88,7 +84,7 @@ def table3(model: str, profile: str, scores=("magnitude", "snip", "synflow"), ou
     -Bound variant and ``*``; with ``output_rates``, α = 2 with the output
     layer at the other layers' rate (chapter 4's test)."""
     base = E.comparison_base(model, profile)
-    cap = BOUND_CAP["quick" if profile == "quick" else "full"]
+    cap = E.BOUND_CAP["quick" if profile == "quick" else "full"]
     prefix = "" if model == "lenet_300_100" else f"{model} "
     out, first = [], ()
     if profile != "quick" and "magnitude" in scores:
@@ -97,15 +93,15 @@ def table3(model: str, profile: str, scores=("magnitude", "snip", "synflow"), ou
         out.append(Task(f"{model} IMP seed {regime.seed}", regime))
         first = (_key(regime),)
     for score in scores:
-        name = prefix + SCORE_LABELS[score]
-        longest = RunParams(score=score, alpha=max(E.ALPHAS), **base)
+        name = prefix + E.SCORE_LABELS[score]
+        longest = E.table3_params(score, base, max(E.ALPHAS))
         k2 = _key(longest)
         for a in E.ALPHAS:
-            q = RunParams(score=score, alpha=a, **base)
+            q = E.table3_params(score, base, a)
             out.append(
                 Task(f"{name} α={a}", q, after=(first if score == "magnitude" else ()) if q == longest else (k2,))
             )
-        bound = RunParams(score=score, bound=True, rounds=cap, **base)
+        bound = E.table3_params(score, base, "bound", cap)
         out.append(Task(f"{name}-Bound", bound, after=(k2,)))
         out.append(
             Task(
@@ -170,7 +166,7 @@ def _appendix(profile: str, stored_root) -> list[Task]:
 def criterion_tasks(profile: str) -> list[Task]:
     """Algorithm 1 under each single criterion, after the plain run they replay."""
     plain, runs = E.criterion_params(profile)
-    label = SCORE_LABELS[E.CRITERION_SCORE]
+    label = E.SCORE_LABELS[E.CRITERION_SCORE]
     return [Task(f"LeNet-300-100 IMP seed {plain.seed} (replayed by the criterion runs)", plain)] + [
         Task(f"{label}-Bound under {c} only, seed {p.seed}", p, after=(_key(plain),)) for c, p in runs.items()
     ]
