@@ -69,7 +69,6 @@ def test_resumed_run_equals_uninterrupted(mnist, tmp_path, monkeypatch):
 
 def test_every_round_restarts_from_the_initial_weights_times_its_mask(mnist, tmp_path, monkeypatch):
     """rewind_iteration 0: round t trains build_model(seed) * mask_t, by run() and by run_seeds()."""
-    from ramanujan_lth import batched
 
     starts = spy_round_starts(monkeypatch)
     res = run(RunParams(rounds=3, seed=2, **QUICK), runs_dir=tmp_path / "one", data=mnist, progress=False)
@@ -86,7 +85,7 @@ def test_every_round_restarts_from_the_initial_weights_times_its_mask(mnist, tmp
         seen.append([({n: v.detach().clone() for n, v in m.state_dict().items()}, mk) for m, mk in zip(models, masks)])
         return real(models, data, *a, masks=masks, **k)
 
-    monkeypatch.setattr(batched, "train_seeds", spy)
+    monkeypatch.setattr(runs, "train_seeds", spy)
     both = runs.run_seeds(
         [RunParams(rounds=2, seed=s, **QUICK) for s in (3, 4)], runs_dir=tmp_path / "two", data=mnist, progress=False
     )

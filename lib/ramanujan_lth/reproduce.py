@@ -25,8 +25,8 @@ from pathlib import Path
 import torch
 
 from . import experiments as E
+from . import paths, results
 from . import prune as P
-from . import results
 from . import runs as runs_lib
 from . import tasks as T
 from .data import pick_device
@@ -296,7 +296,7 @@ def export_paper_runs(runs_dir, stored_root) -> list[Path]:
     does not store yet into ``stored_root``."""
     done = []
     for meta in sorted(Path(runs_dir).glob("*/params.json")):
-        if (Path(stored_root) / meta.parent.name / "records.json").exists():
+        if (Path(stored_root) / meta.parent.name / paths.RECORDS).exists():
             continue
         try:
             res = load_run(meta.parent)

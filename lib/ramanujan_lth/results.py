@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from . import metrics, stored_masks
+from . import metrics, paths, stored_masks
 from .data import DATASETS, load_dataset
-from .runs import ROUNDS_DIR, RunParams, RunResult, identity, load_run, read_masks, run, run_seeds
+from .runs import RunParams, RunResult, identity, load_run, read_masks, run, run_seeds
 from .train import DEFAULTS
 
 __all__ = [
@@ -142,7 +142,7 @@ def find_stored(params: RunParams, root, complete_only: bool = True) -> RunResul
             continue  # not a run folder
         if _key(p) != want:
             continue
-        if (meta.parent / "records.json").exists():
+        if (meta.parent / paths.RECORDS).exists():
             res = load_run(meta.parent)
         else:  # started, no round finished yet
             res = RunResult(p.resolved(), meta.parent, [], False, stored.get("data", {}))
@@ -164,25 +164,25 @@ def export_run(result: RunResult, root) -> Path:
     dest = Path(root) / src_dir.name
     dest.mkdir(parents=True, exist_ok=True)
     masks = _round_masks(src_dir, len(result.records))
-    for name in ("params.json", "timings.json"):
+    for name in (paths.PARAMS, paths.TIMINGS):
         if (src_dir / name).exists():
             shutil.copyfile(src_dir / name, dest / name)
-    stored = json.loads((src_dir / "records.json").read_text())
+    stored = json.loads((src_dir / paths.RECORDS).read_text())
     if masks is not None:
         stored["records"] = metrics.backfill(stored["records"], masks)
         stored_masks.write(dest, masks)
     tmp = dest / ".records.json.tmp"
     tmp.write_text(json.dumps(stored, indent=1, sort_keys=True))
-    tmp.replace(dest / "records.json")
+    tmp.replace(dest / paths.RECORDS)
     return dest
 
 
 def _round_masks(folder: Path, n_rounds: int) -> dict | None:
     """Each round's masks from a run folder (``rounds/<t>.pt``), None when any is missing."""
-    paths = [folder / ROUNDS_DIR / f"{t}.pt" for t in range(n_rounds)]
-    if not all(p.exists() for p in paths):
+    files = [paths.round_masks(folder, t) for t in range(n_rounds)]
+    if not all(f.exists() for f in files):
         return None
-    return {t: {n: m.numpy().astype(bool) for n, m in read_masks(p).items()} for t, p in enumerate(paths)}
+    return {t: {n: m.numpy().astype(bool) for n, m in read_masks(f).items()} for t, f in enumerate(files)}
 
 
 def describe(results: list[RunResult]) -> str:

@@ -59,6 +59,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from . import paths
 from . import prune as P
 from .batched import supports_batching, train_seeds
 from .bound_pruner import CRITERIA, GUARDS, bound_prune, check_criteria
@@ -372,7 +373,7 @@ def _prepare_data(p: RunParams, data=None, data_root=None, download=False, devic
 # ------------------------------------------------------------------ forks
 #: per-run folder of each round's starting masks (bit-packed): a run that
 #: differs from another only in how far it prunes starts from the other's
-ROUNDS_DIR = "rounds"
+ROUNDS_DIR = paths.ROUNDS_DIR
 #: parameters two runs may differ in and still share their first rounds
 _FORKABLE = ("alpha", "density", "rounds", "noise_sigmas")
 #: runs of models up to this many parameters keep each round's trained weights
@@ -453,7 +454,7 @@ def _find_donor(r: "_Run", runs_dir: Path):
         t_q = total_rounds(q, r.rates, r.sizes)
         if t_q == r.t_total and _finished(folder):
             k = r.rounds + 1
-        elif (folder / "checkpoint.pt").exists():
+        elif (folder / paths.CHECKPOINT).exists():
             have = {int(f.stem) for f in (folder / ROUNDS_DIR).glob("*.pt") if f.stem.isdigit()}
             shared = math.floor(min(r.t_total, t_q) + 1e-9)
             k = max((t for t in range(min(shared, r.rounds) + 1) if t in have and set(range(t)) <= have), default=0)
@@ -469,7 +470,7 @@ def _replay_key(p: RunParams) -> dict:
 
 
 def _trained_path(folder: Path, t: int) -> Path:
-    return folder / ROUNDS_DIR / f"{t}.trained.pt"
+    return paths.trained(folder, t)
 
 
 def _find_replay_donor(r: "_Run", runs_dir: Path):
@@ -488,7 +489,7 @@ def _find_replay_donor(r: "_Run", runs_dir: Path):
     return best and best[0]
 
 
-LOCK_NAME = "running.lock"
+LOCK_NAME = paths.LOCK
 
 
 class RunInUse(RuntimeError):
@@ -541,7 +542,7 @@ def _lock(folder: Path) -> Path:
 
 def _finished(folder: Path) -> bool:
     try:
-        return bool(json.loads((folder / "records.json").read_text()).get("complete"))
+        return bool(json.loads((folder / paths.RECORDS).read_text()).get("complete"))
     except (OSError, ValueError):
         return False
 
@@ -556,7 +557,7 @@ class _Run:
     def __init__(self, p: RunParams, data, runs_dir):
         self.p, self.data = p, data
         self.folder = run_dir(p, data.sizes, runs_dir)
-        self.records_path, self.ckpt_path = self.folder / "records.json", self.folder / "checkpoint.pt"
+        self.records_path, self.ckpt_path = self.folder / paths.RECORDS, self.folder / paths.CHECKPOINT
         spec = DATASETS[p.dataset]
         subset = data.sizes[0] < spec.n_train or data.sizes[1] < spec.n_test
         note = (
@@ -611,13 +612,13 @@ class _Run:
             if donor:
                 self._fork(*donor)
                 meta["forked_from"] = self.forked_from
-            _write_json(self.folder / "params.json", meta)
+            _write_json(self.folder / paths.PARAMS, meta)
             other = None if donor else _find_replay_donor(self, self.folder.parent)
             if other and self._replay(other):
-                _write_json(self.folder / "params.json", dict(meta, forked_from=self.forked_from))
+                _write_json(self.folder / paths.PARAMS, dict(meta, forked_from=self.forked_from))
             if self.complete:  # a finished copy: nothing to train
                 _write_json(self.records_path, {"complete": True, "records": self.records, "data": self.data_info})
-                _write_json(self.folder / "timings.json", {"seconds_per_round": self.timings, "copied": True})
+                _write_json(self.folder / paths.TIMINGS, {"seconds_per_round": self.timings, "copied": True})
 
     def _load_finished(self) -> bool:
         if self.records_path.exists():
@@ -659,11 +660,11 @@ class _Run:
         except (OSError, ValueError, KeyError):
             raise DamagedRun(f"{self.ckpt_path} and {self.records_path.name} are both damaged: {hint}") from None
         t = len(records) - 1
-        snap, trained = self.folder / ROUNDS_DIR / f"{t}.pt", _trained_path(self.folder, t)
+        snap, trained = paths.round_masks(self.folder, t), _trained_path(self.folder, t)
         if t < 0 or not (snap.exists() and trained.exists()) or self.p.rewind_iteration:
             raise DamagedRun(f"{self.ckpt_path} is damaged and the run kept no snapshot to rebuild it from: {hint}")
         try:
-            self.timings = json.loads((self.folder / "timings.json").read_text())["seconds_per_round"][:t]
+            self.timings = json.loads((self.folder / paths.TIMINGS).read_text())["seconds_per_round"][:t]
         except (OSError, ValueError, KeyError):
             self.timings = []
         self.records, self.next_round = records[:t], t
@@ -685,19 +686,19 @@ class _Run:
         keep = [str(float(s)) for s in self.p.noise_sigmas]
         self.forked_from = {"run": donor.name, "rounds_copied": k}
         if k > self.rounds:  # the same run but for noise levels: copy it whole
-            records = json.loads((donor / "records.json").read_text())["records"]
-            timings = donor / "timings.json"
+            records = json.loads((donor / paths.RECORDS).read_text())["records"]
+            timings = donor / paths.TIMINGS
             self.timings = json.loads(timings.read_text())["seconds_per_round"] if timings.exists() else []
             self.records = [dict(r, noisy_accuracy={s: r["noisy_accuracy"][s] for s in keep}) for r in records]
             self.next_round, self.complete = k, True
             return
-        ck = torch.load(donor / "checkpoint.pt", map_location="cpu", weights_only=False)
+        ck = torch.load(donor / paths.CHECKPOINT, map_location="cpu", weights_only=False)
         snap = _load_masks(donor / ROUNDS_DIR / f"{k}.pt", self.masks)
         self.records = [dict(r, noisy_accuracy={s: r["noisy_accuracy"][s] for s in keep}) for r in ck["records"][:k]]
         self.timings = list(ck.get("timings", []))[:k]
         self.masks, self.rewind_state, self.next_round = snap, ck["rewind_state"], k
         for t in range(k):  # this run's own snapshots, so it can be a donor in turn
-            for src in (donor / ROUNDS_DIR / f"{t}.pt", _trained_path(donor, t)):
+            for src in (paths.round_masks(donor, t), _trained_path(donor, t)):
                 if src.exists():
                     _atomic_write(self.folder / ROUNDS_DIR / src.name, lambda f, src=src: f.write(src.read_bytes()))
 
@@ -705,12 +706,12 @@ class _Run:
         """Take ``donor``'s trained weights for the rounds that start from
         the same masks as this run's; returns how many rounds were replayed."""
         try:
-            stored = json.loads((donor / "records.json").read_text())["records"]
-            tfile = donor / "timings.json"
+            stored = json.loads((donor / paths.RECORDS).read_text())["records"]
+            tfile = donor / paths.TIMINGS
             timings = json.loads(tfile.read_text())["seconds_per_round"] if tfile.exists() else []
             ck = (
-                torch.load(donor / "checkpoint.pt", map_location="cpu", weights_only=False)
-                if (donor / "checkpoint.pt").exists()
+                torch.load(donor / paths.CHECKPOINT, map_location="cpu", weights_only=False)
+                if (donor / paths.CHECKPOINT).exists()
                 else None
             )
         except (OSError, ValueError, KeyError):
@@ -720,7 +721,7 @@ class _Run:
             return 0  # the weights to rewind to were never kept
         t = 0
         while not self.complete and t < len(stored):
-            snap, trained = donor / ROUNDS_DIR / f"{t}.pt", _trained_path(donor, t)
+            snap, trained = paths.round_masks(donor, t), _trained_path(donor, t)
             if not (snap.exists() and trained.exists()):
                 break
             theirs = _load_masks(snap, self.masks)
@@ -764,7 +765,7 @@ class _Run:
         """Measure, score, prune and checkpoint after the round's training
         (``seconds``: the round's time when it was trained elsewhere)."""
         p, t, data, masks = self.p, self.next_round, self.data, self.masks
-        _save_masks(self.folder / ROUNDS_DIR / f"{t}.pt", masks)  # round t's starting masks, for forks
+        _save_masks(paths.round_masks(self.folder, t), masks)  # round t's starting masks, for forks
         if sum(v.numel() for v in self.model.state_dict().values()) <= TRAINED_SNAPSHOT_MAX:
             trained = {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}
             _atomic_write(_trained_path(self.folder, t), lambda f: torch.save(trained, f))
@@ -806,7 +807,7 @@ class _Run:
         }
         _atomic_write(self.ckpt_path, lambda f: torch.save(state, f))
         _write_json(self.records_path, {"complete": complete, "records": self.records, "data": self.data_info})
-        _write_json(self.folder / "timings.json", {"seconds_per_round": self.timings, "device": str(data.device)})
+        _write_json(self.folder / paths.TIMINGS, {"seconds_per_round": self.timings, "device": str(data.device)})
 
 
 def run(
@@ -936,6 +937,6 @@ def _lockstep(runs: list, p0: RunParams, data, progress: bool, stop_after: int |
 def load_run(folder) -> RunResult:
     """Read a run folder written by :func:`run` (complete or not)."""
     folder = Path(folder)
-    meta = json.loads((folder / "params.json").read_text())
-    stored = json.loads((folder / "records.json").read_text())
+    meta = json.loads((folder / paths.PARAMS).read_text())
+    stored = json.loads((folder / paths.RECORDS).read_text())
     return RunResult(RunParams.from_dict(meta["params"]), folder, stored["records"], stored["complete"], meta["data"])

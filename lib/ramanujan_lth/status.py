@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .runs import LOCK_NAME, pid_alive
+from . import paths
+from .runs import pid_alive
 
 __all__ = ["run_status", "describe_params"]
 
@@ -56,7 +57,7 @@ def _read(path: Path):
 def _state(folder: Path, complete: bool) -> str:
     if complete:
         return "finished"
-    lock = _read(folder / LOCK_NAME)
+    lock = _read(folder / paths.LOCK)
     if lock and lock.get("host") == socket.gethostname() and pid_alive(lock.get("pid")):
         return f"running (pid {lock['pid']}, since {lock.get('since', '?')})"
     return "stopped (resumes from its checkpoint)"
@@ -73,7 +74,7 @@ def run_status(runs_dir, unfinished_only: bool = False) -> pd.DataFrame:
     rows = []
     for folder in sorted(Path(runs_dir).glob("*/params.json")):
         folder = folder.parent
-        meta, stored = _read(folder / "params.json"), _read(folder / "records.json")
+        meta, stored = _read(folder / paths.PARAMS), _read(folder / paths.RECORDS)
         try:
             p, records = meta["params"], (stored or {}).get("records", [])
             what, model, planned = describe_params(p), p["model"], meta.get("rounds", p["rounds"]) + 1
@@ -97,7 +98,7 @@ def run_status(runs_dir, unfinished_only: bool = False) -> pd.DataFrame:
         complete = bool((stored or {}).get("complete"))
         if unfinished_only and complete:
             continue
-        seconds = ((_read(folder / "timings.json") or {}).get("seconds_per_round") or [])[-5:]
+        seconds = ((_read(folder / paths.TIMINGS) or {}).get("seconds_per_round") or [])[-5:]
         left = 0 if complete else max(planned - len(records), 0)
         eta = (
             f"{'≤' if p.get('bound') else ''}{left * float(np.median(seconds)) / 60:.0f} min"
@@ -117,7 +118,7 @@ def run_status(runs_dir, unfinished_only: bool = False) -> pd.DataFrame:
                 "state": state,
                 "time left": eta,
                 "_order": 0 if state.startswith("running") else 1 if not complete else 2,
-                "_mtime": (folder / "records.json").stat().st_mtime if stored else 0.0,
+                "_mtime": (folder / paths.RECORDS).stat().st_mtime if stored else 0.0,
             }
         )
     cols = ["run", "model", "what", "iterations", "rounds done", "density", "accuracy", "state", "time left"]

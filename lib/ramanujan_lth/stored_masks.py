@@ -17,9 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
+from . import paths
+
 __all__ = ["MASKS_FILE", "encode", "decode", "write", "read", "has_masks"]
 
-MASKS_FILE = "masks.npz"
+MASKS_FILE = paths.MASKS
 
 
 def encode(masks_by_round: dict) -> dict:

@@ -1,0 +1,37 @@
+"""The files of a run folder, named in one place (imports no torch).
+
+A run folder ``<runs dir>/<model>-<dataset>-<kind>-s<seed>-<hash>/`` holds:
+
+* ``params.json``: the resolved parameters, the data sizes, where it forked from;
+* ``records.json``: one record per finished round (rewritten atomically);
+* ``checkpoint.pt``: masks, rewind weights and records after the last round;
+* ``timings.json``: seconds per round (kept out of the records);
+* ``rounds/<t>.pt``: the masks round ``t`` started from (bit-packed), and
+  ``rounds/<t>.trained.pt``: the weights it trained to (small models);
+* ``running.lock``: while a process trains the run;
+* ``masks.npz``: in a stored copy (``book/results``), every round's masks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["PARAMS", "RECORDS", "CHECKPOINT", "TIMINGS", "ROUNDS_DIR", "LOCK", "MASKS", "round_masks", "trained"]
+
+PARAMS = "params.json"
+RECORDS = "records.json"
+CHECKPOINT = "checkpoint.pt"
+TIMINGS = "timings.json"
+ROUNDS_DIR = "rounds"
+LOCK = "running.lock"
+MASKS = "masks.npz"
+
+
+def round_masks(folder, t: int) -> Path:
+    """The masks round ``t`` of the run in ``folder`` started from."""
+    return Path(folder) / ROUNDS_DIR / f"{t}.pt"
+
+
+def trained(folder, t: int) -> Path:
+    """The weights round ``t`` of the run in ``folder`` trained to."""
+    return Path(folder) / ROUNDS_DIR / f"{t}.trained.pt"
