@@ -79,7 +79,7 @@ def test_every_round_restarts_from_the_initial_weights_times_its_mask(mnist, tmp
         assert_rewound(state, masks, init)
     # the lockstep path of several seeds
     seen = []
-    real = batched.train_seeds
+    real = runs.train_seeds
 
     def spy(models, data, *a, masks=None, **k):
         seen.append([({n: v.detach().clone() for n, v in m.state_dict().items()}, mk) for m, mk in zip(models, masks)])
