@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from ramanujan_lth import experiments as E
+from ramanujan_lth import paper as paper_numbers
 from ramanujan_lth import report
 from ramanujan_lth.runs import RunParams, identity
 
@@ -484,7 +485,7 @@ def test_every_seed_row_counts_the_seeds_on_each_side():
             self.records = [{"accuracy": accuracy, "density": 0.05, "layers": {}}]
             self.folder = type("Folder", (), {"name": "run"})
 
-    paper = E.PAPER_TABLE3["lenet_300_100"]["synflow"]
+    paper = paper_numbers.PAPER_TABLE3["lenet_300_100"]["synflow"]
 
     def row(*pairs):  # (-Bound, *) accuracies of seeds 0, 1, ...
         return report._bound_gain_seeds_row(

@@ -24,7 +24,6 @@ __all__ = [
     "STUDIED_LAYERS",
     "lth_params",
     "load_lth",
-    "PAPER_TABLE3",
     "comparison_runs",
     "comparison_base",
     "ALPHAS",
@@ -202,21 +201,6 @@ def _subset_params(model: str, n_seeds: int, **kw) -> list | None:
 
 
 # ------------------------------------------------------------------ Table 3
-#: the paper's Table 3 (book/methods.md §5): (density %, test accuracy %); None where the paper has "-"
-PAPER_TABLE3 = {
-    "lenet_300_100": {
-        "no pruning": (100.0, 97.16),
-        "imp": {1.0: 97.17, 1.5: 93.88, 2.0: 45.39, "bound": (3.6, 96.74), "star": 95.07},
-        "snip": {1.0: 97.35, 1.5: 79.0, 2.0: 49.8, "bound": (7.64, 95.41), "star": 95.18},
-        "synflow": {1.0: 97.22, 1.5: 95.92, 2.0: 49.11, "bound": (1.33, 93.82), "star": 67.21},
-    },
-    "conv4": {
-        "no pruning": (100.0, 85.86),
-        "imp": {1.0: 81.91, 1.5: 60.61, 2.0: 10.0, "bound": (2.54, 70.58), "star": 28.13},
-        "snip": {1.0: 80.3, 1.5: 72.95, 2.0: 64.26, "bound": (2.24, 72.06), "star": 68.7},
-        "synflow": {1.0: 82.5, 1.5: 77.18, 2.0: 69.2, "bound": (1.01, 69.34), "star": None},
-    },
-}
 SCORE_NAMES = {"magnitude": "imp", "snip": "snip", "synflow": "synflow"}
 #: how the book names each score
 SCORE_LABELS = {"magnitude": "IMP", "snip": "SNIP", "synflow": "SynFlow"}
