@@ -1,9 +1,19 @@
-"""The lottery-ticket regime experiment of chapters 3 and 5, by profile.
+"""The experiments of the chapters, by profile: which runs each one is, and loading them.
 
-``paper``: the paper's hyper-parameters (book/methods.md §3, §6): layer-wise IMP with
-rewinding down to 1 % overall density (α = 2), the paper's iterations and
-learning rates, five or ten seeds. ``quick``: the same schedule with a few
-hundred iterations on part of the data, for a laptop CPU and for CI.
+* the profiles (``quick``, ``paper``, ``subset``) and what they change in the
+  paper's hyper-parameters (book/methods.md §12);
+* the regime study of chapters 3 and 5 (:func:`lth_params`, :func:`load_lth`):
+  layer-wise IMP with rewinding down to 1 % overall density;
+* Table 3 of chapter 4 (:func:`comparison_base`, :func:`table3_params`,
+  :func:`comparison_runs`) and the output-layer test (:func:`output_rate_runs`);
+* the controls of chapter 6 (:func:`control_plan`, :func:`load_controls`);
+* the appendix studies of chapter 7 (:func:`appendix_params`) and Algorithm 1
+  under single criteria (:func:`criterion_runs`).
+
+``quick`` runs the same schedules with a few hundred iterations on part of the
+data, for a laptop CPU and for CI; the chapters show stored full runs instead
+when they exist. :mod:`ramanujan_lth.tasks` lists the same runs, with what
+each waits for, for ``reproduce``.
 """
 
 from __future__ import annotations
