@@ -233,3 +233,19 @@ def test_every_verdict_has_a_sentence_with_its_numbers(tmp_path):
     assert set(t["verdict"]) <= set(claims.VERDICTS)
     coupling = t.set_index("claim").loc["1", "evidence"]
     assert "41 %" in coupling  # fully Ramanujan down to 0.8^4 = 41 % density
+
+
+def test_a_quantity_that_only_tells_the_kind_of_mask_adds_nothing_beyond_density_and_kind():
+    df = table(0.0)
+    kinds = np.where(df.index % 3 == 0, "random", "ticket")
+    df = df.assign(kind=kinds)
+    df.loc[df["kind"] == "random", "accuracy"] -= 2.0  # random masks are worse at the same density
+    df["delta_fc1"] = np.where(df["kind"] == "random", -0.5, 0.5) + 0.01 * np.random.default_rng(1).standard_normal(
+        len(df)
+    )  # Δ tells the kinds apart, nothing more
+    by_density = predict.predictive_test(predict.fold_gains(df, LAYERS)).set_index("quantity")
+    by_kind = predict.predictive_test(predict.fold_gains(df, LAYERS, baseline="density and kind")).set_index("quantity")
+    assert by_density.loc["delta", "adds_information"] and by_density.loc["delta", "gain"] > 0.5
+    assert not by_kind.loc["delta", "adds_information"] and abs(by_kind.loc["delta", "gain"]) < 0.05
+    with pytest.raises(ValueError, match="baseline"):
+        predict.cross_validate(df, LAYERS, None, baseline="everything")

@@ -18,7 +18,16 @@ import pandas as pd
 
 from . import metrics
 
-__all__ = ["QUANTITIES", "network_table", "cross_validate", "fold_gains", "predictive_test", "RIDGE", "DENSITY_DEGREE"]
+__all__ = [
+    "BASELINES",
+    "QUANTITIES",
+    "network_table",
+    "cross_validate",
+    "fold_gains",
+    "predictive_test",
+    "RIDGE",
+    "DENSITY_DEGREE",
+]
 
 #: ridge penalty on standardised features
 RIDGE = 1.0
@@ -86,9 +95,18 @@ def network_table(tickets: list, controls: list, layers) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _design(df: pd.DataFrame, layers, quantity: str | None, degree: int = None) -> np.ndarray:
+#: what the baseline model knows besides the quantity: the layers' densities, or
+#: the densities and the kind of mask (ticket, random, biregular)
+BASELINES = ("density", "density and kind")
+
+
+def _design(
+    df: pd.DataFrame, layers, quantity: str | None, degree: int = None, baseline: str = "density"
+) -> np.ndarray:
     degree = degree or DENSITY_DEGREE
     cols = []
+    if baseline == "density and kind":
+        cols += [(df["kind"] == k).to_numpy(float) for k in ("random", "biregular")]
     for layer in layers:
         x = np.log(df[f"density_{layer}"].to_numpy(dtype=float))
         cols += [x**k for k in range(1, degree + 1)]
@@ -112,17 +130,25 @@ def _ridge_fit_predict(X, y, X_test, penalty: float = RIDGE):
 
 
 def cross_validate(
-    df: pd.DataFrame, layers, quantity: str | None, target: str = "accuracy", degree: int | None = None
+    df: pd.DataFrame,
+    layers,
+    quantity: str | None,
+    target: str = "accuracy",
+    degree: int | None = None,
+    baseline: str = "density",
 ) -> pd.Series:
     """Held-out RMSE (points) per fold, one fold per seed (``degree``: of the
-    density model, default :data:`DENSITY_DEGREE`)."""
+    density model, default :data:`DENSITY_DEGREE`; ``baseline``: one of
+    :data:`BASELINES`)."""
+    if baseline not in BASELINES:
+        raise ValueError(f"baseline must be one of {BASELINES}, got {baseline!r}")
     out = {}
     for seed in sorted(df["seed"].unique()):
         train, test = df[df["seed"] != seed], df[df["seed"] == seed]
         pred = _ridge_fit_predict(
-            _design(train, layers, quantity, degree),
+            _design(train, layers, quantity, degree, baseline),
             train[target].to_numpy(float),
-            _design(test, layers, quantity, degree),
+            _design(test, layers, quantity, degree, baseline),
         )
         out[int(seed)] = float(np.sqrt(np.mean((pred - test[target].to_numpy(float)) ** 2)))
     return pd.Series(out, name=quantity or "density only")
@@ -133,16 +159,18 @@ def cross_validate(
 MIN_FOLD_SHARE, MIN_STANDARD_ERRORS = 0.8, 2.0
 
 
-def fold_gains(df: pd.DataFrame, layers, target: str = "accuracy") -> pd.DataFrame:
-    """Per quantity and held-out seed: the density-only error, the error with
-    the quantity, and the gain (points). IMDB is compared on the networks
-    whose records hold it (it needs the masks); the others on all."""
+def fold_gains(df: pd.DataFrame, layers, target: str = "accuracy", baseline: str = "density") -> pd.DataFrame:
+    """Per quantity and held-out seed: the baseline's error (``baseline``: the
+    densities alone, or with the kind of mask), the error with the quantity
+    added, and the gain (points). IMDB is compared on the networks whose
+    records hold it (it needs the masks); the others on all."""
     frames = []
     for q in QUANTITIES:
         sub = df[df["imdb_recorded"]] if q == "imdb" else df
         if sub["seed"].nunique() < 3:
             continue
-        base, with_q = cross_validate(sub, layers, None, target), cross_validate(sub, layers, q, target)
+        base = cross_validate(sub, layers, None, target, baseline=baseline)
+        with_q = cross_validate(sub, layers, q, target, baseline=baseline)
         frames.append(
             pd.DataFrame(
                 {

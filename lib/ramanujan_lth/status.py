@@ -31,6 +31,8 @@ def describe_params(p: dict) -> str:
     if p.get("control"):
         return f"{p['control']} control of round {p['control_round']}" + _precision(p)
     name = _NAMES.get(p["score"], p["score"]) + ("-Bound" if p.get("bound") else "")
+    if p.get("bound_criteria"):
+        name += " under " + "/".join(p["bound_criteria"])
     if p.get("alpha") is not None:
         name += f" α={p['alpha']:g}"
     elif p.get("density") is not None:
