@@ -11,7 +11,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["PAIRS", "paired_differences", "difference_summary", "difference_table", "long_accuracy", "long_quantities"]
+__all__ = [
+    "PAIRS",
+    "paired_differences",
+    "difference_summary",
+    "difference_table",
+    "pair_ranges",
+    "long_accuracy",
+    "long_quantities",
+]
 
 #: the comparisons made, (minuend, subtrahend)
 PAIRS = (("ticket", "random"), ("ticket", "biregular"), ("biregular", "random"))
@@ -99,3 +107,16 @@ def difference_table(summary: pd.DataFrame, test_sets=("clean", "σ = 0.3")) -> 
     order = list(dict.fromkeys(s.sort_values("round")["density"]))
     out = s.pivot_table(index=["pair", "test set"], columns="density", values="cell", aggfunc="first", sort=False)
     return out[[c for c in order if c in out.columns]]
+
+
+def pair_ranges(summary: pd.DataFrame, test_set: str = "clean") -> list[str]:
+    """Per pair, on one test set: the range of the mean difference over the
+    matched densities and how many (seed, density) pairs are above 0."""
+    s = summary[summary["test set"] == test_set]
+    out = []
+    for pair, g in s.groupby("pair", sort=False):
+        out.append(
+            f"{pair}, {test_set}: {g['mean'].min():+.2f} to {g['mean'].max():+.2f} points over "
+            f"{len(g)} densities, above 0 in {int(g['positive'].sum())} of {int(g['seeds'].sum())} seed-density pairs"
+        )
+    return out
