@@ -82,3 +82,29 @@ def test_pages_keep_one_copy_of_each_script_and_no_thebe():
         (None, "var x = 1;"),
         ("b.js", None),
     ]
+
+
+def test_the_watchdog_kills_a_stalled_kernel_and_the_notebook_runs_again(monkeypatch):
+    import subprocess
+    import sys
+    import time
+
+    retry = extension("execution_retry")
+    monkeypatch.setattr(retry, "NOTEBOOK_BUDGET", 1.0)
+    calls = []
+
+    def execute(nb, **kw):  # the first attempt "stalls" in a kernel that never answers, outside any cell timeout
+        calls.append(1)
+        if len(calls) == 1:
+            kernel = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "ipykernel_launcher"])
+            deadline = time.time() + 30
+            while kernel.poll() is None and time.time() < deadline:
+                time.sleep(0.1)
+            assert kernel.poll() is not None, "the watchdog did not kill the kernel"
+            raise DeadKernelError("Kernel died")
+        return Result(nb, None)
+
+    from nbclient.exceptions import DeadKernelError
+
+    result = retry._retrying(execute)(nbformat.v4.new_notebook(), cwd=".")
+    assert result.err is None and len(calls) == 2
