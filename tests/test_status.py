@@ -68,3 +68,12 @@ def test_the_command_prints_the_table(tmp_path, capsys):
     assert main(["status", "--runs-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "IMP α=1" in out and "12/12" in out and "finished" in out
+
+
+def test_status_reads_run_folders_without_torch():
+    import subprocess
+    import sys
+
+    code = "import sys, ramanujan_lth.status, ramanujan_lth.paths; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

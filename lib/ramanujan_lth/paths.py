@@ -14,9 +14,21 @@ A run folder ``<runs dir>/<model>-<dataset>-<kind>-s<seed>-<hash>/`` holds:
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-__all__ = ["PARAMS", "RECORDS", "CHECKPOINT", "TIMINGS", "ROUNDS_DIR", "LOCK", "MASKS", "round_masks", "trained"]
+__all__ = [
+    "PARAMS",
+    "RECORDS",
+    "CHECKPOINT",
+    "TIMINGS",
+    "ROUNDS_DIR",
+    "LOCK",
+    "MASKS",
+    "round_masks",
+    "trained",
+    "pid_alive",
+]
 
 PARAMS = "params.json"
 RECORDS = "records.json"
@@ -35,3 +47,16 @@ def round_masks(folder, t: int) -> Path:
 def trained(folder, t: int) -> Path:
     """The weights round ``t`` of the run in ``folder`` trained to."""
     return Path(folder) / ROUNDS_DIR / f"{t}.trained.pt"
+
+
+def pid_alive(pid) -> bool:
+    """Whether a process with this id runs on this machine (a run lock's holder)."""
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True

@@ -66,6 +66,7 @@ from .bound_pruner import CRITERIA, GUARDS, bound_prune, check_criteria
 from .controls import CONTROLS, control_masks
 from .data import DATASETS, MODEL_DATASET, load_dataset
 from .models import MODELS, build_model, prunable_layers
+from .paths import pid_alive
 from .spectral import layer_report
 from .train import BATCH_SIZE, DEFAULTS, PRECISIONS, TrainResult, evaluate, train
 
@@ -498,18 +499,6 @@ class RunInUse(RuntimeError):
 
 class DamagedRun(RuntimeError):
     """A run folder's files cannot be read and cannot be rebuilt from its snapshots."""
-
-
-def pid_alive(pid) -> bool:
-    if not isinstance(pid, int) or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: alive
-        return True
-    return True
 
 
 def _lock(folder: Path) -> Path:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import paths
-from .runs import pid_alive
+from .paths import pid_alive
 
 __all__ = ["run_status", "describe_params"]
 
