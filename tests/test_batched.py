@@ -6,6 +6,7 @@ import json
 import pytest
 import torch
 from ramanujan_lth import prune as P
+from ramanujan_lth import runs
 from ramanujan_lth.batched import supports_batching, train_seeds
 from ramanujan_lth.models import build_model
 from ramanujan_lth.runs import RunParams, run, run_seeds
@@ -145,12 +146,10 @@ def test_run_seeds_takes_only_seed_variants(mnist, tmp_path):
 
 
 def test_get_runs_batches_the_seeds_of_each_configuration(tmp_path, monkeypatch):
-    from ramanujan_lth import results
-
     calls = []
-    real = results.run_seeds  # get_runs calls the name it imported from runs
-    monkeypatch.setattr(results, "run_seeds", lambda ps, **kw: calls.append([p.seed for p in ps]) or real(ps, **kw))
+    real = runs.run_seeds
+    monkeypatch.setattr(runs, "run_seeds", lambda ps, **kw: calls.append([p.seed for p in ps]) or real(ps, **kw))
     ps = [RunParams(rounds=1, seed=s, **QUICK) for s in (0, 1)] + [RunParams(rounds=1, seed=0, lr=2e-3, **QUICK)]
-    got, source = results.get_runs(ps, None, tmp_path, use_stored=False, progress=False, batched=True)
+    got, source = runs.get_runs(ps, None, tmp_path, use_stored=False, progress=False, batched=True)
     assert calls == [[0, 1]]  # the lone lr=2e-3 run trains alone
     assert source == "computed" and [r.params for r in got] == [p.resolved() for p in ps]

@@ -5,8 +5,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from ramanujan_lth import claims, predict
-from ramanujan_lth import experiments as E
+from ramanujan_lth import claims, plans, predict
 from ramanujan_lth.runs import RunParams
 
 LAYERS = ["fc1", "fc2", "fc3"]
@@ -63,7 +62,7 @@ def fake_lth(root, cross: int, accuracy, n_rounds: int = 12, seeds=range(5), mod
                     "spectral": spec,
                 }
             )
-        write_run(root, f"lth-s{seed}", E.lth_params(model, "paper", [seed])[0], records)
+        write_run(root, f"lth-s{seed}", plans.lth_params(model, "paper", [seed])[0], records)
 
 
 def wobble(seed):
@@ -158,7 +157,7 @@ def test_claim_4_judges_the_clean_set_against_both_tolerances(tmp_path):
 
 
 def bound_pair(root, score, seed, density, acc_bound, acc_star):
-    base = dict(E.comparison_base("lenet_300_100", "paper"), seed=seed)
+    base = dict(plans.comparison_base("lenet_300_100", "paper"), seed=seed)
     rec = {"round": 0, "density": density, "layers": {}, "noisy_accuracy": {}, "spectral": []}
     write_run(
         root,

@@ -5,8 +5,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from ramanujan_lth import controls
-from ramanujan_lth import experiments as E
+from ramanujan_lth import controls, plans
 from ramanujan_lth.models import build_model
 from ramanujan_lth.runs import RunParams, identity, load_run, run
 from ramanujan_lth.spectral import biadjacency
@@ -116,6 +115,6 @@ def test_control_params_validate_and_default_runs_keep_their_names(ticket):
 
 def test_control_plan_picks_the_rounds_nearest_each_density(ticket):
     densities = [r["density"] for r in ticket.records]  # 1, .8, .64, .51 (rounded)
-    plan = E.control_plan([ticket], densities=(0.63, 0.52, 0.5), kinds=("random",))
+    plan = plans.control_plan([ticket], densities=(0.63, 0.52, 0.5), kinds=("random",))
     assert [p.control_round for p in plan] == [2, 3]  # 0.52 and 0.5 both nearest round 3: one control
     assert controls.rounds_nearest(ticket, [densities[1] * 1.01]) == [1]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from ramanujan_lth import experiments as E
+from ramanujan_lth import plans
 from ramanujan_lth.models import build_model
 from ramanujan_lth.runs import RunParams, identity, run, run_dir
 from ramanujan_lth.train import train
@@ -67,9 +67,9 @@ def test_bf16_keeps_pruned_weights_at_zero(cifar):
 
 
 def test_subset_profile_scales_iterations_to_the_images_present():
-    assert E.subset_iterations("conv4", 5085) == 2543  # 25,000 x 5,085 / 50,000 = 2,542.5
-    assert E.subset_iterations("conv4", 50_000) == 25_000
-    p = E.lth_params("conv4", "subset", [0], n_train=5085)[0]
+    assert plans.subset_iterations("conv4", 5085) == 2543  # 25,000 x 5,085 / 50,000 = 2,542.5
+    assert plans.subset_iterations("conv4", 50_000) == 25_000
+    p = plans.lth_params("conv4", "subset", [0], n_train=5085)[0]
     assert (p.iterations, p.precision, p.alpha) == (2543, "bf16", 2.0)
     # MNIST networks: the subset profile is the paper profile
-    assert E.lth_params("lenet_300_100", "subset", [3]) == E.lth_params("lenet_300_100", "paper", [3])
+    assert plans.lth_params("lenet_300_100", "subset", [3]) == plans.lth_params("lenet_300_100", "paper", [3])

@@ -5,9 +5,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from ramanujan_lth import experiments as E
 from ramanujan_lth import paper as paper_numbers
-from ramanujan_lth import report
+from ramanujan_lth import plans, report
 from ramanujan_lth.runs import RunParams, identity
 
 
@@ -44,10 +43,27 @@ def fake_stored_run(root, params, crossings, accuracy=0.97, subset=True, layer_d
     (folder / "records.json").write_text(json.dumps({"complete": True, "records": records, "data": data}))
 
 
+def codes(row) -> list:
+    """A report row's reason codes, in order."""
+    return row["reason"].split("+") if row["reason"] else []
+
+
+def values(row, code: str) -> dict:
+    """The numbers behind one of a row's reasons."""
+    return next(v for c, v in row["reasons"] if c == code)
+
+
+def test_every_reason_code_renders_and_unknown_codes_fail():
+    assert all(isinstance(text, str) and text for text in report.REASONS.values())
+    with pytest.raises(KeyError, match="unknown reason code"):
+        report._why("because")
+
+
 def test_nothing_stored_reports_every_number_as_missing(tmp_path):
     for rows in (report.loss_rows("conv4", tmp_path), report.table3_rows("lenet_300_100", tmp_path)):
         assert rows["reproduced"].isna().all()
-        assert rows["explanation"].str.contains("not run").all()
+        assert rows["reason"].str.startswith("not_run").all()
+        assert rows["explanation"].str.startswith("not run with the paper's hyper-parameters yet").all()
     iclr = report.iclr_table4_rows(tmp_path)
     assert len(iclr) == 3 * (8 + 7 + 7 + 1) and iclr["reproduced"].isna().all()
 
@@ -55,17 +71,19 @@ def test_nothing_stored_reports_every_number_as_missing(tmp_path):
 def test_loss_rows_place_the_crossing_and_explain_differences(tmp_path):
     # fc1 crosses at round 6 (26.2 %, the paper's 26.31 %), fc2 at round 2 (64 %, paper 10.82 %), fc3 never
     for s in range(3):
-        fake_stored_run(tmp_path, E.lth_params("lenet_300_100", "paper", [s])[0], {"fc1": 6, "fc2": 2, "fc3": None})
+        fake_stored_run(tmp_path, plans.lth_params("lenet_300_100", "paper", [s])[0], {"fc1": 6, "fc2": 2, "fc3": None})
     rows = report.loss_rows("lenet_300_100", tmp_path).set_index("quantity")
     fc1 = rows.loc["lenet_300_100 fc1: network density where lost (%)"]
     assert fc1["reproduced"] == pytest.approx(100 * 0.8**6)
-    assert "within the run-to-run spread" in fc1["explanation"] and fc1["runs"] == "3 stored runs"
+    assert codes(fc1) == ["within_crossing_spread"] and fc1["runs"] == "3 stored runs"
     fc2 = rows.loc["lenet_300_100 fc2: network density where lost (%)"]
     assert fc2["reproduced"] == pytest.approx(64.0)
-    assert "17,435 of 60,000" in fc2["explanation"] and "17,435 of 60,000" in fc2["data"]
+    # the subset first, then the number of runs (3 of the paper's 10); the paper's interval excludes 0
+    assert codes(fc2) == ["subset", "seeds"] and values(fc2, "seeds") == {"n": 3, "paper_n": 10}
+    assert values(fc2, "subset") == {"n_train": 17_435, "full": 60_000} and "17,435 of 60,000" in fc2["data"]
     fc3 = rows.loc["lenet_300_100 fc3: network density where lost (%)"]
     # the paper's 1.84 % is within reach (the fake runs go down to 0.8^21 = 0.92 %)
-    assert np.isnan(fc3["reproduced"]) and "never rejected" in fc3["explanation"]
+    assert np.isnan(fc3["reproduced"]) and codes(fc3)[0] == "never_rejected"
     mean = rows.loc["lenet_300_100 fc1: mean max(ΔS, ΔR) there"]
     assert mean["reproduced"] == pytest.approx(-0.5, abs=0.02)
 
@@ -76,53 +94,53 @@ def test_the_papers_densities_are_compared_with_the_networks_not_the_layers(tmp_
     for s in range(3):
         fake_stored_run(
             tmp_path,
-            E.lth_params("lenet_300_100", "paper", [s])[0],
+            plans.lth_params("lenet_300_100", "paper", [s])[0],
             {"fc1": 6, "fc2": 10, "fc3": 18},
             layer_decay={"fc3": 0.9},
         )
     rows = report.loss_rows("lenet_300_100", tmp_path).set_index("quantity")
     fc3 = rows.loc["lenet_300_100 fc3: network density where lost (%)"]
     assert fc3["reproduced"] == pytest.approx(100 * 0.8**18) and fc3["paper"] == 1.84
-    assert "within the run-to-run spread" in fc3["explanation"]
+    assert codes(fc3) == ["within_crossing_spread"]
 
 
 def test_a_layer_never_rejected_says_where_its_delta_turned(tmp_path):
     # three runs: crossing at rounds 17 (2.25 %) and 19 (1.44 %), and never; the t-test never rejects
     for seed, cross in enumerate((17, 19, None)):
-        fake_stored_run(tmp_path, E.lth_params("lenet_300_100", "paper", [seed])[0], {"fc3": cross})
+        fake_stored_run(tmp_path, plans.lth_params("lenet_300_100", "paper", [seed])[0], {"fc3": cross})
     fc3 = (
         report.loss_rows("lenet_300_100", tmp_path)
         .set_index("quantity")
         .loc["lenet_300_100 fc3: network density where lost (%)"]
     )
     assert np.isnan(fc3["reproduced"])
-    assert "at 2.3 to 1.4 % network density in 2 of 3 runs, the paper's density among them" in fc3["explanation"]
-    assert "confidence interval at this layer contains 0" in fc3["explanation"]
+    assert codes(fc3) == ["never_rejected", "seed_crossings", "paper_among_crossings", "near_zero"]
+    assert values(fc3, "seed_crossings") == {"where": "2.3 to 1.4", "k": 2, "n": 3}
 
 
 def test_table3_takes_imp_at_one_percent_and_the_dense_network_from_the_regime_runs(tmp_path):
     for s in range(2):
-        fake_stored_run(tmp_path, E.lth_params("lenet_300_100", "paper", [s])[0], {"fc1": 6}, accuracy=0.98)
+        fake_stored_run(tmp_path, plans.lth_params("lenet_300_100", "paper", [s])[0], {"fc1": 6}, accuracy=0.98)
     rows = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity")
     assert rows.loc["lenet_300_100 no pruning: accuracy %", "reproduced"] == pytest.approx(98.0)
     imp = rows.loc["lenet_300_100 IMP α=2.0: accuracy %"]
     assert imp["reproduced"] == pytest.approx(100 * (0.98 - 0.021))
-    assert imp["paper"] == 45.39 and "cannot be pinned down" in imp["explanation"]
+    assert imp["paper"] == 45.39 and codes(imp) == ["no_collapse"] and values(imp, "no_collapse")["p_out"] == 0.1
     assert np.isnan(rows.loc["lenet_300_100 SNIP α=1.0: accuracy %", "reproduced"])
 
 
 def test_table3_shows_imp_with_the_output_layer_at_the_other_layers_rate_when_stored(tmp_path):
     name = "lenet_300_100 IMP α=2.0, output layer at p_out = 0.2: accuracy %"
     rows = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity")
-    assert np.isnan(rows.loc[name, "reproduced"]) and "quick profile" in rows.loc[name, "explanation"]
+    assert np.isnan(rows.loc[name, "reproduced"]) and rows.loc[name, "reason"] == "not_run_output_rate"
     keys = list(rows.index)  # the row sits right after IMP α=2.0
     assert keys[keys.index(name) - 1] == "lenet_300_100 IMP α=2.0: accuracy %"
     # a stored run whose last round (0.8^21 density) has 47.9 % accuracy: near the paper's 45.39 %
-    params = E.output_rate_params("lenet_300_100", "paper")[-1]
+    params = plans.output_rate_params("lenet_300_100", "paper")[-1]
     fake_stored_run(tmp_path, params, {"fc1": None}, accuracy=0.5)
     row = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity").loc[name]
     assert row["reproduced"] == pytest.approx(100 * (0.5 - 0.021)) and row["paper"] == 45.39
-    assert "consistent with" in row["explanation"] and row["runs"] == "fake-s0"
+    assert codes(row) == ["output_rate_close"] and row["runs"] == "fake-s0"
     # the plain IMP α=2.0 run of Table 3 is a different run (p_out = 0.1)
     assert np.isnan(
         report.table3_rows("lenet_300_100", tmp_path)
@@ -132,9 +150,11 @@ def test_table3_shows_imp_with_the_output_layer_at_the_other_layers_rate_when_st
 
 
 def test_an_output_rate_run_that_closes_part_of_the_gap_says_so(tmp_path):
-    base = E.comparison_base("lenet_300_100", "paper")
+    base = plans.comparison_base("lenet_300_100", "paper")
     fake_stored_run(tmp_path / "plain", RunParams(score="magnitude", alpha=2.0, **base), {"fc1": None}, accuracy=0.985)
-    fake_stored_run(tmp_path / "out", E.output_rate_params("lenet_300_100", "paper")[-1], {"fc1": None}, accuracy=0.78)
+    fake_stored_run(
+        tmp_path / "out", plans.output_rate_params("lenet_300_100", "paper")[-1], {"fc1": None}, accuracy=0.78
+    )
     for folder in ("plain", "out"):  # one stored root with both runs
         (tmp_path / folder / "fake-s0").rename(tmp_path / f"{folder}-s0")
     row = (
@@ -143,82 +163,88 @@ def test_an_output_rate_run_that_closes_part_of_the_gap_says_so(tmp_path):
         .loc["lenet_300_100 IMP α=2.0, output layer at p_out = 0.2: accuracy %"]
     )
     assert row["reproduced"] == pytest.approx(75.9)
-    assert (
-        "part of the gap: 96.4 % (same seed) with the output layer at p_out = 0.1, 75.9 % at 0.2, 45.4 % in the paper"
-        in row["explanation"]
-    )
+    assert codes(row) == ["output_rate_part"]
+    got = values(row, "output_rate_part")
+    assert got["plain"] == pytest.approx(96.4) and got["ours"] == pytest.approx(75.9)
+    assert (got["p_out"], got["paper"]) == (0.2, 45.39)
 
 
 def test_output_rate_runs_differ_only_in_the_output_rate_and_share_table3s_run():
-    low, high = E.output_rate_params("lenet_300_100", "paper")
-    assert low == RunParams(score="magnitude", alpha=2.0, **E.comparison_base("lenet_300_100", "paper"))
+    low, high = plans.output_rate_params("lenet_300_100", "paper")
+    assert low == RunParams(score="magnitude", alpha=2.0, **plans.comparison_base("lenet_300_100", "paper"))
     assert high.p_out == 0.2 and high.p_fc == low.p_fc and identity(high.resolved()) != identity(low.resolved())
     with pytest.raises(ValueError, match="output-layer rates"):
-        E.output_rate_params("lenet_300_100", "quick", rates=(0.1, 1.0))
+        plans.output_rate_params("lenet_300_100", "quick", rates=(0.1, 1.0))
     with pytest.raises(ValueError, match="score"):
-        E.output_rate_params("lenet_300_100", "quick", "random")
-    snip = E.output_rate_params("lenet_300_100", "paper", "snip")[0]
-    assert snip == RunParams(score="snip", alpha=2.0, **E.comparison_base("lenet_300_100", "paper"))
+        plans.output_rate_params("lenet_300_100", "quick", "random")
+    snip = plans.output_rate_params("lenet_300_100", "paper", "snip")[0]
+    assert snip == RunParams(score="snip", alpha=2.0, **plans.comparison_base("lenet_300_100", "paper"))
 
 
 def test_a_paper_density_past_the_last_round_is_said_to_be_out_of_reach(tmp_path):
     # a run that stops at round 5 (layer densities down to 0.8^5 = 33 %): fc2's 10.82 % is out of its reach
     for s in range(2):
-        fake_stored_run(tmp_path, E.lth_params("lenet_300_100", "paper", [s])[0], {"fc1": 2, "fc2": None, "fc3": None})
+        fake_stored_run(
+            tmp_path, plans.lth_params("lenet_300_100", "paper", [s])[0], {"fc1": 2, "fc2": None, "fc3": None}
+        )
         meta = tmp_path / f"fake-s{s}" / "records.json"
         stored = json.loads(meta.read_text())
         stored["records"] = stored["records"][:6]
         meta.write_text(json.dumps(stored))
     rows = report.loss_rows("lenet_300_100", tmp_path).set_index("quantity")
-    assert "beyond our last round" in rows.loc["lenet_300_100 fc2: network density where lost (%)", "explanation"]
-    assert "beyond our last round" not in rows.loc["lenet_300_100 fc1: network density where lost (%)", "explanation"]
+    fc2 = rows.loc["lenet_300_100 fc2: network density where lost (%)"]
+    assert codes(fc2) == ["beyond_last_round"] and values(fc2, "beyond_last_round")["reached"] == pytest.approx(
+        100 * 0.8**5
+    )
+    assert "beyond_last_round" not in codes(rows.loc["lenet_300_100 fc1: network density where lost (%)"])
 
 
 def test_table3_explains_a_gap_by_its_size(tmp_path):
-    base = E.comparison_base("lenet_300_100", "paper")
+    base = plans.comparison_base("lenet_300_100", "paper")
     # fake runs end at accuracy - 0.021: SNIP α=2 at 97.0 % (paper 49.8), α=1.5 at 85.0 % (79.0), α=1 at 97.0 (97.35)
     for a, acc in ((2.0, 0.991), (1.5, 0.871), (1.0, 0.991)):
         fake_stored_run(tmp_path / f"a{a}", RunParams(score="snip", alpha=a, **base), {"fc1": None}, accuracy=acc)
     rows = pd.concat([report.table3_rows("lenet_300_100", tmp_path / f"a{a}") for a in (2.0, 1.5, 1.0)])
     why = {
-        q: e
-        for q, e in zip(rows["quantity"], rows["explanation"])
-        if q.startswith("lenet_300_100 SNIP α=") and "output" not in q and e and not e.startswith("not run")
+        q: r
+        for q, r in zip(rows["quantity"], rows["reason"])
+        if q.startswith("lenet_300_100 SNIP α=") and "output" not in q and not r.startswith("not_run")
     }
-    assert (
-        "no collapse here: our SNIP prunes the output layer at p_out = 0.1"
-        in why["lenet_300_100 SNIP α=2.0: accuracy %"]
-    )
-    assert "more than seed noise" in why["lenet_300_100 SNIP α=1.5: accuracy %"]
-    assert "lenet_300_100 SNIP α=1.0: accuracy %" not in why  # within 1 point of the paper
+    assert why["lenet_300_100 SNIP α=2.0: accuracy %"] == "no_collapse"
+    # no IMP seeds stored to measure the noise: a 6-point gap is more than the usual few points
+    assert why["lenet_300_100 SNIP α=1.5: accuracy %"] == "beyond_noise_unmeasured"
+    assert why["lenet_300_100 SNIP α=1.0: accuracy %"] == ""  # within 1 point of the paper
 
 
 def test_table3_judges_a_gap_against_the_spread_of_our_seeds(tmp_path):
-    base = E.comparison_base("lenet_300_100", "paper")
+    base = plans.comparison_base("lenet_300_100", "paper")
     fake_stored_run(tmp_path, RunParams(score="snip", alpha=1.5, **base), {"fc1": None}, accuracy=0.871)  # 85.0 %
     # IMP regime seeds 2 points apart (seed 0's folder name is taken by the SNIP run); fake runs all end at 0.8^21
     for s, acc in ((1, 0.981), (2, 1.001)):
-        fake_stored_run(tmp_path, E.lth_params("lenet_300_100", "paper", [s])[0], {"fc1": None}, accuracy=acc)
-    why = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity")["explanation"]
-    assert why["lenet_300_100 SNIP α=1.5: accuracy %"].startswith(
-        "6.0 points: more than seed noise (our 2 IMP seeds spread by 2.0 points at 0.92 % density)"
+        fake_stored_run(tmp_path, plans.lth_params("lenet_300_100", "paper", [s])[0], {"fc1": None}, accuracy=acc)
+    row = (
+        report.table3_rows("lenet_300_100", tmp_path).set_index("quantity").loc["lenet_300_100 SNIP α=1.5: accuracy %"]
     )
+    assert codes(row) == ["beyond_seed_noise"]
+    got = values(row, "beyond_seed_noise")
+    assert (got["gap"], got["n"], got["spread"]) == pytest.approx((6.0, 2, 2.0))
+    assert got["at"] == pytest.approx(100 * 0.8**21)
     # a 6-point gap is within the spread of seeds 8 points apart
     for folder in tmp_path.glob("fake-s2"):
         stored = json.loads((folder / "records.json").read_text())
         for rec in stored["records"]:
             rec["accuracy"] -= 0.10
         (folder / "records.json").write_text(json.dumps(stored))
-    why = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity")["explanation"]
-    assert why["lenet_300_100 SNIP α=1.5: accuracy %"] == (
-        "within seed noise: our 2 IMP seeds spread by 8.0 points at 0.92 % density"
+    row = (
+        report.table3_rows("lenet_300_100", tmp_path).set_index("quantity").loc["lenet_300_100 SNIP α=1.5: accuracy %"]
     )
+    assert codes(row) == ["within_seed_noise"] and values(row, "within_seed_noise")["spread"] == pytest.approx(8.0)
 
 
 def _bound_and_star(tmp_path, bound_acc, star_acc, seeds=(), bound_decay=None):
     """Stored IMP-Bound and IMP* runs (both end at 0.8^21 = 0.92 % density, accuracy - 0.021; layers fc1 and
     fc3 at 0.8^t in *, at ``bound_decay``^t in -Bound) and IMP regime seeds with the given final accuracies."""
-    base = E.comparison_base("lenet_300_100", "paper")
+    base = plans.comparison_base("lenet_300_100", "paper")
     layers = {"fc1": None, "fc3": None}
     fake_stored_run(
         tmp_path / "b",
@@ -232,7 +258,7 @@ def _bound_and_star(tmp_path, bound_acc, star_acc, seeds=(), bound_decay=None):
     )
     for s, acc in enumerate(seeds, start=1):
         fake_stored_run(
-            tmp_path / f"l{s}", E.lth_params("lenet_300_100", "paper", [s])[0], {"fc1": None}, accuracy=acc + 0.021
+            tmp_path / f"l{s}", plans.lth_params("lenet_300_100", "paper", [s])[0], {"fc1": None}, accuracy=acc + 0.021
         )
     for folder in tmp_path.iterdir():  # one stored root
         (folder / next(p.name for p in folder.iterdir())).rename(tmp_path / f"{folder.name}-run")
@@ -245,40 +271,36 @@ def test_bound_minus_star_is_judged_against_seed_noise_at_that_density(tmp_path)
     rows = _bound_and_star(tmp_path / "ahead", 0.97, 0.94, seeds=(0.96, 0.965))
     assert rows.loc[gain, "paper"] == pytest.approx(96.74 - 95.07)
     assert rows.loc[gain, "reproduced"] == pytest.approx(3.0)
-    assert rows.loc[gain, "explanation"].startswith(
-        "-Bound ahead by more than seed noise (our 2 IMP seeds spread by 0.5 points at 0.92 % density)"
-    )
     # the pair sits at 0.92 %, the paper's at 3.6 %: both rows say so
-    assert rows.loc[gain, "explanation"].endswith(
-        "as in the paper; the paper's pair is at 3.6 %; "
-        "per layer (-Bound / *): fc1 0.922 / 0.922 %, fc3 0.922 / 0.922 %"
-    )
-    assert rows.loc["lenet_300_100 IMP-Bound: accuracy %", "explanation"] == ""  # 97.0 against the paper's 96.74
+    assert codes(rows.loc[gain]) == ["bound_ahead", "imp_seed_spread", "paper_pair_elsewhere", "layer_split"]
+    assert values(rows.loc[gain], "imp_seed_spread")["spread"] == pytest.approx(0.5)
+    assert values(rows.loc[gain], "bound_ahead")["noise"] == 1.0  # at least a point
+    assert values(rows.loc[gain], "paper_pair_elsewhere") == {"paper_density": 3.6}
+    assert values(rows.loc[gain], "layer_split") == {"split": "fc1 0.922 / 0.922 %, fc3 0.922 / 0.922 %"}
+    assert rows.loc["lenet_300_100 IMP-Bound: accuracy %", "reason"] == ""  # 97.0 against the paper's 96.74
     star = rows.loc["lenet_300_100 IMP*: accuracy %"]
     assert star["reproduced"] == pytest.approx(94.0)
-    assert (
-        star["explanation"] == "pruned to our IMP-Bound's 0.922 % density, not the paper's 3.6 %: compare the next row"
+    assert codes(star) == ["star_elsewhere"]
+    assert values(star, "star_elsewhere") == pytest.approx(
+        {"label": "IMP", "density": 100 * 0.8**21, "paper_density": 3.6}
     )
     keys = list(rows.index)
     assert keys[keys.index(gain) - 1] == "lenet_300_100 IMP*: accuracy %"
     # 0.5 points apart with seeds 2 points apart: noise; * well ahead: said so
     rows = _bound_and_star(tmp_path / "noise", 0.955, 0.95, seeds=(0.95, 0.97))
-    assert rows.loc[gain, "explanation"].startswith("within seed noise (our 2 IMP seeds spread by 2.0 points")
+    assert codes(rows.loc[gain])[:2] == ["no_gain", "imp_seed_spread"]
+    assert values(rows.loc[gain], "no_gain")["noise"] == pytest.approx(2.0)
     # -Bound behind, with its fc3 at 0.7^21 against *'s 0.8^21 (16x fewer weights): the split says where
     rows = _bound_and_star(tmp_path / "behind", 0.90, 0.95, seeds=(0.95, 0.96), bound_decay={"fc3": 0.7})
     assert rows.loc[gain, "reproduced"] == pytest.approx(-5.0)
-    assert rows.loc[gain, "explanation"].startswith("* ahead of -Bound by more than seed noise")
-    assert rows.loc[gain, "explanation"].endswith(
-        f"fc3 {100 * 0.7**21:.3g} / 0.922 % — -Bound keeps {(0.8 / 0.7) ** 21:.2g}x fewer of fc3's weights"
-    )
+    assert codes(rows.loc[gain])[0] == "star_ahead" and codes(rows.loc[gain])[-1] == "thinned"
+    assert values(rows.loc[gain], "thinned") == pytest.approx({"factor": (0.8 / 0.7) ** 21, "layer": "fc3"})
     # 90.0 against the paper's 96.74, at another density: said so, not put down to seeds
-    assert rows.loc["lenet_300_100 IMP-Bound: accuracy %", "explanation"] == (
-        "at 0.922 % density, where the paper's IMP-Bound stopped at 3.6 % (next row)"
-    )
+    assert rows.loc["lenet_300_100 IMP-Bound: accuracy %", "reason"] == "bound_elsewhere"
 
 
 def test_bound_minus_star_over_seeds_pairs_each_bound_with_its_own_star(tmp_path):
-    base = E.comparison_base("lenet_300_100", "paper")
+    base = plans.comparison_base("lenet_300_100", "paper")
     layers = {"fc1": None, "fc3": None}
     runs = [  # (seed, variant, final density 0.8^t, final accuracy, fc3's decay)
         (0, "bound", 21, 0.95, 0.7),
@@ -312,13 +334,16 @@ def test_bound_minus_star_over_seeds_pairs_each_bound_with_its_own_star(tmp_path
     assert row["reproduced"] == pytest.approx(np.mean([-2.0, -0.5]))  # seed 1 against its own * at 1.15 %
     assert row["paper"] == pytest.approx(96.74 - 95.07)
     assert row["spread"] == "-2.00 to -0.50 over 2 seeds"
-    assert row["explanation"] == (
-        "-Bound behind * by more than a point in 1 of 2 seeds (the paper: +1.67 in its one run) — "
-        f"seed 0: -2.00 at 0.922 % (-Bound keeps {(0.8 / 0.7) ** 21:.2g}x fewer of fc3's weights); "
+    assert codes(row) == ["seeds_behind", "paper_one_run", "per_seed"]
+    assert values(row, "seeds_behind") == {"k": 1, "n": 2}
+    assert values(row, "paper_one_run")["gain"] == pytest.approx(1.67)
+    assert values(row, "per_seed")["each"] == (
+        f"seed 0: -2.00 at 0.922 % (-Bound keeps {(0.8 / 0.7) ** 21:.2g}x fewer of fc3's weights), "
         "seed 1: -0.50 at 1.15 %"
     )
     # seed 1's * at seed 0's density measures the noise of * itself there: seed 0's row gives it
-    assert "; IMP* at this density over 2 seeds: 97.00, 97.50 (spread 0.50 points))" in rows.loc[one, "explanation"]
+    got = values(rows.loc[one], "star_seeds")
+    assert (got["n"], got["accs"], got["spread"]) == (2, "97.00, 97.50", pytest.approx(0.5))
     assert rows.loc[one, "runs"].count("run") == 3
     keys = list(rows.index)
     assert keys.index(every) == keys.index(one) + 1
@@ -332,10 +357,10 @@ def test_bound_minus_star_over_seeds_pairs_each_bound_with_its_own_star(tmp_path
 
 def test_bound_minus_star_counts_the_spread_of_star_over_seeds_as_noise(tmp_path):
     gain = "lenet_300_100 IMP-Bound minus IMP*: accuracy difference (points)"
-    base = E.comparison_base("lenet_300_100", "paper")
+    base = plans.comparison_base("lenet_300_100", "paper")
     # -Bound 1.5 points behind *, IMP seeds 0.5 apart: more than noise ...
     rows = _bound_and_star(tmp_path / "a", 0.95, 0.965, seeds=(0.95, 0.955))
-    assert rows.loc[gain, "explanation"].startswith("* ahead of -Bound by more than seed noise")
+    assert codes(rows.loc[gain])[0] == "star_ahead" and values(rows.loc[gain], "star_ahead")["noise"] == 1.0
     # ... but not when * itself moves by 2 points between seeds at that density
     _bound_and_star(tmp_path / "b", 0.95, 0.965, seeds=(0.95, 0.955))
     fake_stored_run(
@@ -345,33 +370,28 @@ def test_bound_minus_star_counts_the_spread_of_star_over_seeds_as_noise(tmp_path
         accuracy=0.945 + 0.021,
     )
     rows = report.table3_rows("lenet_300_100", tmp_path / "b").set_index("quantity")
-    assert rows.loc[gain, "explanation"].startswith(
-        "within seed noise (our 2 IMP seeds spread by 0.5 points at 0.92 % density; IMP* at this density over 2 "
-        "seeds: 96.50, 94.50 (spread 2.00 points))"
-    )
+    assert codes(rows.loc[gain])[:3] == ["no_gain", "imp_seed_spread", "star_seeds"]
+    assert values(rows.loc[gain], "no_gain")["noise"] == pytest.approx(2.0)
+    assert values(rows.loc[gain], "star_seeds")["accs"] == "96.50, 94.50"
 
 
 def test_bound_minus_star_needs_both_runs(tmp_path):
-    base = E.comparison_base("lenet_300_100", "paper")
+    base = plans.comparison_base("lenet_300_100", "paper")
     gain = "lenet_300_100 SNIP-Bound minus SNIP*: accuracy difference (points)"
     rows = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity")
     assert np.isnan(rows.loc[gain, "reproduced"]) and rows.loc[gain, "paper"] == pytest.approx(0.23)
-    assert (
-        "pruned to the density the SNIP-Bound run reaches" in rows.loc["lenet_300_100 SNIP*: accuracy %", "explanation"]
-    )
+    assert rows.loc["lenet_300_100 SNIP*: accuracy %", "reason"] == "not_run_star_needs_bound"
     fake_stored_run(tmp_path, RunParams(score="snip", bound=True, rounds=60, **base), {"fc1": None})
     rows = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity")
-    assert np.isnan(rows.loc[gain, "reproduced"]) and rows.loc[gain, "explanation"].endswith(
-        "needs both the SNIP-Bound and the SNIP* run"
-    )
-    assert "a fork of the plain run" in rows.loc["lenet_300_100 SNIP*: accuracy %", "explanation"]
+    assert np.isnan(rows.loc[gain, "reproduced"]) and rows.loc[gain, "reason"] == "not_run_pair"
+    assert rows.loc["lenet_300_100 SNIP*: accuracy %", "reason"] == "not_run_star_fork"
     # Conv4's SynFlow* has no paper number: no paper difference either
     conv = report.table3_rows("conv4", tmp_path).set_index("quantity")
     assert np.isnan(conv.loc["conv4 SynFlow-Bound minus SynFlow*: accuracy difference (points)", "paper"])
 
 
 def test_the_bound_density_row_says_where_each_layer_was_held(tmp_path):
-    base = E.comparison_base("lenet_300_100", "paper")
+    base = plans.comparison_base("lenet_300_100", "paper")
     fake_stored_run(tmp_path, RunParams(score="magnitude", bound=True, rounds=60, **base), {"fc1": None})
     meta = tmp_path / "fake-s0" / "records.json"
     stored = json.loads(meta.read_text())
@@ -390,41 +410,33 @@ def test_the_bound_density_row_says_where_each_layer_was_held(tmp_path):
         ]
     stored["records"] = recs  # the last round has no decisions: the run ended at its round cap
     meta.write_text(json.dumps(stored))
-    why = (
-        report.table3_rows("lenet_300_100", tmp_path)
-        .set_index("quantity")
-        .loc["lenet_300_100 IMP-Bound: density reached %", "explanation"]
-    )
-    assert why.startswith(
-        "ended by the round cap after round 7; layers held — fc3 at 90 % of its weights from "
-        "round 1: fc3 refused; fc2 at 32.8 % from round 5: fc2 refused; K (the number"
-    )
+    density_row = "lenet_300_100 IMP-Bound: density reached %"
+    row = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity").loc[density_row]
+    assert codes(row) == ["round_cap", "layer_held", "layer_held", "k_not_given"]
+    assert values(row, "round_cap") == {"round": 7} and values(row, "k_not_given") == {"K": 5}
+    held = [v for c, v in row["reasons"] if c == "layer_held"]
+    assert [(h["layer"], h["round"], h["why"]) for h in held] == [("fc3", 1, "fc3 refused"), ("fc2", 5, "fc2 refused")]
+    assert [h["where"] for h in held] == [" at 90 % of its weights", " at 32.8 %"]
     recs[-1]["bound_decisions"] = [{"layer": "fc2", "changed": False, "reason": "fc2 refused"}]
     recs[-1]["layers"] = {"fc2": 0.8**5, "fc3": 0.9}
     meta.write_text(json.dumps(stored))
-    why = (
-        report.table3_rows("lenet_300_100", tmp_path)
-        .set_index("quantity")
-        .loc["lenet_300_100 IMP-Bound: density reached %", "explanation"]
-    )
-    assert why.startswith("layers held — fc3 at 90 % of its weights from round 1")
-    assert "never passed" not in why  # no candidate reached the weighted test
+    row = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity").loc[density_row]
+    # no round cap now, and no candidate reached the weighted test
+    assert codes(row) == ["layer_held", "layer_held", "k_not_given"]
     # candidates whose score-weighted t1 stays below 1 (SNIP's tiny scores): said so; one at 1.5: not
     for t1s in ([3e-7, float("nan"), 0.02], [3e-7, 1.5]):
         recs[1]["bound_decisions"][0]["candidates"] = [{"score_t1": v} for v in t1s]
         meta.write_text(json.dumps(stored))
-        why = (
-            report.table3_rows("lenet_300_100", tmp_path)
-            .set_index("quantity")
-            .loc["lenet_300_100 IMP-Bound: density reached %", "explanation"]
-        )
-        assert ("t1^θ stayed below 1 (at most 0.02" in why) == (max(t1s) < 1)
+        row = report.table3_rows("lenet_300_100", tmp_path).set_index("quantity").loc[density_row]
+        assert ("t1_below_one" in codes(row)) == (max(t1s) < 1)
+        if max(t1s) < 1:
+            assert values(row, "t1_below_one") == {"t1": 0.02}
 
 
 def test_iclr_table4_reads_the_last_round_of_the_stored_synflow_bound_run(tmp_path):
     from ramanujan_lth.spectral import biadjacency, bipartite_spectrum
 
-    base = E.comparison_base("lenet_300_100", "paper")
+    base = plans.comparison_base("lenet_300_100", "paper")
     fake_stored_run(tmp_path, RunParams(score="synflow", bound=True, rounds=60, **base), {"fc1": None})
     folder = next(tmp_path.iterdir())
     stored = json.loads((folder / "records.json").read_text())
@@ -488,34 +500,36 @@ def test_every_seed_row_counts_the_seeds_on_each_side():
     paper = paper_numbers.PAPER_TABLE3["lenet_300_100"]["synflow"]
 
     def row(*pairs):  # (-Bound, *) accuracies of seeds 0, 1, ...
-        return report._bound_gain_seeds_row(
+        one = report._bound_gain_seeds_row(
             "lenet_300_100", "SynFlow", paper, [(s, Run(b), Run(st)) for s, (b, st) in enumerate(pairs)]
         )
+        return report._frame([one]).iloc[0]
 
     mixed = row((0.95, 0.97), (0.98, 0.96), (0.965, 0.96))
-    assert mixed["explanation"].startswith(
-        "-Bound behind * by more than a point in 1 of 3 seeds and ahead of * by "
-        "more than a point in 1 of 3 seeds (the paper: +26.61 in its one run)"
-    )
+    assert codes(mixed) == ["seeds_behind", "seeds_ahead", "paper_one_run", "per_seed"]
+    assert values(mixed, "seeds_behind") == {"k": 1, "n": 3} == values(mixed, "seeds_ahead")
+    assert values(mixed, "paper_one_run")["gain"] == pytest.approx(26.61)
     assert mixed["reproduced"] == pytest.approx(0.5 / 3) and mixed["spread"] == "-2.00 to +2.00 over 3 seeds"
-    assert row((0.97, 0.965), (0.96, 0.965))["explanation"].startswith("-Bound within a point of * in both seeds")
-    assert row((0.97, 0.965), (0.96, 0.965), (0.96, 0.96))["explanation"].startswith(
-        "-Bound within a point of * in all 3 seeds"
-    )
+    for pairs in [((0.97, 0.965), (0.96, 0.965)), ((0.97, 0.965), (0.96, 0.965), (0.96, 0.96))]:
+        within = row(*pairs)
+        assert codes(within)[0] == "seeds_within" and values(within, "seeds_within") == {"n": len(pairs)}
 
 
 def test_subset_profile_runs_are_labelled_and_not_compared_in_absolute_accuracy(tmp_path):
-    base = E.comparison_base("conv4", "subset")
+    base = plans.comparison_base("conv4", "subset")
     p = RunParams(score="snip", alpha=2.0, **base).resolved()
-    assert (p.precision, p.iterations) == ("bf16", E.subset_iterations("conv4", E.present_train_size("cifar10")))
+    assert (p.precision, p.iterations) == (
+        "bf16",
+        plans.subset_iterations("conv4", plans.present_train_size("cifar10")),
+    )
     folder = tmp_path / "snip-a2"
     folder.mkdir()
     data = {"n_train": 5085, "n_test": 1017, "subset": True, "note": ""}
     rec = {"round": 0, "density": 0.01, "layers": {}, "accuracy": 0.4, "noisy_accuracy": {}, "spectral": []}
     (folder / "params.json").write_text(json.dumps({"params": p.as_dict(), "data": data}))
     (folder / "records.json").write_text(json.dumps({"complete": True, "records": [rec], "data": data}))
-    assert E.stored_profile("conv4", tmp_path) == "subset"
+    assert plans.stored_profile("conv4", tmp_path) == "subset"
     row = report.table3_rows("conv4", tmp_path).set_index("quantity").loc["conv4 SNIP α=2.0: accuracy %"]
     assert row["reproduced"] == pytest.approx(40.0)
     assert "5,085 of 50,000" in row["data"] and "bfloat16" in row["data"] and "2,543" in row["data"]
-    assert row["explanation"].startswith("subset profile")
+    assert codes(row)[0] == "subset_profile"

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from ramanujan_lth import experiments as E
+from ramanujan_lth import plans
 from ramanujan_lth import reproduce as R
 from ramanujan_lth.results import book_root
 from ramanujan_lth.runs import RunParams, run
@@ -152,9 +152,9 @@ def test_dry_run_counts_a_shared_run_once(tmp_path, monkeypatch):
 
 
 def test_paper_scale_runs_are_recognised():
-    assert E.is_paper_scale(RunParams(alpha=2.0))
-    assert not E.is_paper_scale(RunParams(alpha=2.0, iterations=300))
-    assert not E.is_paper_scale(RunParams(alpha=2.0, n_train=4000))
+    assert plans.is_paper_scale(RunParams(alpha=2.0))
+    assert not plans.is_paper_scale(RunParams(alpha=2.0, iterations=300))
+    assert not plans.is_paper_scale(RunParams(alpha=2.0, n_train=4000))
 
 
 def test_cli_dry_run_and_bad_chapter():

@@ -5,7 +5,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from ramanujan_lth import experiments, results
+from ramanujan_lth import experiments, plans, results, runs
+from ramanujan_lth.params import RunParams
 
 
 def spec():
@@ -79,12 +80,12 @@ def test_loss_table():
 
 
 def test_experiment_profiles():
-    quick = experiments.lth_params("lenet_300_100", "quick", [0, 1])
-    paper = experiments.lth_params("lenet_300_100", "paper", [0])
+    quick = plans.lth_params("lenet_300_100", "quick", [0, 1])
+    paper = plans.lth_params("lenet_300_100", "paper", [0])
     assert [p.seed for p in quick] == [0, 1] and quick[0].iterations < paper[0].resolved().iterations
     assert paper[0].resolved().iterations == 50_000 and paper[0].alpha == 2.0
     with pytest.raises(ValueError, match="profile"):
-        experiments.lth_params("lenet_300_100", "huge", [0])
+        plans.lth_params("lenet_300_100", "huge", [0])
     # the paper profile trains with the paper's LeNet settings on every image present
     p = paper[0].resolved()
     assert (p.dataset, p.lr, p.batch_size, p.score, p.schedule, p.rewind_iteration, p.n_train) == (
@@ -98,18 +99,17 @@ def test_experiment_profiles():
     )
     assert (p.p_fc, p.p_out) == (0.2, 0.1)
     # the subset profile scales a CIFAR network's iterations to the images present: 25,000 * 5,085 / 50,000
-    assert experiments.subset_iterations("conv4", 5_085) == 2_543
-    assert experiments.subset_iterations("conv4", 50_000) == 25_000 == experiments.subset_iterations("conv4", 60_000)
-    assert experiments.profile_settings("conv4", "subset", n_train=5_085) == {"iterations": 2_543, "precision": "bf16"}
-    assert experiments.profile_settings("lenet_300_100", "subset", n_train=17_435) == {}  # MNIST runs keep the paper's
+    assert plans.subset_iterations("conv4", 5_085) == 2_543
+    assert plans.subset_iterations("conv4", 50_000) == 25_000 == plans.subset_iterations("conv4", 60_000)
+    assert plans.profile_settings("conv4", "subset", n_train=5_085) == {"iterations": 2_543, "precision": "bf16"}
+    assert plans.profile_settings("lenet_300_100", "subset", n_train=17_435) == {}  # MNIST runs keep the paper's
 
 
 def test_get_runs_computes_then_reuses(tmp_path, monkeypatch):
     from ramanujan_lth import runs
-    from ramanujan_lth.runs import RunParams
 
     params = [RunParams(rounds=0, iterations=5, n_train=300, n_test=500, noise_sigmas=(), seed=s) for s in (0, 1)]
-    got, source = results.get_runs(params, None, tmp_path, use_stored=False, progress=False)
+    got, source = runs.get_runs(params, None, tmp_path, use_stored=False, progress=False)
     assert source == "computed" and [r.params.seed for r in got] == [0, 1]
     assert all(r.data["n_train"] == 300 and r.data["n_test"] == 500 and r.data["subset"] for r in got)
 
@@ -117,7 +117,7 @@ def test_get_runs_computes_then_reuses(tmp_path, monkeypatch):
         raise AssertionError("finished runs must be reused")
 
     monkeypatch.setattr(runs, "train", boom)
-    again, _ = results.get_runs(params, None, tmp_path, use_stored=False, progress=False)
+    again, _ = runs.get_runs(params, None, tmp_path, use_stored=False, progress=False)
     # as JSON text: records hold NaN (measures undefined on a graph), which never equals itself
     assert [json.dumps(r.records, sort_keys=True) for r in again] == [
         json.dumps(r.records, sort_keys=True) for r in got
@@ -125,18 +125,18 @@ def test_get_runs_computes_then_reuses(tmp_path, monkeypatch):
 
 
 def test_appendix_profiles():
-    paper = experiments.appendix_params("VGG19, global", "paper", range(2))
+    paper = plans.appendix_params("VGG19, global", "paper", range(2))
     assert [p.seed for p in paper] == [0, 1]
     assert all(p.schedule == "global" and p.lr == 0.01 and p.alpha == 2.0 for p in paper)
-    assert experiments.is_paper_scale(paper[0])
-    quick = experiments.appendix_params("Conv6, layer-wise", "quick", [0], noise_sigmas=(0.1, 0.3))
-    assert quick[0].noise_sigmas == (0.3,) and not experiments.is_paper_scale(quick[0])
-    lenet = experiments.appendix_params("LeNet-300-100, global", "quick", [0])[0]
+    assert plans.is_paper_scale(paper[0])
+    quick = plans.appendix_params("Conv6, layer-wise", "quick", [0], noise_sigmas=(0.1, 0.3))
+    assert quick[0].noise_sigmas == (0.3,) and not plans.is_paper_scale(quick[0])
+    lenet = plans.appendix_params("LeNet-300-100, global", "quick", [0])[0]
     assert lenet.schedule == "global" and lenet.model == "lenet_300_100"
     with pytest.raises(ValueError, match="unknown appendix"):
-        experiments.appendix_params("ResNet", "quick", [0])
+        plans.appendix_params("ResNet", "quick", [0])
     with pytest.raises(ValueError, match="profile"):
-        experiments.appendix_params("Conv2, layer-wise", "full", [0])
+        plans.appendix_params("Conv2, layer-wise", "full", [0])
 
 
 def test_schedule_chart_draws_both_schedules():
@@ -153,11 +153,10 @@ def test_schedule_chart_draws_both_schedules():
 
 def test_output_rate_frame_counts_the_output_layer_of_each_run(tmp_path):
     from ramanujan_lth import plots
-    from ramanujan_lth.runs import RunParams
 
     params = [RunParams(rounds=2, iterations=5, n_train=300, n_test=500, noise_sigmas=(), p_out=r) for r in (0.1, 0.5)]
-    got, _ = results.get_runs(params, None, tmp_path, use_stored=False, progress=False)
-    frame = experiments.output_rate_frame(dict(zip([("IMP", 0.1), ("IMP", 0.5)], got)))
+    got, _ = runs.get_runs(params, None, tmp_path, use_stored=False, progress=False)
+    frame = results.output_rate_frame(dict(zip([("IMP", 0.1), ("IMP", 0.5)], got)))
     weights = frame.pivot(index="round", columns="output rate", values="output weights")
     # LeNet's output layer has 100 x 10 weights; each round removes p_out of those left
     assert list(weights["p_out = 0.1"]) == [1000, 900, 810] and list(weights["p_out = 0.5"]) == [1000, 500, 250]
@@ -186,12 +185,12 @@ def test_output_rate_runs_show_stored_full_runs_only_when_both_rates_are_stored(
 
     computed = []
     monkeypatch.setattr(
-        results, "get_runs", lambda params, *a, **k: (computed.append(params) or [None] * len(params), "computed")
+        experiments, "get_runs", lambda params, *a, **k: (computed.append(params) or [None] * len(params), "computed")
     )
-    low, high = experiments.output_rate_params("lenet_300_100", "paper", "magnitude")
+    low, high = plans.output_rate_params("lenet_300_100", "paper", "magnitude")
     store(low, "a")
     got, src = experiments.output_rate_runs("lenet_300_100", "magnitude", "quick", tmp_path, tmp_path / "runs")
-    assert src.startswith("quick profile") and computed[-1] == experiments.output_rate_params(
+    assert src.startswith("quick profile") and computed[-1] == plans.output_rate_params(
         "lenet_300_100", "quick", "magnitude"
     )
     store(high, "b")
@@ -221,18 +220,18 @@ def test_comparison_runs_show_stored_full_runs_only_when_all_five_are_stored(tmp
         return type("R", (), {"records": [{"density": 0.05, "accuracy": 0.5}]})()
 
     monkeypatch.setattr(experiments, "_one", fake_one)
-    base = experiments.comparison_base("lenet_300_100", "paper")
-    for a in experiments.ALPHAS:
-        store(experiments.RunParams(score="snip", alpha=a, **base), f"a{a}", 10**-a)
-    store(experiments.RunParams(score="snip", bound=True, rounds=60, **base), "bound", 0.0421)
+    base = plans.comparison_base("lenet_300_100", "paper")
+    for a in plans.ALPHAS:
+        store(RunParams(score="snip", alpha=a, **base), f"a{a}", 10**-a)
+    store(RunParams(score="snip", bound=True, rounds=60, **base), "bound", 0.0421)
     got, src = experiments.comparison_runs("lenet_300_100", "snip", "quick", tmp_path, tmp_path / "runs")
     assert src == "quick profile" and len(computed) == 5  # `*` missing: the quick profile computes its own five
     assert all(p.iterations == 150 for p in computed) and computed[3].rounds == 25
     # `*` must be pruned to the density -Bound reached: another density does not count
-    store(experiments.RunParams(score="snip", density=0.05, **base), "star_other", 0.05)
+    store(RunParams(score="snip", density=0.05, **base), "star_other", 0.05)
     got, src = experiments.comparison_runs("lenet_300_100", "snip", "quick", tmp_path, tmp_path / "runs")
     assert src == "quick profile" and len(computed) == 10
-    store(experiments.RunParams(score="snip", density=0.0421, **base), "star", 0.0421)
+    store(RunParams(score="snip", density=0.0421, **base), "star", 0.0421)
     got, src = experiments.comparison_runs("lenet_300_100", "snip", "quick", tmp_path, tmp_path / "runs")
     assert src == "stored full runs" and len(computed) == 10
     assert {k: r.folder.name for k, r in got.items()} == {

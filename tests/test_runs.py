@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import pytest
 import torch
+from ramanujan_lth import export, runs
 from ramanujan_lth import prune as P
-from ramanujan_lth import runs
 from ramanujan_lth.models import build_model
 from ramanujan_lth.runs import RunParams, run
 from ramanujan_lth.train import evaluate
@@ -292,16 +292,14 @@ def test_export_and_find_stored(mnist, tmp_path, monkeypatch):
         raise AssertionError("stored runs must not be recomputed")
 
     monkeypatch.setattr(runs, "train", boom)
-    got, source = results.get_runs([p], tmp_path / "stored", tmp_path / "other", progress=False)
+    got, source = runs.get_runs([p], tmp_path / "stored", tmp_path / "other", progress=False)
     assert source == "stored" and records_text(got[0]) == records_text(res)
 
 
 def test_export_refuses_unfinished_runs(mnist, tmp_path):
-    from ramanujan_lth import results
-
     part = run(RunParams(rounds=2, **QUICK), runs_dir=tmp_path, data=mnist, progress=False, stop_after=1)
     with pytest.raises(ValueError, match="not finished"):
-        results.export_run(part, tmp_path / "stored")
+        export.export_run(part, tmp_path / "stored")
 
 
 FORK = dict(model="lenet_300_100", iterations=10, n_train=600, n_test=500)

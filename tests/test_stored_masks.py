@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from ramanujan_lth import results, stored_masks
+from ramanujan_lth import export, stored_masks
 from ramanujan_lth.runs import RunParams, load_run, run
 
 
@@ -51,7 +51,7 @@ def test_export_stores_every_rounds_mask_and_fills_missing_measures(mnist, tmp_p
             for f in ("r", "imdb", "narc", "spectral_gap"):
                 row.pop(f)
     records_file.write_text(json.dumps(stored))
-    dest = results.export_run(load_run(res.folder), tmp_path / "book")
+    dest = export.export_run(load_run(res.folder), tmp_path / "book")
     masks = stored_masks.read(dest)
     assert sorted(masks) == [0, 1, 2, 3]
     for rec in res.records:

@@ -1,4 +1,8 @@
-"""Command line: ``python -m ramanujan_lth run --help``."""
+"""Command line: ``python -m ramanujan_lth run --help``.
+
+Each command imports the modules it needs when it runs, so that ``status``
+and ``--help`` start without torch.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,7 @@ import argparse
 import dataclasses
 import sys
 
-from .data import DatasetNotFound, DeviceUnavailable
-from .runs import DamagedRun, RunInUse, RunParams, default_runs_dir, run, run_seeds
+from .params import RunParams, default_runs_dir, load_run
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -167,8 +170,7 @@ def _reproduce(ap, a) -> int:
 
 
 def _export(a) -> int:
-    from .results import export_run
-    from .runs import load_run
+    from .export import export_run
 
     for folder in a.folders:
         try:
@@ -205,6 +207,13 @@ def main(argv=None) -> int:
         return _status(a)
     if a.command == "reproduce":
         return _reproduce(ap, a)
+    return _run(ap, a)
+
+
+def _run(ap, a) -> int:
+    from .data import DatasetNotFound, DeviceUnavailable
+    from .runs import DamagedRun, RunInUse, run, run_seeds
+
     try:
         params = _run_params(a)
         params.validate()

@@ -36,19 +36,11 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import torch
 
+from .catalog import CRITERIA, GUARDS, check_criteria
 from .prune import keep_top
 from .spectral import biadjacency, bipartite_spectrum
 
 __all__ = ["Candidate", "LayerDecision", "bound_prune_layer", "bound_prune", "GUARDS", "CRITERIA"]
-
-GUARDS = ("average", "minimum")
-#: single criteria of the paper's Table 1: (graph, bound)
-CRITERIA = {
-    "UE": ("unweighted", "eigenvalue"),
-    "UD": ("unweighted", "degree"),
-    "WE": ("weighted", "eigenvalue"),
-    "WD": ("weighted", "degree"),
-}
 
 
 @dataclass
@@ -109,17 +101,6 @@ def _criterion_deltas(criteria, rec, cand, weight, method) -> dict:
             r = rec
         out[c] = r.delta_s if bound == "eigenvalue" else r.delta_r
     return out
-
-
-def check_criteria(criteria) -> tuple:
-    """``criteria`` as a tuple of known names (None stays None: Algorithm 1's own rule)."""
-    if criteria is None:
-        return None
-    criteria = tuple(criteria)
-    unknown = [c for c in criteria if c not in CRITERIA]
-    if unknown or not criteria or len(set(criteria)) != len(criteria):
-        raise ValueError(f"bound criteria must be distinct names among {', '.join(CRITERIA)}, got {list(criteria)}")
-    return criteria
 
 
 def bound_prune_layer(

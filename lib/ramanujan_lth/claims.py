@@ -21,10 +21,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import experiments as E
-from . import predict, results, stats
+from . import plans, predict, results, stats
+from .params import load_run
 from .report import bound_star_pairs
-from .runs import load_run
 
 __all__ = [
     "VERDICTS",
@@ -161,7 +160,7 @@ def _drop_tests(acc, k, sigma):
 
 
 def _lth_tables(model: str, stored_root):
-    lth, profile = E.stored_lth(model, stored_root)
+    lth, profile = plans.stored_lth(model, stored_root)
     return lth_tables(model, lth, profile)
 
 
@@ -170,7 +169,7 @@ def lth_tables(model: str, lth: list, profile: str = "", layers=None) -> dict | 
     seeds; None otherwise): accuracies, spectra and the regimes of each round."""
     if len(lth) < 2:
         return None
-    layers = list(layers or E.STUDIED_LAYERS[model])
+    layers = list(layers or plans.STUDIED_LAYERS[model])
     spec = results.spectral_table(lth)
     return {
         "runs": lth,
@@ -314,10 +313,10 @@ def claim_tolerance(model: str, stored_root, t=None) -> Verdict:
 # ------------------------------------------------------------------ claim 3
 def claim_bound(model: str, stored_root) -> Verdict:
     """Claim 3: -Bound ahead of ``*`` at the -Bound density, per score."""
-    lth, _ = E.stored_lth(model, stored_root)
-    base = E.comparison_base(model, E.stored_profile(model, stored_root))
+    lth, _ = plans.stored_lth(model, stored_root)
+    base = plans.comparison_base(model, plans.stored_profile(model, stored_root))
     per_score = {}
-    for score, key in E.SCORE_NAMES.items():
+    for score, key in plans.SCORE_NAMES.items():
         pairs = bound_star_pairs(score, base, stored_root)
         if not pairs:
             continue
@@ -358,8 +357,8 @@ def _noise(density: float, lth: list) -> float:
 # ------------------------------------------------------------------ claim 5
 def predictive_data(model: str, stored_root) -> tuple[pd.DataFrame, list]:
     """The network table of claim 5 (stored tickets and their controls) and the studied layers."""
-    lth, _ = E.stored_lth(model, stored_root)
-    layers = E.STUDIED_LAYERS[model]
+    lth, _ = plans.stored_lth(model, stored_root)
+    layers = plans.STUDIED_LAYERS[model]
     if not lth:
         return pd.DataFrame(), layers
     return predict.network_table(lth, stored_controls(lth, stored_root), layers), layers
@@ -464,7 +463,7 @@ def sentence(v: Verdict) -> str:
     if v.reason == "bound_gain":
         parts = []
         for key, s in n["scores"].items():
-            label = {v: E.SCORE_LABELS[k] for k, v in E.SCORE_NAMES.items()}[key]
+            label = {v: plans.SCORE_LABELS[k] for k, v in plans.SCORE_NAMES.items()}[key]
             each = ", ".join(f"seed {p['seed']} {p['diff']:+.2f} at {_pct(p['density'])}" for p in s["pairs"])
             parts.append(f"{label}: {s['mean']:+.2f} points ({s['call']}, noise ±{s['noise']:.1f}; {each})")
         return "; ".join(parts)

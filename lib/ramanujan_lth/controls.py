@@ -23,6 +23,8 @@ import math
 
 import numpy as np
 
+from .catalog import CONTROLS
+
 __all__ = [
     "CONTROLS",
     "random_biadjacency",
@@ -33,7 +35,6 @@ __all__ = [
     "rounds_nearest",
 ]
 
-CONTROLS = ("random", "biregular")
 #: switch attempts per edge when randomising a biregular graph
 SWITCHES_PER_EDGE = 10
 
@@ -135,7 +136,7 @@ def control_masks(kind: str, shapes: dict, edges: dict, seed: int, round_: int) 
 
 def control_params(ticket, round_: int, kind: str):
     """Parameters of the ``kind`` control of a stored ticket run
-    (:class:`ramanujan_lth.runs.RunResult`) at its round ``round_``: the
+    (:class:`ramanujan_lth.params.RunResult`) at its round ``round_``: the
     ticket's hyper-parameters and seed, one training, the ticket's weight
     count per layer at that round."""
     if kind not in CONTROLS:

@@ -15,12 +15,13 @@ the evaluation helpers normalise on the fly, so noise can be added to the
 
 from __future__ import annotations
 
-import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+
+from .catalog import DATASETS, ENV_VAR, MODEL_DATASET, Spec, data_root
 
 __all__ = [
     "load_dataset",
@@ -34,45 +35,9 @@ __all__ = [
     "noisy",
 ]
 
-ENV_VAR = "RAMANUJAN_LTH_DATA"
-
 
 class DatasetNotFound(FileNotFoundError):
     """The dataset is not under the data root and downloading is not allowed."""
-
-
-@dataclass(frozen=True)
-class Spec:
-    name: str
-    folder: str
-    n_train: int
-    n_test: int
-    mean: tuple
-    std: tuple
-    shape: tuple
-
-
-DATASETS = {
-    "mnist": Spec("mnist", "MNIST", 60_000, 10_000, (0.1307,), (0.3081,), (1, 28, 28)),
-    "cifar10": Spec(
-        "cifar10",
-        "cifar-10-batches-py",
-        50_000,
-        10_000,
-        (0.4914, 0.4822, 0.4465),
-        (0.2470, 0.2435, 0.2616),
-        (3, 32, 32),
-    ),
-}
-
-#: the dataset each model is trained on in the paper
-MODEL_DATASET = {
-    "lenet_300_100": "mnist",
-    "conv2": "cifar10",
-    "conv4": "cifar10",
-    "conv6": "cifar10",
-    "vgg19": "cifar10",
-}
 
 
 class DeviceUnavailable(ValueError):
@@ -103,15 +68,6 @@ def pick_device(device: str | torch.device | None = None) -> torch.device:
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
-
-
-def data_root(root: str | os.PathLike | None = None) -> Path:
-    if root is not None:
-        return Path(root).expanduser()
-    env = os.environ.get(ENV_VAR)
-    if env:
-        return Path(env).expanduser()
-    return Path.home() / ".cache" / "ramanujan_lth" / "data"
 
 
 @dataclass

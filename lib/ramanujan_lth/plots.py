@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "candidates_chart",
+    "bound_gain_chart",
     "chart_html",
     "bipartite_chart",
     "network_chart",
@@ -466,7 +468,7 @@ def schedule_chart(specs: dict, layers, cap: float = 3.0, width: int = 300, heig
 def paper_vs_ours_chart(rows: pd.DataFrame, title: str = "", log: bool = False, width: int = 420):
     """The paper's number and ours for each quantity (rows with both), one
     line of the chart per quantity; hover for the explanation."""
-    df = rows.dropna(subset=["paper", "reproduced"])
+    df = rows.dropna(subset=["paper", "reproduced"])[["quantity", "paper", "reproduced", "spread", "explanation"]]
     long = pd.concat(
         [df.assign(source="paper", value=df["paper"]), df.assign(source="reproduced", value=df["reproduced"])],
         ignore_index=True,
@@ -801,3 +803,97 @@ def criterion_charts(frame: pd.DataFrame, cap: float = 3.0, width: int = 300, he
         alt.layer(delta, zero).add_params(pick).properties(width=width, height=height, title="Δ per layer"),
         accuracy.properties(width=width, height=height, title="test accuracy"),
     ).resolve_scale(color="independent")
+
+
+def candidates_chart(steps: pd.DataFrame, width: int = 360, height: int = 220):
+    """Algorithm 1's candidates of one layer in one round (rows of
+    :func:`ramanujan_lth.results.candidate_frame`), with a menu for the
+    score, a slider for the round and a menu for the layer: Δ per k and
+    quantity, shaped by the decision."""
+    steps = steps.assign(delta=steps["delta"].astype(float).clip(-2, 2)).dropna(subset=["delta"])
+    scores = list(dict.fromkeys(steps["score"]))
+    layers = list(dict.fromkeys(steps["layer"]))
+    score_pick = alt.param(name="score_pick", value=scores[0], bind=alt.binding_select(options=scores, name="score "))
+    round_pick = alt.param(
+        name="round_pick", value=0, bind=alt.binding_range(min=0, max=int(steps["round"].max()), step=1, name="round ")
+    )
+    layer_pick = alt.param(name="layer_pick4", value=layers[0], bind=alt.binding_select(options=layers, name="layer "))
+    shown = (alt.datum.score == score_pick) & (alt.datum.round == round_pick) & (alt.datum.layer == layer_pick)
+    decisions = alt.Scale(domain=["accept", "reject", "guard"], range=["circle", "cross", "triangle"])
+    points = (
+        alt.Chart(steps)
+        .transform_filter(shown)
+        .mark_point(size=120, filled=True)
+        .encode(
+            x=alt.X("k:O", title="k (rate p / 2^k)"),
+            y=alt.Y("delta:Q", title="Δ (capped at ±2)", scale=alt.Scale(domain=[-1, 2])),
+            color="quantity:N",
+            shape=alt.Shape("decision:N", scale=decisions),
+            tooltip=[
+                "score",
+                "round",
+                "layer",
+                "k",
+                alt.Tooltip("rate:Q", format=".4f"),
+                "quantity",
+                alt.Tooltip("delta:Q", format=".4f"),
+                "decision",
+                "reason",
+            ],
+        )
+    )
+    zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="black").encode(y="y:Q")
+    return (
+        (points + zero)
+        .add_params(score_pick, round_pick, layer_pick)
+        .properties(width=width, height=height, title="Algorithm 1: the candidates of one layer in one round")
+    )
+
+
+#: colours of chapter 4's -Bound minus * bars: our seed 0 by profile, other seeds, the paper
+GAIN_COLORS = {
+    "ours (stored full runs)": "#d62728",
+    "ours (paper profile)": "#d62728",
+    "ours (quick profile)": "#ff9896",
+}
+OTHER_SEED_COLORS = ["#9467bd", "#c5b0d5", "#8c6d31", "#bd9e39", "#e7ba52"]
+
+
+def bound_gain_chart(gain: pd.DataFrame, width: int = 420, title: str = ""):
+    """-Bound minus ``*`` accuracy (points) per score and source (columns
+    ``score``, ``source``, ``density %``, ``difference``): one bar each,
+    labelled with its value, the paper's in grey."""
+    more = sorted(set(gain["source"]) - set(GAIN_COLORS) - {"paper"})  # other seeds, each its own colour
+    palette = {**GAIN_COLORS, **dict(zip(more, OTHER_SEED_COLORS * 2)), "paper": "#999999"}
+    sources = [k for k in palette if k in set(gain["source"])]
+    low, high = min(0, gain["difference"].min()), max(0, gain["difference"].max())
+    pad = 0.15 * (high - low) + 0.5  # room for the labels
+    enc = dict(
+        y=alt.Y("score:N", title=None),
+        yOffset=alt.YOffset("source:N", sort=sources),
+        x=alt.X(
+            "difference:Q",
+            title="X-Bound minus X* accuracy (points, same density)",
+            scale=alt.Scale(domain=[low - pad, high + pad]),
+        ),
+        color=alt.Color("source:N", title=None, scale=alt.Scale(domain=sources, range=[palette[k] for k in sources])),
+        tooltip=[
+            "score",
+            "source",
+            alt.Tooltip("density %:Q", format=".3g"),
+            alt.Tooltip("difference:Q", format=".2f", title="X-Bound minus X* (points)"),
+        ],
+    )
+    bars = alt.Chart(gain).mark_bar().encode(**enc)
+    text = dict({k: v for k, v in enc.items() if k != "color"}, text=alt.Text("difference:Q", format="+.2f"))
+    labels = [
+        alt.Chart(gain).transform_filter(sign).mark_text(align=side, dx=dx, fontSize=10).encode(**text)
+        for sign, side, dx in [("datum.difference >= 0", "left", 4), ("datum.difference < 0", "right", -4)]
+    ]
+    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="black").encode(x="x:Q")
+    n_scores = gain["score"].nunique()
+    return alt.layer(bars, *labels, zero).properties(
+        width=width,
+        height=max(45, 18 * len(sources)) * n_scores,
+        title=title or "Does the bound beat plain pruning at the density it reaches?",
+    )

@@ -24,15 +24,15 @@ from pathlib import Path
 
 import torch
 
-from . import experiments as E
-from . import paths, results
+from . import paths, plans, results
 from . import prune as P
 from . import runs as runs_lib
 from . import tasks as T
 from .data import pick_device
 from .executor import execute_tasks
+from .export import export_run
 from .models import build_model
-from .runs import RunParams, identity, load_run
+from .params import RunParams, identity, load_run
 
 __all__ = ["Planned", "chapters", "select", "plan", "seconds_per_iteration", "dry_run", "reproduce"]
 
@@ -221,7 +221,7 @@ def dry_run(names, profile: str, root, device=None, out=sys.stdout) -> float:
         seconds = 0.0
         for q in planned:
             model = q.params.model if q.params else "lenet_300_100"
-            p = q.params.resolved() if q.params else RunParams(**E.comparison_base(model, profile)).resolved()
+            p = q.params.resolved() if q.params else RunParams(**plans.comparison_base(model, profile)).resolved()
             seconds += (
                 q.trainings * p.iterations * seconds_per_iteration(model, device, precision=p.precision)
                 if q.trainings
@@ -302,8 +302,8 @@ def export_paper_runs(runs_dir, stored_root) -> list[Path]:
             res = load_run(meta.parent)
         except (OSError, ValueError, KeyError, TypeError):
             continue
-        if res.complete and E.is_paper_scale(res.params, res.data.get("n_train")):
-            done.append(results.export_run(res, stored_root))
+        if res.complete and plans.is_paper_scale(res.params, res.data.get("n_train")):
+            done.append(export_run(res, stored_root))
     return done
 
 
@@ -327,8 +327,8 @@ def reproduce(
     ``executor="inline"``), store the finished full-scale ones, then execute
     the chapters under ``profile`` over the finished runs; returns the exit
     status (0, or 1 when a run or a chapter failed: each is named on ``stderr``)."""
-    if profile not in E.PROFILES:
-        raise ValueError(f"profile must be one of {E.PROFILES}, got {profile!r}")
+    if profile not in plans.PROFILES:
+        raise ValueError(f"profile must be one of {plans.PROFILES}, got {profile!r}")
     root = Path(root) if root else results.book_root()
     names = select(names, chapters(root))
     if dry:

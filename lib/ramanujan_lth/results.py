@@ -3,40 +3,42 @@
 Full-scale runs (papermill on a GPU, or long CPU runs) are exported as small
 records — ``params.json`` and ``records.json``, never checkpoints — into a
 folder of the book (``book/results/``), one sub-folder per run named as
-:func:`ramanujan_lth.runs.run_dir` names it. A chapter asks for runs by their
+:func:`ramanujan_lth.params.run_dir` names it. A chapter asks for runs by their
 parameters: :func:`find_stored` matches the parameters whatever data size the
-run used, and the result says which data it saw.
+run used, and the result says which data it saw. Reading imports no torch:
+:func:`ramanujan_lth.runs.get_runs` computes what is not stored, and
+:func:`ramanujan_lth.export.export_run` stores a finished run.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
-from . import metrics, paths, stored_masks
-from .data import DATASETS, load_dataset
-from .runs import RunParams, RunResult, identity, load_run, read_masks, run, run_seeds
-from .train import DEFAULTS
+from . import paths
+from .catalog import CRITERIA, DATASETS, DEFAULTS
+from .params import RunParams, RunResult, identity, load_run
 
 __all__ = [
     "book_root",
     "interactive",
-    "get_runs",
     "find_stored",
-    "export_run",
+    "stored_all",
     "accuracy_table",
     "spectral_table",
     "regime_table",
     "regime_bands",
     "loss_table",
     "held_layers",
+    "output_rate_frame",
+    "criterion_frame",
+    "criterion_stops",
+    "candidate_frame",
     "describe",
 ]
 
@@ -57,70 +59,6 @@ def interactive() -> bool:
     """Whether a person watches this process: a terminal, or a notebook open
     in a Jupyter server (not the book build, papermill or nbval)."""
     return bool(os.environ.get("JPY_SESSION_NAME")) or sys.stderr.isatty()
-
-
-def get_runs(
-    params_list,
-    stored_root=None,
-    runs_dir=None,
-    use_stored: bool = True,
-    progress: bool | None = None,
-    batched: bool | None = None,
-    **run_kwargs,
-) -> tuple[list[RunResult], str]:
-    """Results for every parameter record: the stored full run when
-    ``use_stored`` and one exists under ``stored_root``, else a run (or a
-    cached one under ``runs_dir``). Returns the results and where they came
-    from: ``"stored"``, ``"computed"`` or ``"mixed"``.
-
-    ``progress``: a bar over the runs (default: only when :func:`interactive`).
-    ``batched``: train the seeds of one configuration together
-    (:func:`ramanujan_lth.runs.run_seeds`); ``None`` = on a GPU only, where it
-    pays (see ``benchmarks/batched_seeds.py``).
-    """
-    params_list = list(params_list)
-    progress = interactive() if progress is None else progress
-    out, sources, loaded = [None] * len(params_list), set(), {}
-    data_kw = {k: run_kwargs.pop(k) for k in ("data_root", "download", "device") if k in run_kwargs}
-    todo = {}  # configuration without the seed -> [(index, params)]
-    for i, p in enumerate(params_list):
-        res = find_stored(p, stored_root) if (use_stored and stored_root) else None
-        cached = find_stored(p, runs_dir) if (res is None and runs_dir is not None) else None
-        if res is not None:
-            out[i] = res
-            sources.add("stored")
-        elif cached is not None:  # finished under the runs folder: no data to load
-            out[i] = cached
-            sources.add("computed")
-        else:
-            key = json.dumps({k: v for k, v in identity(p.resolved()).items() if k != "seed"}, sort_keys=True)
-            todo.setdefault(key, []).append((i, p))
-    bar = tqdm(total=sum(len(g) for g in todo.values()), desc="runs", disable=not progress or not todo)
-    for group in todo.values():
-        name = group[0][1].resolved().dataset
-        if name not in loaded:  # load each dataset once, not once per run
-            loaded[name] = load_dataset(
-                name,
-                root=data_kw.get("data_root"),
-                download=data_kw.get("download", False),
-                device=data_kw.get("device"),
-                quiet=not progress,
-            )
-        data = loaded[name]
-        together = batched if batched is not None else data.device.type == "cuda"
-        if together and len(group) > 1 and not any(p.eval_every for _, p in group):
-            for (i, _), res in zip(
-                group, run_seeds([p for _, p in group], runs_dir=runs_dir, progress=False, data=data, **run_kwargs)
-            ):
-                out[i] = res
-            bar.update(len(group))
-        else:
-            for i, p in group:
-                out[i] = run(p, runs_dir=runs_dir, progress=False, data=data, **run_kwargs)
-                bar.update(1)
-        sources.add("computed")
-    bar.close()
-    return out, sources.pop() if len(sources) == 1 else "mixed"
 
 
 def _key(params: RunParams) -> str:
@@ -153,36 +91,14 @@ def find_stored(params: RunParams, root, complete_only: bool = True) -> RunResul
     return unfinished
 
 
-def export_run(result: RunResult, root) -> Path:
-    """Copy a finished run's records (not its checkpoint) under ``root``, with
-    every round's masks (:mod:`ramanujan_lth.stored_masks`) when the run
-    folder still has them. Records from before the later graph measures
-    (:mod:`ramanujan_lth.metrics`) gain them from those masks."""
-    if not result.complete:
-        raise ValueError(f"run {result.folder} is not finished; only complete runs are stored")
-    src_dir = Path(result.folder)
-    dest = Path(root) / src_dir.name
-    dest.mkdir(parents=True, exist_ok=True)
-    masks = _round_masks(src_dir, len(result.records))
-    for name in (paths.PARAMS, paths.TIMINGS):
-        if (src_dir / name).exists():
-            shutil.copyfile(src_dir / name, dest / name)
-    stored = json.loads((src_dir / paths.RECORDS).read_text())
-    if masks is not None:
-        stored["records"] = metrics.backfill(stored["records"], masks)
-        stored_masks.write(dest, masks)
-    tmp = dest / ".records.json.tmp"
-    tmp.write_text(json.dumps(stored, indent=1, sort_keys=True))
-    tmp.replace(dest / paths.RECORDS)
-    return dest
-
-
-def _round_masks(folder: Path, n_rounds: int) -> dict | None:
-    """Each round's masks from a run folder (``rounds/<t>.pt``), None when any is missing."""
-    files = [paths.round_masks(folder, t) for t in range(n_rounds)]
-    if not all(f.exists() for f in files):
+def stored_all(params_list, root) -> list | None:
+    """The book's one rule for a quick chapter: it shows an experiment's
+    stored full runs instead of computing its own when every run of the
+    experiment is stored under ``root``. Their results then, else None."""
+    if root is None:
         return None
-    return {t: {n: m.numpy().astype(bool) for n, m in read_masks(f).items()} for t, f in enumerate(files)}
+    found = [find_stored(p, root) for p in params_list]
+    return found if found and all(found) else None
 
 
 def describe(results: list[RunResult]) -> str:
@@ -314,3 +230,113 @@ def held_layers(records) -> dict:
             elif d["layer"] not in held:
                 held[d["layer"]] = (rec["round"], d["reason"], rec["layers"].get(d["layer"]))
     return held
+
+
+def output_rate_frame(runs: dict):
+    """One row per (score, output-layer rate, round) of runs keyed by
+    ``(score label, rate)``: overall density, test accuracy and the output
+    layer's surviving weights."""
+    rows = []
+    for (score, rate), res in runs.items():
+        for rec in res.records:
+            out = [s for s in rec["spectral"] if s["graph"] == "unweighted" and s["output"]]
+            if len(out) != 1:
+                raise ValueError(
+                    f"run {res.folder.name}: round {rec['round']} has {len(out)} output layers in its records"
+                )
+            rows.append(
+                {
+                    "score": score,
+                    "output rate": f"p_out = {rate:g}",
+                    "round": rec["round"],
+                    "density": rec["density"],
+                    "accuracy": rec["accuracy"],
+                    "output weights": out[0]["edges"],
+                    "output layer": out[0]["layer"],
+                    "classes": out[0]["n_right"],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def criterion_frame(runs: dict, layers) -> pd.DataFrame:
+    """One row per (criterion, round, layer): the network's density, the
+    layer's density, the Δ its criterion reads, the unweighted
+    max(ΔS, ΔR), and the test accuracies (clean and noisy)."""
+    rows = []
+    for crit, res in runs.items():
+        graph, bound = CRITERIA[crit]
+        col = "delta_s" if bound == "eigenvalue" else "delta_r"
+        for rec in res.records:
+            spec = pd.DataFrame(rec["spectral"])
+            for layer in layers:
+                row = spec[(spec["graph"] == graph) & (spec["layer"] == layer)].iloc[0]
+                unw = spec[(spec["graph"] == "unweighted") & (spec["layer"] == layer)].iloc[0]
+                rows.append(
+                    {
+                        "criterion": crit,
+                        "round": rec["round"],
+                        "density": rec["density"],
+                        "layer": layer,
+                        "layer density": rec["layers"][layer],
+                        "delta": float(row[col]),
+                        "max_delta": float(max(unw["delta_s"], unw["delta_r"])),
+                        "accuracy": rec["accuracy"],
+                        **{f"σ = {s}": a for s, a in rec["noisy_accuracy"].items()},
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def criterion_stops(runs: dict) -> pd.DataFrame:
+    """One row per criterion: the rounds it ran, where it stopped (density,
+    clean and noisiest accuracy), whether the round cap ended it, and for
+    each layer Algorithm 1 held, from which round, at what density and why."""
+    rows = []
+    for crit, res in runs.items():
+        last = res.records[-1]
+        noisy = max(last["noisy_accuracy"], key=float) if last["noisy_accuracy"] else None
+        held = held_layers(res.records)
+        rows.append(
+            {
+                "criterion": crit,
+                "rounds": len(res.records),
+                "density %": 100 * last["density"],
+                "clean accuracy %": 100 * last["accuracy"],
+                f"σ = {noisy} accuracy %": 100 * last["noisy_accuracy"][noisy] if noisy else None,
+                "ended by": "the round cap" if "bound_decisions" not in last else "no layer changed",
+                "layers held": "; ".join(
+                    f"{layer} from round {r} at {100 * d:.3g} %: {why}"
+                    for layer, (r, why, d) in sorted(held.items(), key=lambda kv: kv[1][0])
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def candidate_frame(bound_runs: dict) -> pd.DataFrame:
+    """One row per (run, round, layer, candidate k, quantity) of Algorithm 1's
+    decision records (``bound_runs``: label -> -Bound run): the unweighted
+    ΔS and ΔR and the score-weighted ΔS of each candidate, its rate, the
+    decision and its reason, and the network's density that round."""
+    quantities = (("ΔS unweighted", "delta_s"), ("ΔR unweighted", "delta_r"), ("ΔS score-weighted", "score_delta_s"))
+    rows = [
+        {
+            "score": label,
+            "round": rec["round"],
+            "layer": dec["layer"],
+            "k": c["k"],
+            "rate": c["fraction"],
+            "quantity": name,
+            "delta": c[key],
+            "decision": c["decision"],
+            "reason": c["reason"],
+            "density": rec["density"],
+        }
+        for label, res in bound_runs.items()
+        for rec in res.records
+        for dec in rec.get("bound_decisions", [])
+        for c in dec["candidates"]
+        for name, key in quantities
+    ]
+    return pd.DataFrame(rows)

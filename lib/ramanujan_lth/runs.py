@@ -45,266 +45,47 @@ a notebook), or on another machine (a copied folder), is taken over.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import math
 import os
 import socket
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import torch
+from tqdm.auto import tqdm
 
-from . import paths
+from . import paths, results
 from . import prune as P
 from .batched import supports_batching, train_seeds
-from .bound_pruner import CRITERIA, GUARDS, bound_prune, check_criteria
-from .controls import CONTROLS, control_masks
-from .data import DATASETS, MODEL_DATASET, load_dataset
-from .models import MODELS, build_model, prunable_layers
+from .bound_pruner import bound_prune
+from .catalog import DATASETS
+from .controls import control_masks
+from .data import load_dataset
+from .models import build_model, prunable_layers
+from .params import BOUND_ONLY, RunParams, RunResult, default_runs_dir, identity, load_run, run_dir
 from .paths import pid_alive
 from .spectral import layer_report
-from .train import BATCH_SIZE, DEFAULTS, PRECISIONS, TrainResult, evaluate, train
+from .train import TrainResult, evaluate, train
 
-__all__ = ["RunParams", "RunResult", "RunInUse", "DamagedRun", "run", "run_seeds", "run_dir", "default_runs_dir"]
-
-SCHEDULES = ("layerwise", "global")
-
-
-def _opt(default, help: str = "", option: str | None = None, choices=None, cli: bool = True):
-    """A :class:`RunParams` field with what the command line says of it
-    (``python -m ramanujan_lth run`` generates its options from these)."""
-    return field(default=default, metadata={"help": help, "option": option, "choices": choices, "cli": cli})
-
-
-@dataclass(frozen=True)
-class RunParams:
-    """Everything that determines an iterative-pruning run.
-
-    ``None`` means the paper's default for the model (dataset, lr, iterations).
-    With ``alpha`` set, the run prunes to exactly ``10^-alpha`` overall density
-    (or to ``density``, a fraction): ``rounds`` is then derived, the last
-    round landing on the target. With ``bound``, each round prunes through
-    Algorithm 1 (level ``bound_K``, collapse guard ``bound_guard``) at the
-    layer-wise rates, and the run stops when no layer changes or after
-    ``rounds`` rounds. ``precision="bf16"`` trains under bfloat16 autocast
-    (:func:`ramanujan_lth.train.train`). With ``control`` (``"random"`` or
-    ``"biregular"``) the run is one training of a mask that keeps
-    ``control_edges`` weights per layer, the control of run
-    ``control_ticket`` at its round ``control_round``
-    (:mod:`ramanujan_lth.controls`). ``bound_criteria`` (names among ``UE``,
-    ``UD``, ``WE``, ``WD``) makes Algorithm 1 accept a candidate on those
-    single bounds instead of its own rule
-    (:func:`ramanujan_lth.bound_pruner.bound_prune_layer`).
-    """
-
-    model: str = _opt("lenet_300_100", "network", choices=sorted(MODELS))
-    dataset: str | None = _opt(None, "default: the model's dataset in the paper", choices=sorted(DATASETS))
-    score: str = _opt("magnitude", "pruning score (magnitude = IMP)", choices=sorted(P.SCORES))
-    schedule: str = _opt("layerwise", "layer-wise rates, or one global threshold", choices=SCHEDULES)
-    p_fc: float = _opt(0.2, "layer-wise rate of fully connected layers, in (0, 1)")
-    p_conv: float = _opt(0.1, "layer-wise rate of convolutions, in (0, 1)")
-    p_out: float = _opt(0.1, "layer-wise rate of the output layer, in (0, 1)")
-    p_global: float = _opt(0.2, "global rate, in (0, 1)")
-    rounds: int = _opt(10, "pruning rounds (ignored with --alpha or --density)")
-    alpha: float | None = _opt(None, "prune to exactly 10^-alpha overall density (alpha >= 0)")
-    iterations: int | None = _opt(None, "training iterations per round (default: the paper's)")
-    lr: float | None = _opt(None, "Adam learning rate (default: the paper's)")
-    batch_size: int = _opt(BATCH_SIZE, "training batch size")
-    eval_every: int = _opt(0, "test every N iterations (0: at the end of each round only)")
-    rewind_iteration: int = _opt(0, "iteration the survivors rewind to (0 = the original initialisation)")
-    seed: int = _opt(0, "seed of the initialisation and the batch order")
-    noise_sigmas: tuple = _opt((0.1, 0.2, 0.3), "noise standard deviations of the noisy test sets", option="--noise")
-    n_train: int | None = _opt(None, "use only the first N training images")
-    snip_batch: int = _opt(256, "SNIP's batch size")
-    density: float | None = _opt(None, "prune to exactly this overall density, in (0, 1]")
-    bound: bool = _opt(False, "prune through Algorithm 1 until no layer changes (at most --rounds)")
-    bound_K: int = _opt(5, "Algorithm 1's level K: rates p, p/2, ..., p/2^(K-1)", option="--bound-K")
-    bound_guard: str = _opt("average", "layer-collapse guard", choices=GUARDS)
-    n_test: int | None = _opt(None, "use only the first N test images")
-    precision: str = _opt(
-        "fp32", "bf16: bfloat16 autocast over float32 weights (conv nets in channels-last)", choices=PRECISIONS
-    )
-    control: str | None = _opt(None, cli=False)
-    control_ticket: str | None = _opt(None, cli=False)
-    control_round: int | None = _opt(None, cli=False)
-    control_edges: tuple | None = _opt(None, cli=False)
-    bound_criteria: tuple | None = _opt(
-        None,
-        "accept a candidate when one of these single bounds holds (UE, UD: "
-        "unweighted eigenvalue / degree bound; WE, WD: on |W|) instead of "
-        "Algorithm 1's rule",
-        choices=list(CRITERIA),
-    )
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "RunParams":
-        """The parameters as :meth:`as_dict` (or a stored ``params.json``) gives them."""
-        d = dict(d)
-        d["noise_sigmas"] = tuple(d.get("noise_sigmas", ()))
-        if d.get("control_edges") is not None:
-            d["control_edges"] = tuple((str(n), int(c)) for n, c in d["control_edges"])
-        if d.get("bound_criteria") is not None:
-            d["bound_criteria"] = tuple(d["bound_criteria"])
-        return cls(**d)
-
-    def resolved(self) -> "RunParams":
-        self.validate()
-        d = DEFAULTS[self.model]
-        return dataclasses.replace(
-            self,
-            dataset=self.dataset or MODEL_DATASET[self.model],
-            iterations=self.iterations or d["iterations"],
-            lr=self.lr or d["lr"],
-            noise_sigmas=tuple(float(s) for s in self.noise_sigmas),
-        )
-
-    def validate(self) -> None:
-        def bad(msg):
-            raise ValueError(msg)
-
-        if self.model not in MODELS:
-            bad(f"unknown model {self.model!r}; allowed: {', '.join(sorted(MODELS))}")
-        if self.dataset is not None and self.dataset not in DATASETS:
-            bad(f"unknown dataset {self.dataset!r}; allowed: {', '.join(sorted(DATASETS))}")
-        if self.dataset is not None and DATASETS[self.dataset].shape != DATASETS[MODEL_DATASET[self.model]].shape:
-            fits = sorted(n for n, d in DATASETS.items() if d.shape == DATASETS[MODEL_DATASET[self.model]].shape)
-            bad(
-                f"{self.model} takes {DATASETS[MODEL_DATASET[self.model]].shape} images, {self.dataset} has "
-                f"{DATASETS[self.dataset].shape}: use dataset {', '.join(fits)}"
-            )
-        if self.score not in P.SCORES:
-            bad(f"unknown score {self.score!r}; allowed: {', '.join(sorted(P.SCORES))}")
-        if self.schedule not in SCHEDULES:
-            bad(f"unknown schedule {self.schedule!r}; allowed: {', '.join(SCHEDULES)}")
-        for name in ("p_fc", "p_conv", "p_out", "p_global"):
-            v = getattr(self, name)
-            if not 0 < v < 1:
-                bad(f"{name} must be in (0, 1), got {v}")
-        if self.alpha is not None and not self.alpha >= 0:
-            bad(f"alpha must be >= 0, got {self.alpha}")
-        if self.density is not None and not 0 < self.density <= 1:
-            bad(f"density must be in (0, 1], got {self.density}")
-        if self.alpha is not None and self.density is not None:
-            bad("give alpha or density, not both")
-        if self.bound and (self.alpha is not None or self.density is not None):
-            bad("a bound run prunes until no layer changes: it takes no alpha or density")
-        if self.bound and self.schedule != "layerwise":
-            bad("the bound pruner works layer by layer: use schedule 'layerwise'")
-        if self.bound_K < 1:
-            bad(f"bound_K must be >= 1, got {self.bound_K}")
-        if self.bound_guard not in GUARDS:
-            bad(f"unknown bound_guard {self.bound_guard!r}; allowed: {', '.join(GUARDS)}")
-        if self.bound_criteria is not None:
-            if not self.bound:
-                bad("bound_criteria choose how Algorithm 1 accepts a candidate: they need bound=True")
-            check_criteria(self.bound_criteria)
-        if self.alpha is None and self.rounds < 0:
-            bad(f"rounds must be >= 0, got {self.rounds}")
-        for name in ("iterations", "batch_size", "snip_batch", "n_train", "n_test"):
-            v = getattr(self, name)
-            if v is not None and v <= 0:
-                bad(f"{name} must be a positive integer, got {v}")
-        if self.lr is not None and not self.lr > 0:
-            bad(f"lr must be positive, got {self.lr}")
-        if self.eval_every < 0:
-            bad(f"eval_every must be >= 0 (0 = only at the end), got {self.eval_every}")
-        if self.rewind_iteration < 0:
-            bad(f"rewind_iteration must be >= 0, got {self.rewind_iteration}")
-        its = self.iterations or DEFAULTS[self.model]["iterations"]
-        if self.rewind_iteration > its:
-            bad(f"rewind_iteration must be <= iterations ({its}), got {self.rewind_iteration}")
-        if self.precision not in PRECISIONS:
-            bad(f"unknown precision {self.precision!r}; allowed: {', '.join(PRECISIONS)}")
-        if self.control is not None:
-            if self.control not in CONTROLS:
-                bad(f"unknown control {self.control!r}; allowed: {', '.join(CONTROLS)}")
-            if self.control_ticket is None or self.control_round is None or not self.control_edges:
-                bad("a control run needs control_ticket, control_round and control_edges (see controls.control_params)")
-            if self.bound or self.alpha is not None or self.density is not None or self.rounds != 0:
-                bad("a control run trains one fixed mask: no bound, alpha or density, and rounds = 0")
-            if self.rewind_iteration:
-                bad("a control run starts from the initialisation: rewind_iteration must be 0")
-        if any(not math.isfinite(s) or s < 0 for s in self.noise_sigmas):
-            bad(f"noise standard deviations must be finite and >= 0, got {list(self.noise_sigmas)}")
-
-    def as_dict(self) -> dict:
-        d = dataclasses.asdict(self)
-        d["noise_sigmas"] = list(d["noise_sigmas"])
-        return d
-
-
-@dataclass
-class RunResult:
-    params: RunParams
-    folder: Path
-    records: list
-    complete: bool
-    data: dict = field(default_factory=dict)
-
-    def frame(self) -> pd.DataFrame:
-        """One row per round: density, accuracy, noisy accuracies."""
-        rows = []
-        for r in self.records:
-            row = {"round": r["round"], "density": r["density"], "accuracy": r["accuracy"]}
-            row.update({f"noisy_{s}": a for s, a in r["noisy_accuracy"].items()})
-            row.update({f"density_{n}": d for n, d in r["layers"].items()})
-            rows.append(row)
-        return pd.DataFrame(rows)
-
-    def spectral(self) -> pd.DataFrame:
-        """One row per (round, graph, layer) with the spectral fields."""
-        rows = [dict(s, round=r["round"], overall_density=r["density"]) for r in self.records for s in r["spectral"]]
-        return pd.DataFrame(rows)
-
-
-# ------------------------------------------------------------------ files
-def default_runs_dir() -> Path:
-    return Path(os.environ.get("RAMANUJAN_LTH_RUNS", "runs"))
-
-
-#: fields added after the first stored runs, left out of the identity while at
-#: these neutral values so that older runs keep their folder names
-_NEUTRAL = {
-    "density": None,
-    "bound": False,
-    "n_test": None,
-    "precision": "fp32",
-    "control": None,
-    "control_ticket": None,
-    "control_round": None,
-    "control_edges": None,
-    "bound_criteria": None,
-}
-_BOUND_ONLY = ("bound_K", "bound_guard", "bound_criteria")
-
-
-def identity(params: RunParams) -> dict:
-    """The parameters that name a run (see :data:`_NEUTRAL`)."""
-    d = params.as_dict()
-    for k, v in _NEUTRAL.items():
-        if d[k] == v:
-            del d[k]
-    if not params.bound:
-        for k in _BOUND_ONLY:
-            d.pop(k, None)
-    return d
-
-
-def _run_id(params: RunParams, data_sizes) -> str:
-    key = json.dumps({"params": identity(params), "data": list(data_sizes)}, sort_keys=True)
-    return hashlib.sha256(key.encode()).hexdigest()[:12]
-
-
-def run_dir(params: RunParams, data_sizes, runs_dir=None) -> Path:
-    p = params.resolved()
-    kind = f"{p.control}-control" if p.control else f"{p.score}-bound" if p.bound else f"{p.score}-{p.schedule}"
-    name = f"{p.model}-{p.dataset}-{kind}-s{p.seed}-{_run_id(p, data_sizes)}"
-    return Path(runs_dir or default_runs_dir()) / name
+#: ``RunParams``, ``RunResult``, ``identity``, ``run_dir``, ``load_run`` and
+#: ``default_runs_dir`` live in :mod:`ramanujan_lth.params` (no torch); they
+#: are named here too, beside the runs they describe
+__all__ = [
+    "RunParams",
+    "RunResult",
+    "RunInUse",
+    "DamagedRun",
+    "run",
+    "run_seeds",
+    "get_runs",
+    "run_dir",
+    "identity",
+    "load_run",
+    "default_runs_dir",
+]
 
 
 def _atomic_write(path: Path, write) -> None:
@@ -467,7 +248,7 @@ def _find_donor(r: "_Run", runs_dir: Path):
 
 
 def _replay_key(p: RunParams) -> dict:
-    return {k: v for k, v in identity(p).items() if k not in _FORKABLE + ("bound",) + _BOUND_ONLY}
+    return {k: v for k, v in identity(p).items() if k not in _FORKABLE + ("bound",) + BOUND_ONLY}
 
 
 def _trained_path(folder: Path, t: int) -> Path:
@@ -923,9 +704,65 @@ def _lockstep(runs: list, p0: RunParams, data, progress: bool, stop_after: int |
             break
 
 
-def load_run(folder) -> RunResult:
-    """Read a run folder written by :func:`run` (complete or not)."""
-    folder = Path(folder)
-    meta = json.loads((folder / paths.PARAMS).read_text())
-    stored = json.loads((folder / paths.RECORDS).read_text())
-    return RunResult(RunParams.from_dict(meta["params"]), folder, stored["records"], stored["complete"], meta["data"])
+def get_runs(
+    params_list,
+    stored_root=None,
+    runs_dir=None,
+    use_stored: bool = True,
+    progress: bool | None = None,
+    batched: bool | None = None,
+    **run_kwargs,
+) -> tuple[list[RunResult], str]:
+    """Results for every parameter record: the stored full run when
+    ``use_stored`` and one exists under ``stored_root``, else a run (or a
+    cached one under ``runs_dir``). Returns the results and where they came
+    from: ``"stored"``, ``"computed"`` or ``"mixed"``.
+
+    ``progress``: a bar over the runs (default: only when :func:`ramanujan_lth.results.interactive`).
+    ``batched``: train the seeds of one configuration together
+    (:func:`run_seeds`); ``None`` = on a GPU only, where it
+    pays (see ``benchmarks/batched_seeds.py``).
+    """
+    params_list = list(params_list)
+    progress = results.interactive() if progress is None else progress
+    out, sources, loaded = [None] * len(params_list), set(), {}
+    data_kw = {k: run_kwargs.pop(k) for k in ("data_root", "download", "device") if k in run_kwargs}
+    todo = {}  # configuration without the seed -> [(index, params)]
+    for i, p in enumerate(params_list):
+        res = results.find_stored(p, stored_root) if (use_stored and stored_root) else None
+        cached = results.find_stored(p, runs_dir) if (res is None and runs_dir is not None) else None
+        if res is not None:
+            out[i] = res
+            sources.add("stored")
+        elif cached is not None:  # finished under the runs folder: no data to load
+            out[i] = cached
+            sources.add("computed")
+        else:
+            key = json.dumps({k: v for k, v in identity(p.resolved()).items() if k != "seed"}, sort_keys=True)
+            todo.setdefault(key, []).append((i, p))
+    bar = tqdm(total=sum(len(g) for g in todo.values()), desc="runs", disable=not progress or not todo)
+    for group in todo.values():
+        name = group[0][1].resolved().dataset
+        if name not in loaded:  # load each dataset once, not once per run
+            loaded[name] = load_dataset(
+                name,
+                root=data_kw.get("data_root"),
+                download=data_kw.get("download", False),
+                device=data_kw.get("device"),
+                quiet=not progress,
+            )
+        data = loaded[name]
+        together = batched if batched is not None else data.device.type == "cuda"
+        if together and len(group) > 1 and not any(p.eval_every for _, p in group):
+            for (i, _), res in zip(
+                group, run_seeds([p for _, p in group], runs_dir=runs_dir, progress=False, data=data, **run_kwargs)
+            ):
+                out[i] = res
+            bar.update(len(group))
+        else:
+            for i, p in group:
+                out[i] = run(p, runs_dir=runs_dir, progress=False, data=data, **run_kwargs)
+                bar.update(1)
+        sources.add("computed")
+    bar.close()
+    return out, sources.pop() if len(sources) == 1 else "mixed"

@@ -16,10 +16,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from . import experiments as E
-from . import results
+from . import plans, results
+from .catalog import MODEL_DATASET
 from .controls import control_params, rounds_nearest
-from .runs import RunParams, identity
+from .params import RunParams, identity
 
 __all__ = ["Task", "chapter_tasks", "criterion_tasks", "table3", "derive_params", "unique"]
 
@@ -51,11 +51,11 @@ class Task:
 
 def derive_params(task: Task, first) -> RunParams:
     """A derived task's parameters from its first dependency's result
-    (:class:`ramanujan_lth.runs.RunResult`, finished)."""
+    (:class:`ramanujan_lth.params.RunResult`, finished)."""
     kind = task.derive[0]
     if kind == "star":
         _, score, base = task.derive
-        return E.table3_params(score, dict(base), ("star", first.records[-1]["density"]))
+        return plans.table3_params(score, dict(base), ("star", first.records[-1]["density"]))
     if kind == "control":
         _, density, control = task.derive
         return control_params(first, rounds_nearest(first, [density])[0], control)
@@ -66,42 +66,82 @@ def _key(p: RunParams) -> str:
     return Task("", p).key
 
 
+def _shown_stored(label: str, params: list) -> list[Task]:
+    """Tasks of runs a quick chapter shows from the book's stored full runs."""
+    return [Task(f"{label} seed {p.seed} (stored full run)", p, stored=True) for p in params]
+
+
 def _lth(chapter: str, profile: str, stored_root) -> list[Task]:
     out = []
-    for model, paper_seeds, quick_seeds in LTH_CHAPTERS[chapter]:
-        full = E.lth_params(model, "paper" if profile == "quick" else profile, range(paper_seeds))
-        stored = [p for p in full if results.find_stored(p, stored_root)]
-        if profile == "quick" and stored:  # the chapter shows the stored full runs
-            out += [Task(f"{model} seed {p.seed} (stored full run)", p, stored=True) for p in stored]
+    for model in plans.CHAPTER_SEEDS[chapter]:
+        full = plans.lth_params(model, "paper", range(plans.chapter_seeds(chapter, model, "paper")))
+        if profile == "quick" and results.stored_all(full, stored_root):  # the chapter shows them
+            out += _shown_stored(model, full)
             continue
-        chosen = full if profile != "quick" else E.lth_params(model, "quick", range(quick_seeds))
+        if profile == "quick" and MODEL_DATASET[model] == "cifar10":
+            try:  # or the stored subset-profile runs
+                subset = plans.lth_params(model, "subset", range(len(full)))
+            except FileNotFoundError:  # no CIFAR-10 images to count
+                subset = []
+            if results.stored_all(subset, stored_root):
+                out += _shown_stored(model, subset)
+                continue
+        chosen = plans.lth_params(model, profile, range(plans.chapter_seeds(chapter, model, profile)))
         out += [Task(f"{model} IMP seed {p.seed}", p) for p in chosen]
     return out
 
 
-def table3(model: str, profile: str, scores=("magnitude", "snip", "synflow"), output_rates: bool = True) -> list[Task]:
+def table3(
+    model: str,
+    profile: str,
+    scores=("magnitude", "snip", "synflow"),
+    output_rates: bool = True,
+    stored_root=None,
+) -> list[Task]:
     """Table 3's runs of ``model``: per score the plain pruner at each α, its
     -Bound variant and ``*``; with ``output_rates``, α = 2 with the output
-    layer at the other layers' rate (chapter 4's test)."""
-    base = E.comparison_base(model, profile)
-    cap = E.BOUND_CAP["quick" if profile == "quick" else "full"]
+    layer at the other layers' rate (chapter 4's test). In the quick profile,
+    a score's runs (and its output-rate pair) that are all stored under
+    ``stored_root`` are shown from there."""
+    if profile == "quick" and stored_root is not None:
+        out, left = [], []
+        for score in scores:
+            label = f"{model} {plans.SCORE_LABELS[score]}"
+            full = plans.stored_comparison(model, score, stored_root)
+            if full:
+                out += _shown_stored(label, [r.params for r in full.values()])
+            else:
+                left.append(score)
+            if not output_rates:
+                continue
+            pair = plans.output_rate_params(model, "paper", score)
+            if results.stored_all(pair, stored_root):
+                out += _shown_stored(f"{label}, output layer at each rate", pair)
+            else:  # both rates in the quick profile (one of them may be a Table 3 run too)
+                out += [
+                    Task(f"{label} α=2, output layer at p_out={p.p_out:g}", p)
+                    for p in plans.output_rate_params(model, "quick", score)
+                ]
+        return (table3(model, profile, tuple(left), output_rates=False) if left else []) + out
+    base = plans.comparison_base(model, profile)
+    cap = plans.BOUND_CAP["quick" if profile == "quick" else "full"]
     prefix = "" if model == "lenet_300_100" else f"{model} "
     out, first = [], ()
     if profile != "quick" and "magnitude" in scores:
         # IMP at α = 2 is the regime run of the same seed without its noisy test sets: a copy of it
-        regime = E.lth_params(model, profile, [base["seed"]])[0]
+        regime = plans.lth_params(model, profile, [base["seed"]])[0]
         out.append(Task(f"{model} IMP seed {regime.seed}", regime))
         first = (_key(regime),)
     for score in scores:
-        name = prefix + E.SCORE_LABELS[score]
-        longest = E.table3_params(score, base, max(E.ALPHAS))
+        name = prefix + plans.SCORE_LABELS[score]
+        longest = plans.table3_params(score, base, max(plans.ALPHAS))
         k2 = _key(longest)
-        for a in E.ALPHAS:
-            q = E.table3_params(score, base, a)
+        for a in plans.ALPHAS:
+            q = plans.table3_params(score, base, a)
             out.append(
                 Task(f"{name} α={a}", q, after=(first if score == "magnitude" else ()) if q == longest else (k2,))
             )
-        bound = E.table3_params(score, base, "bound", cap)
+        bound = plans.table3_params(score, base, "bound", cap)
         out.append(Task(f"{name}-Bound", bound, after=(k2,)))
         out.append(
             Task(
@@ -112,21 +152,22 @@ def table3(model: str, profile: str, scores=("magnitude", "snip", "synflow"), ou
             )
         )
         if output_rates:
-            for p in E.output_rate_params(model, profile, score)[1:]:  # the first is α=2 above
+            for p in plans.output_rate_params(model, profile, score)[1:]:  # the first is α=2 above
                 out.append(Task(f"{name} α=2, output layer at p_out={p.p_out:g}", p))
     return out
 
 
 def _verdict(profile: str, stored_root) -> list[Task]:
-    model, n = VERDICT_TICKETS
+    (model,) = plans.CHAPTER_SEEDS["06_verdict"]
     if profile == "quick":
-        tickets = E.lth_params(model, "paper", range(n))
-        found = [results.find_stored(p, stored_root) for p in tickets]
-        if all(found) and all(results.find_stored(c, stored_root) for c in E.control_plan(found)):
-            return [Task(f"{model} seed {p.seed} and its controls (stored full runs)", p, stored=True) for p in tickets]
-        tickets, densities = E.lth_params(model, "quick", range(3)), E.CONTROL_DENSITIES[:4]
+        tickets = plans.lth_params(model, "paper", range(plans.chapter_seeds("06_verdict", model, "paper")))
+        found = results.stored_all(tickets, stored_root)
+        if found and results.stored_all(plans.control_plan(found), stored_root):
+            return _shown_stored(f"{model} (a ticket and its controls)", tickets)
+        densities = plans.CONTROL_DENSITIES[:4]
     else:
-        tickets, densities = E.lth_params(model, profile, range(n)), E.CONTROL_DENSITIES
+        densities = plans.CONTROL_DENSITIES
+    tickets = plans.lth_params(model, profile, range(plans.chapter_seeds("06_verdict", model, profile)))
     out = []
     for p in tickets:
         out.append(Task(f"{model} IMP seed {p.seed} (ticket)", p))
@@ -138,35 +179,35 @@ def _verdict(profile: str, stored_root) -> list[Task]:
                 estimate=1,
             )
             for d in densities
-            for kind in E.CONTROLS
+            for kind in plans.CONTROLS
         ]
     return out
 
 
 def _appendix(profile: str, stored_root) -> list[Task]:
     out = []
-    seeds = range(2 if profile != "quick" else 1)
-    pair = [label for label in E.APPENDIX if label.startswith("LeNet")]  # shown from one profile
-
-    def stored(labels):
-        return all(results.find_stored(p, stored_root) for lb in labels for p in E.appendix_params(lb, "paper", seeds))
-
-    for label in E.APPENDIX:
-        if profile == "quick" and stored(pair if label in pair else [label]):
-            out += [
-                Task(f"{label} seed {p.seed} (stored full run)", p, stored=True)
-                for p in E.appendix_params(label, "paper", seeds)
-            ]
+    seeds = range(plans.chapter_seeds("07_appendix", "every study", profile))
+    for group in plans.APPENDIX_GROUPS:  # a group is shown from one profile
+        full = {label: plans.appendix_params(label, "paper", seeds) for label in group}
+        if profile == "quick" and results.stored_all([p for ps in full.values() for p in ps], stored_root):
+            for label, params in full.items():
+                out += _shown_stored(label, params)
             continue
-        out += [Task(f"{label} seed {p.seed}", p) for p in E.appendix_params(label, profile, seeds)]
-    out += criterion_tasks(profile)
+        for label in group:
+            out += [Task(f"{label} seed {p.seed}", p) for p in plans.appendix_params(label, profile, seeds)]
+    out += criterion_tasks(profile, stored_root)
     return out
 
 
-def criterion_tasks(profile: str) -> list[Task]:
-    """Algorithm 1 under each single criterion, after the plain run they replay."""
-    plain, runs = E.criterion_params(profile)
-    label = E.SCORE_LABELS[E.CRITERION_SCORE]
+def criterion_tasks(profile: str, stored_root=None) -> list[Task]:
+    """Algorithm 1 under each single criterion, after the plain run they replay
+    (in the quick profile, the stored full runs when all four are stored)."""
+    if profile == "quick" and stored_root is not None:
+        _, full = plans.criterion_params("paper")
+        if results.stored_all(full.values(), stored_root):
+            return _shown_stored("IMP-Bound under one criterion", list(full.values()))
+    plain, runs = plans.criterion_params(profile)
+    label = plans.SCORE_LABELS[plans.CRITERION_SCORE]
     return [Task(f"LeNet-300-100 IMP seed {plain.seed} (replayed by the criterion runs)", plain)] + [
         Task(f"{label}-Bound under {c} only, seed {p.seed}", p, after=(_key(plain),)) for c, p in runs.items()
     ]
@@ -174,12 +215,12 @@ def criterion_tasks(profile: str) -> list[Task]:
 
 def chapter_tasks(chapter: str, profile: str, stored_root) -> list[Task]:
     """The runs ``chapter`` needs under ``profile`` with its default parameters."""
-    if profile not in E.PROFILES:
-        raise ValueError(f"profile must be one of {E.PROFILES}, got {profile!r}")
-    if chapter in LTH_CHAPTERS:
+    if profile not in plans.PROFILES:
+        raise ValueError(f"profile must be one of {plans.PROFILES}, got {profile!r}")
+    if chapter in ("03_regimes", "05_significance"):
         return _lth(chapter, profile, stored_root)
     if chapter == "04_bound_pruner":
-        return table3("lenet_300_100", profile)
+        return table3("lenet_300_100", profile, stored_root=stored_root)
     if chapter == "06_verdict":
         return _verdict(profile, stored_root)
     if chapter == "07_appendix":
@@ -197,12 +238,3 @@ def unique(tasks) -> list[Task]:
             seen.add(t.key)
             out.append(t)
     return out
-
-
-#: the regime runs of chapters 3 and 5: (model, paper seeds, quick seeds)
-LTH_CHAPTERS = {
-    "03_regimes": (("lenet_300_100", 10, 2), ("conv4", 5, 1)),
-    "05_significance": (("lenet_300_100", 10, 3),),
-}
-#: the regime runs whose controls chapter 6 compares: (model, paper seeds)
-VERDICT_TICKETS = ("lenet_300_100", 5)

@@ -15,25 +15,12 @@ import torch.nn as nn
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from .catalog import BATCH_SIZE, DEFAULTS, PRECISIONS
 from .data import TensorData, noisy
 from .models import prunable_layers
 from .prune import apply_masks
 
 __all__ = ["DEFAULTS", "train", "evaluate", "apply_masks", "TrainResult", "PRECISIONS"]
-
-#: training precisions: ``fp32``, or ``bf16`` (bfloat16 autocast over float32
-#: master weights and Adam state; channels-last memory for conv nets)
-PRECISIONS = ("fp32", "bf16")
-
-#: the paper's learning rate and iteration count per model (book/methods.md §3)
-DEFAULTS = {
-    "lenet_300_100": {"lr": 1.2e-3, "iterations": 50_000},
-    "conv2": {"lr": 2e-4, "iterations": 20_000},
-    "conv4": {"lr": 3e-4, "iterations": 25_000},
-    "conv6": {"lr": 3e-4, "iterations": 30_000},
-    "vgg19": {"lr": 3e-4, "iterations": 25_000},
-}
-BATCH_SIZE = 60
 
 
 @torch.no_grad()

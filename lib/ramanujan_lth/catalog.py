@@ -1,0 +1,144 @@
+"""What a run can be made of, known without importing torch.
+
+The models and their paper hyper-parameters, the datasets and where their
+files live, the pruning scores, schedules, Algorithm 1's guards and single
+criteria, the training precisions and the control kinds. The modules that
+implement them (``models``, ``prune``, ``train``, ``data``, ``bound_pruner``,
+``controls``) register under these names; :mod:`ramanujan_lth.params`
+validates run parameters against them, so reading stored results needs no
+torch.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "MODEL_DATASET",
+    "DEFAULTS",
+    "BATCH_SIZE",
+    "PRECISIONS",
+    "Spec",
+    "DATASETS",
+    "ENV_VAR",
+    "data_root",
+    "count_train_images",
+    "PRUNING_SCORES",
+    "SCHEDULES",
+    "GUARDS",
+    "CRITERIA",
+    "check_criteria",
+    "CONTROLS",
+]
+
+#: the dataset each model is trained on in the paper (its keys: the models)
+MODEL_DATASET = {
+    "lenet_300_100": "mnist",
+    "conv2": "cifar10",
+    "conv4": "cifar10",
+    "conv6": "cifar10",
+    "vgg19": "cifar10",
+}
+
+#: the paper's learning rate and iteration count per model (book/methods.md §3)
+DEFAULTS = {
+    "lenet_300_100": {"lr": 1.2e-3, "iterations": 50_000},
+    "conv2": {"lr": 2e-4, "iterations": 20_000},
+    "conv4": {"lr": 3e-4, "iterations": 25_000},
+    "conv6": {"lr": 3e-4, "iterations": 30_000},
+    "vgg19": {"lr": 3e-4, "iterations": 25_000},
+}
+BATCH_SIZE = 60
+
+#: training precisions: ``fp32``, or ``bf16`` (bfloat16 autocast over float32
+#: master weights and Adam state; channels-last memory for conv nets)
+PRECISIONS = ("fp32", "bf16")
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    folder: str
+    n_train: int
+    n_test: int
+    mean: tuple
+    std: tuple
+    shape: tuple
+
+
+DATASETS = {
+    "mnist": Spec("mnist", "MNIST", 60_000, 10_000, (0.1307,), (0.3081,), (1, 28, 28)),
+    "cifar10": Spec(
+        "cifar10",
+        "cifar-10-batches-py",
+        50_000,
+        10_000,
+        (0.4914, 0.4822, 0.4465),
+        (0.2470, 0.2435, 0.2616),
+        (3, 32, 32),
+    ),
+}
+
+ENV_VAR = "RAMANUJAN_LTH_DATA"
+
+
+def data_root(root: str | os.PathLike | None = None) -> Path:
+    """``root`` if given, else ``$RAMANUJAN_LTH_DATA``, else ``~/.cache/ramanujan_lth/data``."""
+    if root is not None:
+        return Path(root).expanduser()
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env).expanduser()
+    return Path.home() / ".cache" / "ramanujan_lth" / "data"
+
+
+def count_train_images(name: str, root=None) -> int:
+    """How many training images of ``name`` the data root holds, read from the
+    files' headers (MNIST) or labels (CIFAR-10) in torchvision's layout.
+    Raises FileNotFoundError when they are not there."""
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; choose one of {sorted(DATASETS)}")
+    base = data_root(root) / DATASETS[name].folder
+    if name == "mnist":
+        labels = base / "raw" / "train-labels-idx1-ubyte"
+        with open(labels, "rb") as f:
+            header = f.read(8)
+        if len(header) < 8 or int.from_bytes(header[:4], "big") != 2049:
+            raise ValueError(f"{labels} is not an MNIST label file")
+        return int.from_bytes(header[4:8], "big")
+    n = 0
+    for i in range(1, 6):
+        with open(base / f"data_batch_{i}", "rb") as f:
+            n += len(pickle.load(f, encoding="latin1")["labels"])
+    return n
+
+
+#: the pruning scores (``magnitude`` is IMP's; :mod:`ramanujan_lth.prune` implements them)
+PRUNING_SCORES = ("magnitude", "snip", "synflow")
+#: layer-wise rates, or one global threshold
+SCHEDULES = ("layerwise", "global")
+#: Algorithm 1's layer-collapse guards (:mod:`ramanujan_lth.bound_pruner`)
+GUARDS = ("average", "minimum")
+#: single criteria of the paper's Table 1: (graph, bound)
+CRITERIA = {
+    "UE": ("unweighted", "eigenvalue"),
+    "UD": ("unweighted", "degree"),
+    "WE": ("weighted", "eigenvalue"),
+    "WD": ("weighted", "degree"),
+}
+#: the masks a control run trains (:mod:`ramanujan_lth.controls`)
+CONTROLS = ("random", "biregular")
+
+
+def check_criteria(criteria) -> tuple | None:
+    """``criteria`` as a tuple of known names (None stays None: Algorithm 1's own rule)."""
+    if criteria is None:
+        return None
+    criteria = tuple(criteria)
+    unknown = [c for c in criteria if c not in CRITERIA]
+    if unknown or not criteria or len(set(criteria)) != len(criteria):
+        raise ValueError(f"bound criteria must be distinct names among {', '.join(CRITERIA)}, got {list(criteria)}")
+    return criteria

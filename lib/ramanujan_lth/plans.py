@@ -1,0 +1,350 @@
+"""What each chapter runs, per profile: the parameter records of every
+experiment (imports no torch).
+
+* the profiles (``quick``, ``paper``, ``subset``) and what they change in the
+  paper's hyper-parameters (book/methods.md §12);
+* the regime study of chapters 3 and 5 (:func:`lth_params`): layer-wise IMP
+  with rewinding down to 1 % overall density;
+* Table 3 of chapter 4 (:func:`comparison_base`, :func:`table3_params`) and
+  the output-layer test (:func:`output_rate_params`);
+* the controls of chapter 6 (:func:`control_plan`);
+* the appendix studies of chapter 7 (:func:`appendix_params`) and Algorithm 1
+  under single criteria (:func:`criterion_params`).
+
+``quick`` runs the same schedules with a few hundred iterations on part of the
+data, for a laptop CPU and for CI. :mod:`ramanujan_lth.experiments` loads (or
+computes) these runs for the chapters, :mod:`ramanujan_lth.tasks` lists them
+with what each waits for, for ``reproduce``.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+from . import results
+from .catalog import CONTROLS, CRITERIA, DATASETS, DEFAULTS, MODEL_DATASET, count_train_images
+from .controls import control_params, rounds_nearest
+from .params import RunParams
+
+__all__ = [
+    "PROFILES",
+    "CHAPTER_SEEDS",
+    "chapter_seeds",
+    "APPENDIX_GROUPS",
+    "STUDIED_LAYERS",
+    "lth_params",
+    "comparison_base",
+    "ALPHAS",
+    "SCORE_NAMES",
+    "SCORE_LABELS",
+    "BOUND_CAP",
+    "table3_params",
+    "APPENDIX",
+    "appendix_params",
+    "is_paper_scale",
+    "stored_profile",
+    "stored_lth",
+    "stored_comparison",
+    "OUTPUT_RATES",
+    "output_rate_params",
+    "profile_settings",
+    "subset_iterations",
+    "present_train_size",
+    "CONTROL_DENSITIES",
+    "CONTROLS",
+    "control_plan",
+    "CRITERION_SCORE",
+    "CRITERION_SEED",
+    "criterion_params",
+]
+
+PROFILES = ("quick", "paper", "subset")
+
+#: how many seeds each chapter runs of each experiment, in the full profiles
+#: (``paper``, ``subset``) and in ``quick``; the chapters' load cells and
+#: ``reproduce`` (:mod:`ramanujan_lth.tasks`) both read it
+CHAPTER_SEEDS = {
+    "03_regimes": {"lenet_300_100": (10, 2), "conv4": (5, 1)},
+    "05_significance": {"lenet_300_100": (10, 3)},
+    "06_verdict": {"lenet_300_100": (5, 3)},  # tickets whose controls are compared
+    "07_appendix": {"every study": (2, 1)},
+}
+
+
+def chapter_seeds(chapter: str, experiment: str, profile: str) -> int:
+    """The number of seeds ``chapter`` runs of ``experiment`` (a model, or
+    ``"every study"`` in the appendix) under ``profile``."""
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
+    table = CHAPTER_SEEDS[chapter]
+    if experiment not in table and experiment in CHAPTER_SEEDS["03_regimes"]:  # another model's regime runs
+        table = CHAPTER_SEEDS["03_regimes"]
+    if experiment not in table:
+        raise ValueError(f"{chapter} runs no {experiment!r}; choose one of {sorted(table)}")
+    full, quick = table[experiment]
+    return quick if profile == "quick" else full
+
+
+#: the paper's training-set size per dataset (the iterations of the paper's
+#: hyper-parameters are counted against it)
+PAPER_TRAIN_SIZE = {name: spec.n_train for name, spec in DATASETS.items()}
+
+
+@functools.lru_cache(maxsize=None)
+def present_train_size(dataset: str, root: str | None = None) -> int:
+    """How many training images of ``dataset`` the data root holds."""
+    return count_train_images(dataset, root)
+
+
+def subset_iterations(model: str, n_train: int) -> int:
+    """The ``subset`` profile's iterations per round: the paper's, scaled to
+    the same number of passes over ``n_train`` training images (rounded)."""
+    full = PAPER_TRAIN_SIZE[MODEL_DATASET[model]]
+    return max(1, math.floor(DEFAULTS[model]["iterations"] * min(n_train, full) / full + 0.5))
+
+
+def profile_settings(model: str, profile: str, n_train: int | None = None) -> dict:
+    """What a profile changes in the paper's hyper-parameters for ``model``:
+    nothing (``paper``; ``subset`` for MNIST networks), or, in ``subset`` for
+    the CIFAR-10 networks, the iterations scaled to the training images
+    present (``n_train``, default: counted under the data root) and bfloat16."""
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
+    if profile != "subset" or MODEL_DATASET[model] != "cifar10":
+        return {}
+    n = n_train if n_train is not None else present_train_size(MODEL_DATASET[model])
+    return {"iterations": subset_iterations(model, n), "precision": "bf16"}
+
+
+#: the layers the paper studies: Conv4 without its first convolution (27 left
+#: vertices) and its output layer (10 right vertices)
+STUDIED_LAYERS = {
+    "lenet_300_100": ["fc1", "fc2", "fc3"],
+    "conv2": ["conv2", "fc1", "fc2"],
+    "conv4": ["conv2", "conv3", "conv4", "fc1", "fc2"],
+    "conv6": ["conv2", "conv3", "conv4", "conv5", "conv6", "fc1", "fc2"],
+    "vgg19": [f"conv{i}" for i in range(2, 17)],
+}
+
+
+def lth_params(
+    model: str, profile: str, seeds, noise_sigmas=(0.1, 0.2, 0.3), rewind_iteration: int = 0, n_train: int | None = None
+) -> list:
+    """Parameter records of the regime experiment, one per seed (``n_train``:
+    the training images present, for the ``subset`` profile)."""
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
+    common = dict(model=model, rewind_iteration=rewind_iteration, noise_sigmas=tuple(noise_sigmas))
+    if profile in ("paper", "subset"):
+        common.update(profile_settings(model, profile, n_train))
+        return [RunParams(alpha=2.0, seed=s, **common) for s in seeds]
+    if model == "lenet_300_100":
+        return [RunParams(alpha=1.5, iterations=300, n_train=4000, seed=s, **common) for s in seeds]
+    # conv nets cost ~0.5 s per iteration on a CPU: a pipeline check, not an experiment
+    common["noise_sigmas"] = tuple(noise_sigmas)[-1:]
+    return [RunParams(rounds=5, iterations=10, n_train=1000, n_test=500, seed=s, **common) for s in seeds]
+
+
+# ------------------------------------------------------------------ Table 3
+SCORE_NAMES = {"magnitude": "imp", "snip": "snip", "synflow": "synflow"}
+#: how the book names each score
+SCORE_LABELS = {"magnitude": "IMP", "snip": "SNIP", "synflow": "SynFlow"}
+#: Algorithm 1's round cap: the paper's comparison (full profiles), and the quick profile
+BOUND_CAP = {"full": 60, "quick": 25}
+
+
+def table3_params(score: str, base: dict, variant, cap: int | None = None) -> RunParams:
+    """One run of Table 3 with the shared settings ``base`` (:func:`comparison_base`):
+    ``variant`` an α (the plain pruner to ``10^-α``), ``"bound"`` (Algorithm 1,
+    at most ``cap`` rounds, default the paper's 60) or ``("star", density)``
+    (the plain pruner to exactly that density)."""
+    if variant == "bound":
+        return RunParams(score=score, bound=True, rounds=cap or BOUND_CAP["full"], **base)
+    if isinstance(variant, tuple) and variant[0] == "star":
+        return RunParams(score=score, density=variant[1], **base)
+    return RunParams(score=score, alpha=variant, **base)
+
+
+ALPHAS = (1.0, 1.5, 2.0)
+
+
+def comparison_base(model: str, profile: str, seed: int = 0) -> dict:
+    """Shared settings of the pruning comparison (Table 3) for a profile."""
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
+    if profile in ("paper", "subset"):
+        return dict(model=model, seed=seed, noise_sigmas=(), **profile_settings(model, profile))
+    if model == "lenet_300_100":
+        return dict(model=model, seed=seed, noise_sigmas=(), iterations=150, n_train=2000, n_test=2000)
+    return dict(model=model, seed=seed, noise_sigmas=(), iterations=5, n_train=500, n_test=200)
+
+
+def stored_comparison(model: str, score: str, stored_root, seed: int = 0) -> dict | None:
+    """The paper-profile comparison runs of one score when all five are stored
+    (``*`` is the one pruned to the density the stored -Bound run reached)."""
+    base = comparison_base(model, "paper", seed)
+    first = results.stored_all([table3_params(score, base, v) for v in (*ALPHAS, "bound")], stored_root)
+    if first is None:
+        return None
+    star = results.stored_all([table3_params(score, base, ("star", first[-1].records[-1]["density"]))], stored_root)
+    return dict(zip((*ALPHAS, "bound", "star"), first + star)) if star else None
+
+
+#: rates of the output layer compared in chapter 4: the book's p_out (Frankle and
+#: Carbin's) and p_fc, the rate of the other fully connected layers
+OUTPUT_RATES = (0.1, 0.2)
+
+
+def output_rate_params(
+    model: str, profile: str, score: str = "magnitude", alpha: float = 2.0, rates=OUTPUT_RATES
+) -> list:
+    """The plain ``score`` pruned to ``10^-alpha`` overall density with the
+    output layer pruned at each rate in ``rates``, other settings as in
+    Table 3 (so the ``p_out = 0.1`` run is Table 3's run at that α)."""
+    if score not in SCORE_NAMES:
+        raise ValueError(f"score must be one of {sorted(SCORE_NAMES)}, got {score!r}")
+    for r in rates:
+        if not 0 < r < 1:
+            raise ValueError(f"output-layer rates must be in (0, 1), got {r}")
+    base = comparison_base(model, profile)
+    return [RunParams(score=score, alpha=alpha, p_out=r, **base) for r in rates]
+
+
+# ------------------------------------------------------------------ appendix
+#: the appendix experiments (ICLR A.1-A.5, ICML A.2-A.4): label -> (model, schedule, settings)
+APPENDIX = {
+    "LeNet-300-100, layer-wise": ("lenet_300_100", "layerwise", {}),
+    "LeNet-300-100, global": ("lenet_300_100", "global", {}),
+    # ICML Figure 7: layer-wise at p = 0.2 for every layer, the output layer included
+    "LeNet-300-100, layer-wise at p = 0.2": ("lenet_300_100", "layerwise", {"p_out": 0.2}),
+    "Conv2, layer-wise": ("conv2", "layerwise", {}),
+    "Conv6, layer-wise": ("conv6", "layerwise", {}),
+    # ICLR Figure 18: VGG19 with global pruning at p = 0.2 and lr = 0.01
+    "VGG19, global": ("vgg19", "global", {"lr": 0.01}),
+}
+
+
+#: appendix studies a chart compares, so shown from one profile: stored full
+#: runs for all of a group, or quick runs for all of it
+APPENDIX_GROUPS = (
+    tuple(label for label in APPENDIX if label.startswith("LeNet")),
+    *((label,) for label in APPENDIX if not label.startswith("LeNet")),
+)
+
+
+def appendix_params(label: str, profile: str, seeds, noise_sigmas=(0.1, 0.2, 0.3)) -> list:
+    """Parameter records of one appendix experiment, one per seed.
+
+    ``paper``: the paper's iterations per model, down to 1 % overall density.
+    ``quick``: LeNet as in chapter 3's quick profile; the CIFAR-10 networks
+    three rounds of five iterations on 600 images (a pipeline check: a CPU
+    core does about two Conv6 and half a VGG19 iteration per second).
+    """
+    if label not in APPENDIX:
+        raise ValueError(f"unknown appendix experiment {label!r}; choose one of {list(APPENDIX)}")
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
+    model, schedule, extra = APPENDIX[label]
+    common = dict(model=model, schedule=schedule, noise_sigmas=tuple(noise_sigmas), **extra)
+    if profile in ("paper", "subset"):
+        return [RunParams(alpha=2.0, seed=s, **common, **profile_settings(model, profile)) for s in seeds]
+    if model == "lenet_300_100":
+        return [RunParams(alpha=1.5, iterations=300, n_train=4000, seed=s, **common) for s in seeds]
+    common["noise_sigmas"] = tuple(noise_sigmas)[-1:]
+    return [RunParams(seed=s, rounds=3, iterations=5, n_train=600, n_test=300, **common) for s in seeds]
+
+
+def is_paper_scale(params: RunParams, n_train: int | None = None) -> bool:
+    """Whether a run is worth storing in the book: all the data present, and
+    the paper's iterations or (CIFAR-10 networks) the ``subset`` profile's
+    for the ``n_train`` training images it saw."""
+    p = params.resolved()
+    if p.n_train is not None or p.n_test is not None:
+        return False
+    if p.iterations >= DEFAULTS[p.model]["iterations"]:
+        return True
+    return (
+        n_train is not None
+        and MODEL_DATASET[p.model] == "cifar10"
+        and p.precision == "bf16"
+        and p.iterations == subset_iterations(p.model, n_train)
+    )
+
+
+def stored_lth(model: str, stored_root, n_seeds: int = 10) -> tuple[list, str]:
+    """The stored regime runs of ``model`` and their profile: the paper
+    profile's when any is stored, else the ``subset`` profile's."""
+    for profile in ("paper", "subset"):
+        if profile == "subset" and MODEL_DATASET[model] == "mnist":
+            continue
+        try:
+            params = lth_params(model, profile, range(n_seeds))
+        except FileNotFoundError:  # the subset profile counts the images present: none here
+            continue
+        found = [r for r in (results.find_stored(p, stored_root) for p in params) if r]
+        if found:
+            return found, profile
+    return [], ""
+
+
+def stored_profile(model: str, stored_root) -> str:
+    """``paper`` when the book stores paper-profile Table 3 or regime runs of
+    ``model``, else ``subset`` when it stores subset-profile ones, else ``paper``."""
+    for profile in ("paper", "subset"):
+        try:
+            params = lth_params(model, profile, [0]) + [
+                RunParams(alpha=2.0, score="snip", **comparison_base(model, profile))
+            ]
+        except FileNotFoundError:  # no CIFAR-10 images to count
+            continue
+        if any(results.find_stored(p, stored_root) for p in params):
+            return profile
+    return "paper"
+
+
+# ------------------------------------------------------------------ controls
+#: the ticket densities the controls match (chapter 3's regimes, from the
+#: fully Ramanujan stretch of LeNet to its last round)
+CONTROL_DENSITIES = (0.51, 0.21, 0.086, 0.035, 0.014, 0.01)
+
+
+def control_plan(tickets: list, densities=CONTROL_DENSITIES, kinds=CONTROLS) -> list:
+    """Parameter records of the controls of stored ``tickets`` (regime runs):
+    per ticket, the rounds nearest each density, each control kind."""
+    out = []
+    for t in tickets:
+        for rnd in dict.fromkeys(rounds_nearest(t, densities)):
+            out += [control_params(t, rnd, kind) for kind in kinds]
+    return out
+
+
+# ------------------------------------------------------------------ single criteria (ICLR appendix A.1)
+#: Algorithm 1 under one criterion at a time (ICLR appendix A.1, Figures 9-10): score and seed
+CRITERION_SCORE, CRITERION_SEED = "magnitude", 0
+
+
+def criterion_params(profile: str) -> tuple[RunParams, dict]:
+    """The plain regime run whose rounds the single-criterion runs replay, and
+    criterion -> the -Bound run under that criterion alone (at most 60 rounds;
+    25 in the quick profile)."""
+    plain = (
+        lth_params("lenet_300_100", profile, [CRITERION_SEED])[0]
+        if profile != "quick"
+        else appendix_params("LeNet-300-100, layer-wise", "quick", [CRITERION_SEED])[0]
+    )
+    common = {k: v for k, v in plain.as_dict().items() if k not in ("alpha", "rounds", "noise_sigmas")}
+    cap = BOUND_CAP["quick" if profile == "quick" else "full"]
+    return plain, {
+        c: RunParams(
+            **{
+                **common,
+                "score": CRITERION_SCORE,
+                "bound": True,
+                "rounds": cap,
+                "bound_criteria": (c,),
+                "noise_sigmas": plain.noise_sigmas,
+            }
+        )
+        for c in CRITERIA
+    }

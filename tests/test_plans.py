@@ -1,0 +1,109 @@
+"""One source of what each chapter runs: the chapters' loaders and
+``reproduce``'s tasks agree, under the one rule for showing stored runs."""
+
+import json
+from pathlib import Path
+
+import pytest
+from ramanujan_lth import experiments, plans, results, tasks
+from ramanujan_lth.catalog import PRUNING_SCORES
+from ramanujan_lth.params import RunParams, RunResult
+
+ROOT = Path(__file__).resolve().parents[1]
+STORED = ROOT / "book" / "results"
+
+
+def store(root: Path, params: RunParams, name: str, complete: bool = True) -> None:
+    folder = root / name
+    folder.mkdir(parents=True)
+    data = {"n_train": 100, "n_test": 100, "subset": True, "note": ""}
+    (folder / "params.json").write_text(json.dumps({"params": params.resolved().as_dict(), "data": data}))
+    recs = [{"round": 0, "density": 1.0, "accuracy": 0.9}]
+    (folder / "records.json").write_text(json.dumps({"complete": complete, "records": recs, "data": data}))
+
+
+def test_stored_all_is_all_or_nothing(tmp_path):
+    wanted = [RunParams(seed=s) for s in range(3)]
+    assert results.stored_all(wanted, tmp_path) is None
+    store(tmp_path, wanted[0], "s0")
+    store(tmp_path, wanted[1], "s1")
+    assert results.stored_all(wanted, tmp_path) is None  # two of three
+    store(tmp_path, wanted[2], "s2", complete=False)
+    assert results.stored_all(wanted, tmp_path) is None  # the third unfinished
+    (tmp_path / "s2" / "records.json").write_text(
+        (tmp_path / "s2" / "records.json").read_text().replace('"complete": false', '"complete": true')
+    )
+    got = results.stored_all(wanted, tmp_path)
+    assert [r.folder.name for r in got] == ["s0", "s1", "s2"]
+    assert results.stored_all([], tmp_path) is None and results.stored_all(wanted, None) is None
+
+
+def test_chapter_seeds_come_from_one_table():
+    assert plans.chapter_seeds("03_regimes", "lenet_300_100", "paper") == 10
+    assert plans.chapter_seeds("03_regimes", "conv4", "subset") == 5
+    assert plans.chapter_seeds("03_regimes", "conv4", "quick") == 1
+    assert plans.chapter_seeds("05_significance", "lenet_300_100", "quick") == 3
+    assert plans.chapter_seeds("05_significance", "conv4", "paper") == 5  # another model: chapter 3's count
+    assert plans.chapter_seeds("07_appendix", "every study", "paper") == 2
+    with pytest.raises(ValueError, match="runs no 'vgg19'"):
+        plans.chapter_seeds("06_verdict", "vgg19", "paper")
+    with pytest.raises(ValueError, match="profile"):
+        plans.chapter_seeds("03_regimes", "conv4", "full")
+    assert plans.APPENDIX_GROUPS[0] == tuple(label for label in plans.APPENDIX if label.startswith("LeNet"))
+    assert sorted(label for group in plans.APPENDIX_GROUPS for label in group) == sorted(plans.APPENDIX)
+
+
+def _key(p: RunParams) -> str:
+    return tasks.Task("", p).key
+
+
+@pytest.fixture
+def computed(monkeypatch):
+    """What the chapters' loaders would train, recorded instead of trained."""
+    asked = []
+
+    def fake_get_runs(params, *a, **k):
+        params = list(params)
+        asked.extend(params)
+        recs = [{"round": 0, "density": 0.05, "accuracy": 0.5, "layers": {}, "noisy_accuracy": {}, "spectral": []}]
+        return [RunResult(p.resolved(), Path("computed"), recs, True) for p in params], "computed"
+
+    monkeypatch.setattr(experiments, "get_runs", fake_get_runs)
+    return asked
+
+
+def _load_chapter(chapter: str, profile: str, root) -> None:
+    """Call the loaders of ``chapter``'s load cells with its default parameters."""
+    runs_dir = Path("unused")
+    if chapter in ("03_regimes", "05_significance"):
+        for model in plans.CHAPTER_SEEDS[chapter]:
+            experiments.load_lth(
+                model,
+                profile,
+                plans.chapter_seeds(chapter, model, "paper"),
+                root,
+                runs_dir,
+                quick_seeds=plans.chapter_seeds(chapter, model, "quick"),
+            )
+    elif chapter == "04_bound_pruner":
+        for score in PRUNING_SCORES:
+            experiments.comparison_runs("lenet_300_100", score, profile, root, runs_dir)
+            experiments.output_rate_runs("lenet_300_100", score, profile, root, runs_dir)
+    elif chapter == "07_appendix":
+        experiments.load_appendix(list(plans.APPENDIX), profile, root, runs_dir)
+        experiments.criterion_runs(profile, root, runs_dir)
+
+
+@pytest.mark.parametrize("chapter", ["03_regimes", "04_bound_pruner", "05_significance", "07_appendix"])
+@pytest.mark.parametrize("stored", ["the book's stored runs", "nothing stored"])
+def test_quick_chapters_train_exactly_what_reproduce_plans(chapter, stored, computed, tmp_path):
+    root = STORED if stored == "the book's stored runs" else tmp_path
+    _load_chapter(chapter, "quick", root)
+    planned = tasks.chapter_tasks(chapter, "quick", root)
+    to_train = {t.key for t in planned if not t.stored and t.params is not None}
+    derived = [t for t in planned if t.derive is not None]  # the quick * runs: pruned to what -Bound reached
+    trained = {_key(p) for p in computed}
+    assert to_train <= trained
+    assert len(trained - to_train) == len(derived)
+    if chapter in ("04_bound_pruner", "05_significance") and stored == "the book's stored runs":
+        assert not computed and all(t.stored for t in planned)  # everything shown from the stored runs
