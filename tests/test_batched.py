@@ -59,6 +59,8 @@ def test_batched_training_refuses_what_it_cannot_do(mnist):
         train_seeds(m, mnist, 5, 1e-3, [0])
     with pytest.raises(ValueError, match="iterations"):
         train_seeds(m, mnist, 0, 1e-3, [0, 1])
+    with pytest.raises(ValueError, match="rewind iteration 6"):
+        train_seeds(m, mnist, 5, 1e-3, [0, 1], rewind_iteration=6)
     with pytest.raises(ValueError, match="architecture"):
         train_seeds([m[0], build_model("conv2")], mnist, 5, 1e-3, [0, 1])
     vgg = build_model("vgg19")

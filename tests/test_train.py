@@ -170,3 +170,9 @@ def test_bad_training_parameters(mnist):
         train(model, mnist, 1, -1.0)
     with pytest.raises(ValueError, match="unknown layer"):
         train(model, mnist, 1, 1e-3, masks={"conv9": torch.ones(1)})
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    with pytest.raises(ValueError, match="rewind iteration 6 is past the last iteration 5"):
+        train(model, mnist, 5, 1e-3, rewind_iteration=6)
+    assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())  # refused before any step
+    with pytest.raises(ValueError, match="precision"):
+        train(model, mnist, 1, 1e-3, precision="fp8")

@@ -30,7 +30,7 @@ from tqdm.auto import tqdm
 from .data import TensorData
 from .models import prunable_layers
 from .prune import apply_masks
-from .train import BATCH_SIZE, PRECISIONS, TrainResult
+from .train import BATCH_SIZE, TrainResult, check_settings
 
 __all__ = ["supports_batching", "train_seeds"]
 
@@ -67,14 +67,7 @@ def train_seeds(
     masks = masks if masks is not None else [{} for _ in models]
     if len(masks) != n:
         raise ValueError(f"{n} models but {len(masks)} masks")
-    if iterations < 1:
-        raise ValueError(f"iterations must be positive, got {iterations}")
-    if lr <= 0:
-        raise ValueError(f"lr must be positive, got {lr}")
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
-    if rewind_iteration is not None and rewind_iteration > iterations:
-        raise ValueError(f"rewind iteration {rewind_iteration} is past the last iteration {iterations}")
+    check_settings(iterations, lr, precision, rewind_iteration)
     for m in models:
         if not supports_batching(m):
             raise ValueError(

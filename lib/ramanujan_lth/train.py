@@ -45,6 +45,18 @@ class TrainResult:
     rewind_state: dict | None = None  # weights at the rewind iteration, when asked
 
 
+def check_settings(iterations: int, lr: float, precision: str, rewind_iteration: int | None) -> None:
+    """Refuse, before any training, settings no training can run with."""
+    if iterations < 1:
+        raise ValueError(f"iterations must be positive, got {iterations}")
+    if lr <= 0:
+        raise ValueError(f"lr must be positive, got {lr}")
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    if rewind_iteration is not None and rewind_iteration > iterations:
+        raise ValueError(f"rewind iteration {rewind_iteration} is past the last iteration {iterations}")
+
+
 def train(
     model: nn.Module,
     data: TensorData,
@@ -66,12 +78,7 @@ def train(
     ``rewind_iteration``: return a copy of the weights at that iteration
     (0 = before the first step) for lottery-ticket rewinding.
     """
-    if iterations < 1:
-        raise ValueError(f"iterations must be positive, got {iterations}")
-    if lr <= 0:
-        raise ValueError(f"lr must be positive, got {lr}")
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    check_settings(iterations, lr, precision, rewind_iteration)
     device = data.device
     model.to(device).train()
     low = precision == "bf16"
@@ -109,8 +116,6 @@ def train(
             acc = evaluate(model, data)
             result.history.append({"iteration": it, "loss": loss.item(), "accuracy": acc})
             bar.set_postfix(loss=f"{loss.item():.3f}", acc=f"{acc:.4f}")
-    if rewind_iteration is not None and rewind_iteration > iterations:
-        raise ValueError(f"rewind iteration {rewind_iteration} is past the last iteration {iterations}")
     if channels_last:
         model.to(memory_format=torch.contiguous_format)
     return result
