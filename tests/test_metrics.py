@@ -8,8 +8,8 @@ import pytest
 import torch
 from ramanujan_lth import metrics
 from ramanujan_lth.models import build_model
+from ramanujan_lth.network_spectra import layer_report
 from ramanujan_lth.runs import RunParams, run
-from ramanujan_lth.spectral import layer_report
 
 
 def blocks(*shapes, extra_cols=0):

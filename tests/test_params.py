@@ -31,6 +31,16 @@ def test_reading_stored_results_imports_no_torch():
     assert got["table3"] >= 15 and got["loss"] >= 3 and got["verdicts"] >= 5
 
 
+def test_the_graph_mathematics_imports_no_torch():
+    # spectra and later measures of matrices; the layers of a network (which need torch) load on first use
+    code = (
+        "import sys, json, ramanujan_lth, ramanujan_lth.spectral, ramanujan_lth.metrics, ramanujan_lth.graphs;"
+        "print(json.dumps('torch' in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) is False
+
+
 @pytest.mark.parametrize("command", [["status", "--runs-dir", "{tmp}"], ["run", "--help"], ["export", "--help"]])
 def test_commands_that_read_start_without_torch(tmp_path, command):
     argv = [c.replace("{tmp}", str(tmp_path)) for c in command]

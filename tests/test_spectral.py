@@ -7,7 +7,8 @@ import pytest
 import torch
 from ramanujan_lth import graphs, spectral
 from ramanujan_lth.models import build_model
-from ramanujan_lth.spectral import biadjacency, bipartite_spectrum, layer_report, regime
+from ramanujan_lth.network_spectra import layer_report, regime
+from ramanujan_lth.spectral import biadjacency, bipartite_spectrum
 
 METHODS = ["auto", "svd", "gram", "arpack"]
 

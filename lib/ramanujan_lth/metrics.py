@@ -28,7 +28,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from . import spectral  # spectral.layer_report uses this module in turn: names resolved at call time
+from . import spectral
 
 __all__ = [
     "MIN_DEGREE",

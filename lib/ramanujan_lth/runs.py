@@ -65,9 +65,9 @@ from .catalog import DATASETS
 from .controls import control_masks
 from .data import load_dataset
 from .models import build_model, prunable_layers
+from .network_spectra import layer_report
 from .params import BOUND_ONLY, RunParams, RunResult, default_runs_dir, identity, load_run, run_dir
 from .paths import pid_alive
-from .spectral import layer_report
 from .train import TrainResult, evaluate, train
 
 #: ``RunParams``, ``RunResult``, ``identity``, ``run_dir``, ``load_run`` and

@@ -13,12 +13,9 @@ import math
 from dataclasses import asdict, dataclass, fields
 
 import numpy as np
-import pandas as pd
 import scipy.linalg
 import scipy.sparse
 import scipy.sparse.linalg
-
-from . import metrics
 
 __all__ = [
     "SpectralRecord",
@@ -26,8 +23,7 @@ __all__ = [
     "bipartite_spectrum",
     "singular_values",
     "arpack_top2",
-    "layer_report",
-    "regime",
+    "to_numpy",
     "eigenvalue_bound",
     "degree_bound",
 ]
@@ -73,7 +69,8 @@ FIELDS = tuple(f.name for f in fields(SpectralRecord))
 # --------------------------------------------------------------------------
 # Bi-adjacency matrices
 # --------------------------------------------------------------------------
-def _to_numpy(x) -> np.ndarray:
+def to_numpy(x) -> np.ndarray:
+    """A tensor, sparse or dense matrix as a float64 NumPy array (on the CPU)."""
     try:
         import torch
 
@@ -96,7 +93,7 @@ def biadjacency(weight) -> np.ndarray:
     The entries keep their sign and value: take ``abs`` for a weighted graph,
     or pass a 0/1 mask for the unweighted one.
     """
-    w = _to_numpy(weight)
+    w = to_numpy(weight)
     if w.ndim == 2:
         return np.ascontiguousarray(w.T)
     if w.ndim == 4:
@@ -137,7 +134,7 @@ def _delta(bound: float, t2: float) -> float:
 def _check_matrix(B) -> np.ndarray:
     if scipy.sparse.issparse(B):
         B = B.toarray()
-    M = _to_numpy(B)
+    M = to_numpy(B)
     if M.ndim != 2:
         raise ValueError(f"a bi-adjacency matrix must be 2-D, got shape {tuple(M.shape)}")
     if not np.all(np.isfinite(M)):
@@ -296,107 +293,3 @@ def bipartite_spectrum(B, method: str = "auto") -> SpectralRecord:
     dr = _delta(db, t2)
     ramanujan = bool((ds > 0) or (dr > 0))  # NaN compares False
     return SpectralRecord(t1, t2, d_left, d_right, eb, db, ds, dr, ramanujan)
-
-
-# --------------------------------------------------------------------------
-# A whole model
-# --------------------------------------------------------------------------
-def _lookup(table, name):
-    if table is None:
-        return None
-    for key in (name, f"{name}.weight"):
-        if key in table:
-            return table[key]
-    return None
-
-
-GRAPHS = ("unweighted", "weighted", "score")
-
-
-def layer_report(model, masks=None, graph: str = "unweighted", scores=None, method: str = "auto") -> pd.DataFrame:
-    """One row per prunable layer (``nn.Linear``, ``nn.Conv2d``) of ``model``.
-
-    ``masks``: mapping from layer name (or ``name.weight``) to a 0/1 tensor of
-    the weight's shape; a layer without one uses its non-zero pattern.
-    ``graph``: ``"unweighted"`` (the mask), ``"weighted"`` (``|W| * M``) or
-    ``"score"`` (``|score| * M``; needs ``scores``, a mapping like ``masks``).
-    Passing ``scores`` with ``graph="weighted"`` also weights by the scores.
-    Besides the paper's fields, each row has the later measures of
-    :mod:`ramanujan_lth.metrics` (``spectral_gap``; ``r``, ``imdb`` and
-    ``narc`` on the unweighted graph, NaN on the others).
-    """
-    if graph not in GRAPHS:
-        raise ValueError(f"graph must be one of {GRAPHS}, got {graph!r}")
-    if graph == "score" and scores is None:
-        raise ValueError("graph='score' needs scores: a mapping from layer name to a score tensor")
-    if graph == "unweighted" and scores is not None:
-        raise ValueError("graph='unweighted' is the mask alone: pass graph='score' to weight it by scores")
-    from .models import prunable_layers
-
-    layers = prunable_layers(model)
-    if not layers:
-        raise ValueError("the model has no prunable layer (nn.Linear or nn.Conv2d)")
-    rows = []
-    for i, (name, module) in enumerate(layers):
-        w = module.weight
-        mask = _lookup(masks, name)
-        if mask is None:
-            m = (_to_numpy(w) != 0).astype(np.float64)
-        else:
-            m = _to_numpy(mask)
-            if m.shape != tuple(w.shape):
-                raise ValueError(f"mask for layer {name!r} has shape {m.shape}, its weight {tuple(w.shape)}")
-            if not np.isin(m, (0.0, 1.0)).all():
-                raise ValueError(f"mask for layer {name!r} must hold only 0 and 1")
-        if graph == "unweighted":
-            values = m
-        else:
-            score = _lookup(scores, name) if scores is not None else None
-            if scores is not None and score is None:
-                raise ValueError(f"scores has no entry for layer {name!r}")
-            base = _to_numpy(score if score is not None else w)
-            values = np.abs(base) * m
-        B = biadjacency(values)
-        rec = bipartite_spectrum(B, method=method)
-        later = metrics.later_fields(biadjacency(m), rec, graph)
-        rows.append(
-            {
-                "layer": name,
-                "kind": "conv" if w.dim() == 4 else "fc",
-                "output": i == len(layers) - 1,
-                "shape": tuple(w.shape),
-                "n_left": B.shape[0],
-                "n_right": B.shape[1],
-                "edges": int(m.sum()),
-                "total": int(m.size),
-                "density": float(m.sum() / m.size),
-                **rec.as_dict(),
-                **later,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def regime(report: pd.DataFrame, layers=None) -> str:
-    """``"fully"``, ``"partially"`` or ``"non"`` Ramanujan (book/methods.md §2).
-
-    ``layers``: the names of the studied layers (default: every row); the
-    paper leaves out layers with a tiny side, so the caller chooses.
-    """
-    if "ramanujan" not in report or "layer" not in report:
-        raise ValueError("regime expects a layer_report DataFrame (columns 'layer' and 'ramanujan')")
-    rows = report
-    if layers is not None:
-        layers = list(layers)
-        missing = sorted(set(layers) - set(report["layer"]))
-        if missing:
-            raise ValueError(f"unknown layers {missing}; the report has {list(report['layer'])}")
-        rows = report[report["layer"].isin(layers)]
-    if len(rows) == 0:
-        raise ValueError("regime needs at least one studied layer")
-    flags = rows["ramanujan"].astype(bool)
-    if flags.all():
-        return "fully"
-    if flags.any():
-        return "partially"
-    return "non"

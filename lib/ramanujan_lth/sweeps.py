@@ -9,7 +9,8 @@ from tqdm.auto import tqdm
 
 from .graphs import n_components
 from .models import prunable_layers
-from .spectral import biadjacency, layer_report
+from .network_spectra import layer_report
+from .spectral import biadjacency
 
 __all__ = ["random_masks", "random_mask_sweep", "loss_density"]
 
@@ -34,7 +35,7 @@ def random_mask_sweep(model, densities, seeds=(0,), graphs=("unweighted",), prog
     """Layer reports of ``model`` under random masks at each density and seed.
 
     Returns one row per (graph, seed, density, layer) with every column of
-    :func:`ramanujan_lth.spectral.layer_report` and ``components``, the number
+    :func:`ramanujan_lth.network_spectra.layer_report` and ``components``, the number
     of connected components of the layer's graph (isolated vertices left out).
     """
     jobs = [(g, s, d) for g in graphs for s in seeds for d in densities]

@@ -1,0 +1,117 @@
+"""The spectral report of every prunable layer of a network, and the regime
+it puts the network in (book/methods.md §2).
+
+:mod:`ramanujan_lth.spectral` computes the spectrum of one bi-adjacency
+matrix and :mod:`ramanujan_lth.metrics` the later measures of one graph; this
+module walks a model's layers and lays both out as one row per layer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .metrics import later_fields
+from .models import prunable_layers
+from .spectral import biadjacency, bipartite_spectrum, to_numpy
+
+__all__ = ["GRAPHS", "layer_report", "regime"]
+
+
+def _lookup(table, name):
+    if table is None:
+        return None
+    for key in (name, f"{name}.weight"):
+        if key in table:
+            return table[key]
+    return None
+
+
+GRAPHS = ("unweighted", "weighted", "score")
+
+
+def layer_report(model, masks=None, graph: str = "unweighted", scores=None, method: str = "auto") -> pd.DataFrame:
+    """One row per prunable layer (``nn.Linear``, ``nn.Conv2d``) of ``model``.
+
+    ``masks``: mapping from layer name (or ``name.weight``) to a 0/1 tensor of
+    the weight's shape; a layer without one uses its non-zero pattern.
+    ``graph``: ``"unweighted"`` (the mask), ``"weighted"`` (``|W| * M``) or
+    ``"score"`` (``|score| * M``; needs ``scores``, a mapping like ``masks``).
+    Passing ``scores`` with ``graph="weighted"`` also weights by the scores.
+    Besides the paper's fields, each row has the later measures of
+    :mod:`ramanujan_lth.metrics` (``spectral_gap``; ``r``, ``imdb`` and
+    ``narc`` on the unweighted graph, NaN on the others).
+    """
+    if graph not in GRAPHS:
+        raise ValueError(f"graph must be one of {GRAPHS}, got {graph!r}")
+    if graph == "score" and scores is None:
+        raise ValueError("graph='score' needs scores: a mapping from layer name to a score tensor")
+    if graph == "unweighted" and scores is not None:
+        raise ValueError("graph='unweighted' is the mask alone: pass graph='score' to weight it by scores")
+    layers = prunable_layers(model)
+    if not layers:
+        raise ValueError("the model has no prunable layer (nn.Linear or nn.Conv2d)")
+    rows = []
+    for i, (name, module) in enumerate(layers):
+        w = module.weight
+        mask = _lookup(masks, name)
+        if mask is None:
+            m = (to_numpy(w) != 0).astype(np.float64)
+        else:
+            m = to_numpy(mask)
+            if m.shape != tuple(w.shape):
+                raise ValueError(f"mask for layer {name!r} has shape {m.shape}, its weight {tuple(w.shape)}")
+            if not np.isin(m, (0.0, 1.0)).all():
+                raise ValueError(f"mask for layer {name!r} must hold only 0 and 1")
+        if graph == "unweighted":
+            values = m
+        else:
+            score = _lookup(scores, name) if scores is not None else None
+            if scores is not None and score is None:
+                raise ValueError(f"scores has no entry for layer {name!r}")
+            base = to_numpy(score if score is not None else w)
+            values = np.abs(base) * m
+        B = biadjacency(values)
+        rec = bipartite_spectrum(B, method=method)
+        later = later_fields(biadjacency(m), rec, graph)
+        rows.append(
+            {
+                "layer": name,
+                "kind": "conv" if w.dim() == 4 else "fc",
+                "output": i == len(layers) - 1,
+                "shape": tuple(w.shape),
+                "n_left": B.shape[0],
+                "n_right": B.shape[1],
+                "edges": int(m.sum()),
+                "total": int(m.size),
+                "density": float(m.sum() / m.size),
+                **rec.as_dict(),
+                **later,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def regime(report: pd.DataFrame, layers=None) -> str:
+    """``"fully"``, ``"partially"`` or ``"non"`` Ramanujan (book/methods.md §2).
+
+    ``layers``: the names of the studied layers (default: every row); the
+    paper leaves out layers with a tiny side, so the caller chooses.
+    """
+    if "ramanujan" not in report or "layer" not in report:
+        raise ValueError("regime expects a layer_report DataFrame (columns 'layer' and 'ramanujan')")
+    rows = report
+    if layers is not None:
+        layers = list(layers)
+        missing = sorted(set(layers) - set(report["layer"]))
+        if missing:
+            raise ValueError(f"unknown layers {missing}; the report has {list(report['layer'])}")
+        rows = report[report["layer"].isin(layers)]
+    if len(rows) == 0:
+        raise ValueError("regime needs at least one studied layer")
+    flags = rows["ramanujan"].astype(bool)
+    if flags.all():
+        return "fully"
+    if flags.any():
+        return "partially"
+    return "non"
