@@ -1,12 +1,13 @@
 """Regime shading and loss tables from synthetic spectral tables."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from ramanujan_lth import experiments, plans, results, runs
-from ramanujan_lth.params import RunParams
+from ramanujan_lth.params import RunParams, RunResult
 
 
 def spec():
@@ -246,3 +247,56 @@ def test_comparison_runs_show_stored_full_runs_only_when_all_five_are_stored(tmp
     experiments.comparison_runs("lenet_300_100", "snip", "quick", tmp_path, tmp_path / "runs", max_bound_rounds=10)
     experiments.comparison_runs("lenet_300_100", "synflow", "quick", tmp_path, tmp_path / "runs")
     assert len(computed) == 25
+
+
+def _rec(rnd, density, acc, noisy, layers, decisions=None):
+    rec = {"round": rnd, "density": density, "accuracy": acc, "noisy_accuracy": {"0.3": noisy}, "layers": layers}
+    if decisions is not None:
+        rec["bound_decisions"] = decisions
+    return rec
+
+
+def _held(layer, changed, reason="no k < 5 accepted"):
+    return {"layer": layer, "changed": changed, "reason": reason}
+
+
+def test_criterion_stops_say_where_and_why_each_layer_was_held():
+    both = [_held("a", True), _held("b", True)]
+    records = [  # stops by itself: its last round changed no layer
+        _rec(0, 1.0, 0.97, 0.95, {"a": 1.0, "b": 1.0}, both),
+        _rec(1, 0.5, 0.97, 0.94, {"a": 0.5, "b": 0.5}, [_held("a", True), _held("b", False, "guard")]),
+        _rec(2, 0.4, 0.96, 0.91, {"a": 0.3, "b": 0.5}, [_held("a", False), _held("b", False)]),
+    ]
+    capped = [  # cut by its round cap: the last round trains the final network and prunes nothing
+        _rec(0, 1.0, 0.97, 0.95, {"a": 1.0, "b": 1.0}, both),
+        _rec(1, 0.5, 0.97, 0.94, {"a": 0.5, "b": 0.5}),
+    ]
+    runs = {
+        "UE": RunResult(RunParams(), Path("x"), records, True),
+        "WD": RunResult(RunParams(), Path("y"), capped, True),
+    }
+    stops = results.criterion_stops(runs).set_index("criterion")
+    assert stops.loc["UE", "rounds"] == 3 and stops.loc["UE", "density %"] == pytest.approx(40.0)
+    assert stops.loc["UE", "σ = 0.3 accuracy %"] == pytest.approx(91.0)
+    assert stops.loc["UE", "ended by"] == "no layer changed" and stops.loc["WD", "ended by"] == "the round cap"
+    # b held from round 1 (its reason there), a from round 2 at 30 % of its weights; nothing held in the capped run
+    assert stops.loc["UE", "layers held"] == "b from round 1 at 50 %: guard; a from round 2 at 30 %: no k < 5 accepted"
+    assert stops.loc["WD", "layers held"] == ""
+
+
+def test_criterion_against_plain_takes_the_plain_round_nearest_in_density():
+    plain = RunResult(
+        RunParams(),
+        Path("p"),
+        [_rec(r, 0.8**r, 0.97 - 0.01 * r, 0.95 - 0.05 * r, {}) for r in range(6)],
+        True,
+    )
+    bound = RunResult(RunParams(), Path("b"), [_rec(0, 1.0, 0.97, 0.95, {}), _rec(1, 0.30, 0.955, 0.83, {})], True)
+    got = results.criterion_against_plain({"WE": bound}, plain).iloc[0]
+    # 0.30 lies between 0.8^5 = 0.328 and 0.8^6 = 0.262 (not run): round 5 is nearest among those present
+    assert got["plain round"] == 5 and got["plain density %"] == pytest.approx(100 * 0.8**5)
+    assert got["clean: -Bound minus plain"] == pytest.approx(100 * (0.955 - 0.92))
+    assert got["σ = 0.3: -Bound minus plain"] == pytest.approx(100 * (0.83 - 0.70))
+    # 0.46 is nearer 0.4096 (round 4) than 0.512 (round 3) by difference, nearer 0.512 by ratio
+    half = RunResult(RunParams(), Path("h"), [_rec(0, 0.46, 0.9, 0.8, {})], True)
+    assert results.criterion_against_plain({"UD": half}, plain).iloc[0]["plain round"] == 3

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from . import plans, results
 from .catalog import MODEL_DATASET
+from .params import RunResult
 from .plans import (
     ALPHAS,
     BOUND_CAP,
@@ -229,16 +230,16 @@ def load_controls(
 
 def criterion_runs(
     profile: str, stored_root, runs_dir, use_stored: bool = True, device=None, download: bool = False
-) -> tuple[dict, str]:
-    """:func:`criterion_params`' runs, criterion -> result, and where they
-    come from. The quick profile shows the stored full runs when all four are
-    stored; otherwise it computes its own after the plain quick run whose
-    rounds they replay."""
-    _, full = criterion_params("paper")
+) -> tuple[dict, RunResult, str]:
+    """:func:`criterion_params`' runs: criterion -> result, the plain run
+    whose rounds they replay, and where they come from. The quick profile
+    shows the stored full runs when all five are stored; otherwise it computes
+    its own after the plain quick run."""
+    plain_full, full = criterion_params("paper")
     if profile == "quick" and use_stored:
-        stored = results.stored_all(full.values(), stored_root)
+        stored = results.stored_all([plain_full, *full.values()], stored_root)
         if stored:
-            return dict(zip(full, stored)), "stored full runs"
+            return dict(zip(full, stored[1:])), stored[0], "stored full runs"
     plain, chosen = criterion_params(profile)
     got, src = get_runs(
         [plain, *chosen.values()],
@@ -249,7 +250,7 @@ def criterion_runs(
         device=device,
         download=download,
     )
-    return dict(zip(chosen, got[1:])), f"{profile} profile ({src})"
+    return dict(zip(chosen, got[1:])), got[0], f"{profile} profile ({src})"
 
 
 def load_appendix(

@@ -38,6 +38,7 @@ __all__ = [
     "output_rate_frame",
     "criterion_frame",
     "criterion_stops",
+    "criterion_against_plain",
     "candidate_frame",
     "describe",
 ]
@@ -311,6 +312,31 @@ def criterion_stops(runs: dict) -> pd.DataFrame:
                 ),
             }
         )
+    return pd.DataFrame(rows)
+
+
+def criterion_against_plain(runs: dict, plain: RunResult) -> pd.DataFrame:
+    """One row per criterion: where its -Bound run stopped (density, clean
+    and noisiest accuracy) beside the plain run's round nearest that density
+    (on a log scale), and the differences in points (-Bound minus plain)."""
+    plain_density = np.array([rec["density"] for rec in plain.records])
+    rows = []
+    for crit, res in runs.items():
+        last = res.records[-1]
+        near = plain.records[int(np.argmin(np.abs(np.log(plain_density / last["density"]))))]
+        noisy = max(last["noisy_accuracy"], key=float) if last["noisy_accuracy"] else None
+        row = {
+            "criterion": crit,
+            "density %": 100 * last["density"],
+            "plain round": near["round"],
+            "plain density %": 100 * near["density"],
+            "clean: -Bound minus plain": 100 * (last["accuracy"] - near["accuracy"]),
+        }
+        if noisy is not None:
+            row[f"σ = {noisy}: -Bound minus plain"] = 100 * (
+                last["noisy_accuracy"][noisy] - near["noisy_accuracy"][noisy]
+            )
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
