@@ -289,6 +289,11 @@ def criterion_frame(runs: dict, layers) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _noisiest(rec) -> str | None:
+    """The record's noisiest test set (its σ as recorded), None without any."""
+    return max(rec["noisy_accuracy"], key=float) if rec["noisy_accuracy"] else None
+
+
 def criterion_stops(runs: dict) -> pd.DataFrame:
     """One row per criterion: the rounds it ran, where it stopped (density,
     clean and noisiest accuracy), whether the round cap ended it, and for
@@ -296,7 +301,7 @@ def criterion_stops(runs: dict) -> pd.DataFrame:
     rows = []
     for crit, res in runs.items():
         last = res.records[-1]
-        noisy = max(last["noisy_accuracy"], key=float) if last["noisy_accuracy"] else None
+        noisy = _noisiest(last)
         held = held_layers(res.records)
         rows.append(
             {
@@ -324,7 +329,7 @@ def criterion_against_plain(runs: dict, plain: RunResult) -> pd.DataFrame:
     for crit, res in runs.items():
         last = res.records[-1]
         near = plain.records[int(np.argmin(np.abs(np.log(plain_density / last["density"]))))]
-        noisy = max(last["noisy_accuracy"], key=float) if last["noisy_accuracy"] else None
+        noisy = _noisiest(last)
         row = {
             "criterion": crit,
             "density %": 100 * last["density"],
