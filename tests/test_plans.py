@@ -38,6 +38,16 @@ def test_stored_all_is_all_or_nothing(tmp_path):
     assert results.stored_all([], tmp_path) is None and results.stored_all(wanted, None) is None
 
 
+def test_a_stored_appendix_group_names_its_seeds_not_its_runs(tmp_path):
+    lenet = plans.APPENDIX_GROUPS[0]
+    for label in lenet:
+        for p in plans.appendix_params(label, "paper", [0]):
+            store(tmp_path, p, f"{p.schedule}-{p.p_out}-s{p.seed}")
+    loaded = experiments.load_appendix(list(lenet), "quick", tmp_path, tmp_path / "runs", n_seeds=1)
+    assert len(loaded) == 3 and all(len(res) == 1 for res, _ in loaded.values())
+    assert {source for _, source in loaded.values()} == {"stored full runs (1 seed)"}
+
+
 def test_chapter_seeds_come_from_one_table():
     assert plans.chapter_seeds("03_regimes", "lenet_300_100", "paper") == 10
     assert plans.chapter_seeds("03_regimes", "conv4", "subset") == 5
