@@ -49,13 +49,6 @@ __all__ = [
 ]
 
 
-def _seeds(res: list) -> str:
-    """How many seeds a list of results holds (an appendix group holds
-    several studies of the same seeds), as the pages say it."""
-    n = len({r.params.seed for r in res})
-    return f"{n} seed{'s' if n != 1 else ''}"
-
-
 def load_runs(
     paper: list,
     quick: list,
@@ -84,10 +77,10 @@ def load_runs(
     if profile == "quick":
         stored = results.stored_all(paper, stored_root) if use_stored else None
         if stored:
-            return stored, f"stored full runs ({_seeds(stored)})"
+            return stored, f"stored full runs ({results.seed_count(stored)})"
         subset = results.stored_all(subset or [], stored_root) if use_stored else None
         if subset:
-            return subset, f"stored subset-profile runs ({_seeds(subset)})"
+            return subset, f"stored subset-profile runs ({results.seed_count(subset)})"
         res, _ = get_runs(quick, None, runs_dir, False, **run_kw)
         return res, "quick profile"
     res, src = get_runs(paper, stored_root, runs_dir, use_stored, **run_kw)

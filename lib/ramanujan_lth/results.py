@@ -41,6 +41,7 @@ __all__ = [
     "criterion_against_plain",
     "candidate_frame",
     "describe",
+    "seed_count",
 ]
 
 
@@ -102,6 +103,13 @@ def stored_all(params_list, root) -> list | None:
     return found if found and all(found) else None
 
 
+def seed_count(results: list[RunResult]) -> str:
+    """How many seeds a list of runs holds, as the pages say it ("1 seed",
+    "5 seeds"); a group of studies run with the same seeds counts them once."""
+    n = len({r.params.seed for r in results})
+    return f"{n} seed{'s' if n != 1 else ''}"
+
+
 def describe(results: list[RunResult]) -> str:
     """One line on what a set of runs is, named as the book names runs: the
     paper's hyper-parameters on N of M training images, the subset profile
@@ -112,8 +120,7 @@ def describe(results: list[RunResult]) -> str:
     spec = DATASETS[p.dataset]
     n_train, n_test = d.get("n_train", 0), d.get("n_test", 0)
     images = f"{n_train:,} of {spec.n_train:,} {p.dataset.upper()} training images"
-    seeds = sorted({r.params.seed for r in results})
-    tail = f"{len(seeds)} seed{'s' if len(seeds) > 1 else ''}" + (
+    tail = seed_count(results) + (
         f"; tested on {n_test:,} of {spec.n_test:,} test images" if n_test < spec.n_test else ""
     )
     if p.iterations >= DEFAULTS[p.model]["iterations"] and p.n_train is None:
