@@ -2,6 +2,8 @@
 
 import io
 import json
+import os
+import socket
 import subprocess
 import sys
 
@@ -119,6 +121,8 @@ def test_the_comparison_plan_has_each_table3_run_and_the_output_rate_runs(tmp_pa
     # α = 1 (10.3 rounds: 12 trainings alone) and α = 1.5 (15.5: 17) start from α = 2's rounds 10 and 15
     plain = {q.label: q.trainings for q in planned if q.label.startswith("IMP α=") and "output" not in q.label}
     assert plain == {"IMP α=1.0": 2, "IMP α=1.5": 2, "IMP α=2.0": 0}  # α = 2: a copy of the regime run
+    assert {q.status for q in planned if q.label.startswith("IMP α=")} == {"to run", "to copy"}
+    assert [q.label for q in planned if q.status == "to copy"] == ["IMP α=2.0"]
     assert [q.trainings for q in planned if q.label.startswith("IMP*")] == [2]
     # once α = 2 is only stored (records, no masks) the others run from scratch
     imp2 = [q.params for q in planned if q.label == "IMP α=2.0"][0]
@@ -149,6 +153,21 @@ def test_dry_run_counts_a_shared_run_once(tmp_path, monkeypatch):
     lenet = 10 * 22 * 50_000 * 0.001  # ten distinct LeNet seeds
     conv4 = 5 * 27 * 25_000 * 0.1
     assert seconds == pytest.approx(lenet + conv4)
+    assert "training on this machine now" not in text
+
+
+def test_dry_run_says_when_runs_train_beside_its_timings(tmp_path, monkeypatch):
+    monkeypatch.setattr(R, "_SPEED", {("lenet_300_100", "cpu", "fp32"): 0.001, ("conv4", "cpu", "fp32"): 0.1})
+    for name, pid in (("live", os.getpid()), ("stopped", None)):
+        folder = tmp_path / "runs" / name
+        folder.mkdir(parents=True)
+        (folder / "params.json").write_text(json.dumps({"params": RunParams().resolved().as_dict(), "rounds": 3}))
+        if pid is not None:
+            lock = {"pid": pid, "host": socket.gethostname(), "since": "x"}
+            (folder / "running.lock").write_text(json.dumps(lock))
+    out = io.StringIO()
+    R.dry_run(["03_regimes"], "paper", tmp_path, device="cpu", out=out)
+    assert out.getvalue().splitlines()[1].startswith("(1 run training on this machine now")
 
 
 def test_paper_scale_runs_are_recognised():

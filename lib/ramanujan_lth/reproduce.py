@@ -33,6 +33,7 @@ from .executor import execute_tasks
 from .export import export_run
 from .models import build_model
 from .params import RunParams, identity, load_run
+from .status import run_status
 
 __all__ = ["Planned", "chapters", "select", "plan", "seconds_per_iteration", "dry_run", "reproduce"]
 
@@ -43,7 +44,7 @@ class Planned:
 
     label: str
     params: RunParams | None  # None: known only after another run (a `*` variant)
-    status: str  # "stored", "cached", "partial", "to run", "after -Bound"
+    status: str  # "stored", "cached", "partial", "to run", "to copy", "after -Bound"
     trainings: int  # trainings left (each `iterations` long)
 
     @property
@@ -103,7 +104,8 @@ def _status(label, p: RunParams, stored_root, runs_dir, donor: RunParams | None 
         return Planned(label, p, "stored", 0)
     found = results.find_stored(p, runs_dir, complete_only=False)
     if found is None:
-        return Planned(label, p, "to run", _trainings(p, donor))
+        n = _trainings(p, donor)  # 0: the donor's rounds are all of this run's (it lacks only noisy tests)
+        return Planned(label, p, "to copy" if donor is not None and n == 0 else "to run", n)
     if found.complete:
         return Planned(label, p, "cached", 0)
     return Planned(label, p, "partial", max(_trainings(p) - len(found.records), 0))
@@ -202,6 +204,20 @@ def _hms(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+def _training_now(runs_dir: Path) -> int:
+    """How many runs under ``runs_dir`` a process on this machine is training."""
+    if not runs_dir.is_dir():
+        return 0
+    return int(run_status(runs_dir, unfinished_only=True)["state"].str.startswith("running").sum())
+
+
+def _left(q: Planned) -> str:
+    """What is left of planned run ``q``, in words."""
+    if q.trainings:
+        return f"{q.trainings} trainings x {q.iterations:,} it" if q.params else f"~{q.trainings} trainings"
+    return "nothing to train (the rounds of the run it comes after)" if q.status == "to copy" else "nothing to do"
+
+
 def dry_run(names, profile: str, root, device=None, out=sys.stdout) -> float:
     """Print what ``reproduce`` would run and roughly how long (training time
     measured on ``device``); returns the estimated seconds."""
@@ -210,6 +226,12 @@ def dry_run(names, profile: str, root, device=None, out=sys.stdout) -> float:
     stored_root, runs_dir = root / "book" / "results", root / "runs"
     total, seen = 0.0, {}
     print(f"profile {profile} on {device}; estimates count training steps only, timed here on random data", file=out)
+    busy = _training_now(runs_dir) if device.type == "cpu" else 0
+    if busy:
+        print(
+            f"({busy} run{'s' * (busy > 1)} training on this machine now: timings and estimates are slower than alone)",
+            file=out,
+        )
     for name in names:
         planned = plan(name, profile, stored_root, runs_dir)
         for q in planned:  # a run two chapters share is made once
@@ -235,12 +257,7 @@ def dry_run(names, profile: str, root, device=None, out=sys.stdout) -> float:
             file=out,
         )
         for q in planned:
-            its = (
-                f"{q.trainings} trainings x {q.iterations:,} it"
-                if q.trainings and q.params
-                else (f"~{q.trainings} trainings" if q.trainings else "nothing to do")
-            )
-            print(f"    {q.label:52s} {q.status:13s} {its}", file=out)
+            print(f"    {q.label:52s} {q.status:13s} {_left(q)}", file=out)
     print(f"total: ~{_hms(total)} of training", file=out)
     return total
 
