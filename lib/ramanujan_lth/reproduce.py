@@ -104,8 +104,8 @@ def _status(label, p: RunParams, stored_root, runs_dir, donor: RunParams | None 
         return Planned(label, p, "stored", 0)
     found = results.find_stored(p, runs_dir, complete_only=False)
     if found is None:
-        n = _trainings(p, donor)  # 0: the donor's rounds are all of this run's (it lacks only noisy tests)
-        return Planned(label, p, "to copy" if donor is not None and n == 0 else "to run", n)
+        n = _trainings(p, donor)  # 0 only when the donor's rounds are all of this run's (it lacks only noisy tests)
+        return Planned(label, p, "to run" if n else "to copy", n)
     if found.complete:
         return Planned(label, p, "cached", 0)
     return Planned(label, p, "partial", max(_trainings(p) - len(found.records), 0))
