@@ -3,12 +3,13 @@
 import io
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
 
 import pytest
-from ramanujan_lth import plans
+from ramanujan_lth import parked, plans
 from ramanujan_lth import reproduce as R
 from ramanujan_lth.results import book_root
 from ramanujan_lth.runs import RunParams, run
@@ -86,6 +87,20 @@ def test_execute_injects_the_profile_and_names_the_failing_chapter(toy_book):
     assert "executing" in out.getvalue()
 
 
+def test_reproduce_resumes_parked_runs_and_drops_them_once_stored(toy_book, mnist, monkeypatch):
+    p = RunParams(rounds=2, model="lenet_300_100", iterations=30, n_train=2000, n_test=500, noise_sigmas=())
+    part = run(p, runs_dir=toy_book / "elsewhere", data=mnist, progress=False, stop_after=1)
+    parked.park(part.folder, toy_book / "book" / "parked")
+    out = io.StringIO()
+    assert R.reproduce("quick", ["1"], root=toy_book, progress=False, stdout=out, stderr=io.StringIO()) == 0
+    assert f"resumes {part.folder.name} from book/parked: 1 training done" in out.getvalue()
+    resumed = run(p, runs_dir=toy_book / "runs", data=mnist, progress=False)
+    assert resumed.complete and len(resumed.records) == 3
+    monkeypatch.setattr(plans, "is_paper_scale", lambda *a: True)
+    assert [d.name for d in R.export_paper_runs(toy_book / "runs", toy_book / "book" / "results")] == [part.folder.name]
+    assert not (toy_book / "book" / "parked" / part.folder.name).exists()
+
+
 def test_plans_count_trainings_and_see_stored_and_cached_runs(mnist, tmp_path):
     stored, runs_dir = tmp_path / "stored", tmp_path / "runs"
     paper = R.plan("03_regimes", "paper", stored, runs_dir)
@@ -98,6 +113,11 @@ def test_plans_count_trainings_and_see_stored_and_cached_runs(mnist, tmp_path):
     res = run(p, runs_dir=runs_dir, data=mnist, progress=False, stop_after=2)
     again = R.plan("03_regimes", "quick", stored, runs_dir)[0]
     assert again.status == "partial" and again.trainings == quick[0].trainings - 2
+    parked.park(res.folder, tmp_path / "parked")  # beside the stored runs
+    shutil.rmtree(res.folder)
+    kept = R.plan("03_regimes", "quick", stored, runs_dir)[0]
+    assert kept.status == "parked" and kept.trainings == quick[0].trainings - 2
+    parked.unpark(tmp_path / "parked" / res.folder.name, runs_dir)
     run(p, runs_dir=runs_dir, data=mnist, progress=False)
     assert R.plan("03_regimes", "quick", stored, runs_dir)[0].status == "cached"
     assert res.folder.exists()

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import sys
+from pathlib import Path
 
 from .params import RunParams, default_runs_dir, load_run
 
@@ -94,6 +96,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     e.add_argument("folders", nargs="+", help="run folders written by 'run'")
     e.add_argument("--to", default="book/results", help="destination (default: book/results)")
+    e.add_argument(
+        "--parked",
+        default=None,
+        help="parked copies (default: parked/ beside --to); an export removes its own",
+    )
+    k = sub.add_parser(
+        "park",
+        help="keep unfinished runs in the book so that another machine can resume them",
+        description="Copy what a resume needs of unfinished runs (parameters, finished rounds' records and "
+        "timings, every round's masks; no checkpoint) into a folder to commit. 'unpark' writes them back "
+        "and 'run' resumes them; 'reproduce' unparks by itself.",
+    )
+    k.add_argument("folders", nargs="+", help="run folders written by 'run' (they may be training now)")
+    k.add_argument("--to", default="book/parked", help="destination (default: book/parked)")
+    u = sub.add_parser(
+        "unpark",
+        help="write parked runs back under the runs dir, where 'run' resumes them",
+        description="Rebuild each parked run's folder (checkpoint, round masks, records) under the runs dir, "
+        "unless the run there has as many finished rounds already.",
+    )
+    u.add_argument("folders", nargs="+", help="parked run folders (book/parked/<run>)")
+    u.add_argument("--runs-dir", default=None, help=f"default: $RAMANUJAN_LTH_RUNS or {default_runs_dir()}")
     st = sub.add_parser(
         "status",
         help="where the runs under the runs dir stand",
@@ -171,7 +195,9 @@ def _reproduce(ap, a) -> int:
 
 def _export(a) -> int:
     from .export import export_run
+    from .parked import discard
 
+    parked_root = Path(a.parked) if a.parked else Path(a.to).parent / "parked"
     for folder in a.folders:
         try:
             res = load_run(folder)
@@ -180,6 +206,39 @@ def _export(a) -> int:
             sys.stderr.write(f"ramanujan_lth: error: {folder}: {err}\n")
             return 2
         print(f"{folder} -> {dest}")
+        if discard(parked_root, dest.name):
+            print(f"    removed its parked copy {parked_root / dest.name}")
+    return 0
+
+
+def _park(a) -> int:
+    from .parked import park, parked_rounds
+
+    for folder in a.folders:
+        try:
+            dest = park(folder, a.to)
+        except (FileNotFoundError, ValueError) as err:
+            sys.stderr.write(f"ramanujan_lth: error: {folder}: {err}\n")
+            return 2
+        total = json.loads((dest / "params.json").read_text())["rounds"] + 1
+        print(f"{folder} -> {dest} ({parked_rounds(dest)} of {total} trainings)")
+    return 0
+
+
+def _unpark(a) -> int:
+    from .parked import parked_rounds, unpark
+    from .runs import RunInUse
+
+    for folder in a.folders:
+        try:
+            dest = unpark(folder, a.runs_dir or default_runs_dir())
+        except (FileNotFoundError, ValueError, RunInUse) as err:
+            sys.stderr.write(f"ramanujan_lth: error: {folder}: {err}\n")
+            return 2
+        if dest is None:
+            print(f"{folder}: the run under the runs dir is as far already; left as it is")
+        else:
+            print(f"{folder} -> {dest} (resumes after {parked_rounds(folder)} trainings)")
     return 0
 
 
@@ -203,6 +262,10 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     if a.command == "export":
         return _export(a)
+    if a.command == "park":
+        return _park(a)
+    if a.command == "unpark":
+        return _unpark(a)
     if a.command == "status":
         return _status(a)
     if a.command == "reproduce":

@@ -9,7 +9,8 @@ A run folder ``<runs dir>/<model>-<dataset>-<kind>-s<seed>-<hash>/`` holds:
 * ``rounds/<t>.pt``: the masks round ``t`` started from (bit-packed), and
   ``rounds/<t>.trained.pt``: the weights it trained to (small models);
 * ``running.lock``: while a process trains the run;
-* ``masks.npz``: in a stored copy (``book/results``), every round's masks.
+* ``masks.npz``: in a stored copy (``book/results``) and in a parked one
+  (``book/parked``, an unfinished run kept to resume elsewhere), every round's masks.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ __all__ = [
     "ROUNDS_DIR",
     "LOCK",
     "MASKS",
+    "PARKED",
     "round_masks",
     "trained",
     "pid_alive",
@@ -37,6 +39,8 @@ TIMINGS = "timings.json"
 ROUNDS_DIR = "rounds"
 LOCK = "running.lock"
 MASKS = "masks.npz"
+#: the book's folder of parked runs (``book/parked``), beside ``book/results``
+PARKED = "parked"
 
 
 def round_masks(folder, t: int) -> Path:

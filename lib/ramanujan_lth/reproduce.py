@@ -24,7 +24,7 @@ from pathlib import Path
 
 import torch
 
-from . import paths, plans, results
+from . import parked, paths, plans, results
 from . import prune as P
 from . import runs as runs_lib
 from . import tasks as T
@@ -44,7 +44,7 @@ class Planned:
 
     label: str
     params: RunParams | None  # None: known only after another run (a `*` variant)
-    status: str  # "stored", "cached", "partial", "to run", "to copy", "after -Bound"
+    status: str  # "stored", "cached", "partial", "parked", "to run", "to copy", "after -Bound"
     trainings: int  # trainings left (each `iterations` long)
 
     @property
@@ -103,12 +103,15 @@ def _status(label, p: RunParams, stored_root, runs_dir, donor: RunParams | None 
     if results.find_stored(p, stored_root):
         return Planned(label, p, "stored", 0)
     found = results.find_stored(p, runs_dir, complete_only=False)
-    if found is None:
+    kept = results.find_stored(p, Path(stored_root).parent / paths.PARKED, complete_only=False)  # see ``parked``
+    if found is not None and found.complete:
+        return Planned(label, p, "cached", 0)
+    done = max(len(r.records) for r in (found, kept) if r is not None) if found or kept else 0
+    if not done and found is None:
         n = _trainings(p, donor)  # 0 only when the donor's rounds are all of this run's (it lacks only noisy tests)
         return Planned(label, p, "to run" if n else "to copy", n)
-    if found.complete:
-        return Planned(label, p, "cached", 0)
-    return Planned(label, p, "partial", max(_trainings(p) - len(found.records), 0))
+    status = "partial" if found is not None and len(found.records) >= done else "parked"
+    return Planned(label, p, status, max(_trainings(p) - done, 0))
 
 
 def plan(chapter: str, profile: str, stored_root, runs_dir) -> list[Planned]:
@@ -321,6 +324,7 @@ def export_paper_runs(runs_dir, stored_root) -> list[Path]:
             continue
         if res.complete and plans.is_paper_scale(res.params, res.data.get("n_train")):
             done.append(export_run(res, stored_root))
+            parked.discard(Path(stored_root).parent / paths.PARKED, meta.parent.name)
     return done
 
 
@@ -354,6 +358,8 @@ def reproduce(
     stored_root, runs_dir = root / "book" / "results", root / "runs"
     tasks = T.unique(t for name in names for t in T.chapter_tasks(name, profile, stored_root))
     failed_runs = []
+    for folder, k in parked.unpark_all(root / "book" / paths.PARKED, runs_dir):
+        print(f"resumes {folder.name} from book/{paths.PARKED}: {k} training{'s' * (k != 1)} done", file=stdout)
     if any(not t.stored for t in tasks):
         print(f"computing the runs of {len(names)} chapter(s) ({executor} executor) ...", file=stdout, flush=True)
         try:

@@ -1,0 +1,107 @@
+"""Parked runs: an unfinished run kept in the book resumes elsewhere as if never stopped."""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+
+import pytest
+import torch
+from ramanujan_lth import parked, paths, stored_masks
+from ramanujan_lth.runs import RunInUse, RunParams, run
+
+QUICK = dict(model="lenet_300_100", iterations=30, n_train=2000, n_test=500, noise_sigmas=(0.2,))
+
+
+def records_text(result):
+    return json.dumps(result.records, sort_keys=True)
+
+
+def test_a_parked_run_resumes_on_a_machine_without_runs_bit_identically(mnist, tmp_path):
+    p = RunParams(rounds=3, **QUICK)
+    full = run(p, runs_dir=tmp_path / "a", data=mnist, progress=False)
+    part = run(p, runs_dir=tmp_path / "b", data=mnist, progress=False, stop_after=2)
+    dest = parked.park(part.folder, tmp_path / "book" / "parked")
+    assert dest.name == part.folder.name and parked.parked_rounds(dest) == 2
+    assert sorted(p.name for p in dest.iterdir()) == ["masks.npz", "params.json", "records.json", "timings.json"]
+    masks = stored_masks.read(dest)
+    assert sorted(masks) == [0, 1, 2]  # the two finished rounds and the one the run resumes at
+    assert masks[2]["fc1"].sum() == round(784 * 300 * 0.8**2)
+    shutil.rmtree(tmp_path / "b")  # a fresh machine: no runs/
+    back = parked.unpark(dest, tmp_path / "b")
+    assert back == part.folder
+    resumed = run(p, runs_dir=tmp_path / "b", data=mnist, progress=False)
+    assert resumed.complete and records_text(resumed) == records_text(full)
+    # the resumed run's round masks are the uninterrupted run's
+    for t in range(4):
+        a, b = (torch.load(paths.round_masks(f, t), weights_only=False) for f in (full.folder, resumed.folder))
+        assert all((a[n][1] == b[n][1]).all() for n in a)
+
+
+def test_unpark_keeps_a_run_that_is_as_far_and_refuses_one_that_trains(mnist, tmp_path):
+    p = RunParams(rounds=3, **QUICK)
+    part = run(p, runs_dir=tmp_path / "runs", data=mnist, progress=False, stop_after=1)
+    dest = parked.park(part.folder, tmp_path / "parked")
+    assert parked.unpark(dest, tmp_path / "runs") is None  # as many rounds there: untouched
+    more = run(p, runs_dir=tmp_path / "runs", data=mnist, progress=False, stop_after=1)
+    assert len(more.records) == 2
+    assert parked.unpark_all(tmp_path / "parked", tmp_path / "runs") == []  # never goes back a round
+    shutil.rmtree(part.folder)
+    part.folder.mkdir(parents=True)
+    (part.folder / paths.LOCK).write_text(json.dumps({"pid": os.getpid(), "host": "another-machine"}))
+    # a lock from another machine is stale and taken over; one held by a live process here is not
+    restored = parked.unpark_all(tmp_path / "parked", tmp_path / "runs")
+    assert restored == [(part.folder, 1)] and not (part.folder / paths.LOCK).exists()
+    shutil.rmtree(part.folder)
+    part.folder.mkdir(parents=True)
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        lock = {"pid": holder.pid, "host": socket.gethostname(), "since": "now"}
+        (part.folder / paths.LOCK).write_text(json.dumps(lock))
+        with pytest.raises(RunInUse):
+            parked.unpark(dest, tmp_path / "runs")
+    finally:
+        holder.kill()
+
+
+def test_park_refuses_what_it_cannot_resume(mnist, tmp_path):
+    done = run(RunParams(rounds=1, **QUICK), runs_dir=tmp_path, data=mnist, progress=False)
+    with pytest.raises(ValueError, match="finished: export it"):
+        parked.park(done.folder, tmp_path / "parked")
+    late = run(
+        RunParams(rounds=2, rewind_iteration=5, **QUICK), runs_dir=tmp_path, data=mnist, progress=False, stop_after=1
+    )
+    with pytest.raises(ValueError, match="rewinds to iteration 5"):
+        parked.park(late.folder, tmp_path / "parked")
+
+
+def test_park_and_unpark_from_the_command_line(mnist, tmp_path):
+    p = RunParams(rounds=2, **QUICK)
+    part = run(p, runs_dir=tmp_path / "runs", data=mnist, progress=False, stop_after=1)
+    cli = [sys.executable, "-m", "ramanujan_lth"]
+    out = subprocess.run(
+        [*cli, "park", str(part.folder), "--to", str(tmp_path / "parked")], capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert "1 of 3 trainings" in out.stdout
+    shutil.rmtree(tmp_path / "runs")
+    out = subprocess.run(
+        [*cli, "unpark", str(tmp_path / "parked" / part.folder.name), "--runs-dir", str(tmp_path / "runs")],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    assert (part.folder / paths.CHECKPOINT).exists()
+    finished = run(p, runs_dir=tmp_path / "runs", data=mnist, progress=False)
+    out = subprocess.run(
+        [*cli, "park", str(finished.folder), "--to", str(tmp_path / "parked")], capture_output=True, text=True
+    )
+    assert out.returncode == 2 and "export it instead" in out.stderr
+    # exporting the finished run removes its parked copy beside the destination
+    out = subprocess.run(
+        [*cli, "export", str(finished.folder), "--to", str(tmp_path / "results")], capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert not (tmp_path / "parked" / part.folder.name).exists()
