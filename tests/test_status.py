@@ -68,6 +68,15 @@ def test_the_command_prints_the_table(tmp_path, capsys):
     assert main(["status", "--runs-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "IMP α=1" in out and "12/12" in out and "finished" in out
+    # parked runs not under the runs dir are listed after them
+    kept = tmp_path.parent / f"{tmp_path.name}-parked"
+    fake_run(kept, "elsewhere", RunParams(alpha=2.0, score="snip"), 9, 21)
+    fake_run(kept, "done", RunParams(alpha=1.0), 5, 11)  # under the runs dir too: listed there only
+    assert main(["status", "--runs-dir", str(tmp_path), "--parked", str(kept)]) == 0
+    out = capsys.readouterr().out
+    parked_part = out.split(f"parked under {kept}")[1]
+    assert "elsewhere" in parked_part and "9/22" in parked_part and "parked (unpark to resume)" in parked_part
+    assert "IMP α=1" not in parked_part and "SNIP α=2" in parked_part
 
 
 def test_status_reads_run_folders_without_torch():

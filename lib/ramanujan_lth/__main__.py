@@ -126,6 +126,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     st.add_argument("--runs-dir", default=None, help=f"default: $RAMANUJAN_LTH_RUNS or {default_runs_dir()}")
     st.add_argument("--unfinished", action="store_true", help="only runs that are not finished")
+    st.add_argument("--parked", default="book/parked", help="parked runs to list too (default: book/parked)")
     x = sub.add_parser(
         "reproduce",
         help="execute the chapters with papermill under a profile",
@@ -249,11 +250,17 @@ def _status(a) -> int:
 
     folder = a.runs_dir or default_runs_dir()
     table = run_status(folder, unfinished_only=a.unfinished)
-    if table.empty:
-        print(f"no {'unfinished ' if a.unfinished else ''}runs under {folder}")
-        return 0
+    here = set(table["run"])
+    kept = run_status(a.parked, unfinished_only=True) if Path(a.parked).is_dir() else table.iloc[:0]
+    kept = kept[~kept["run"].isin(here)].assign(state="parked (unpark to resume)")
     with pd.option_context("display.width", 250, "display.max_colwidth", 60, "display.max_rows", None):
-        print(table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+        if table.empty:
+            print(f"no {'unfinished ' if a.unfinished else ''}runs under {folder}")
+        else:
+            print(table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+        if not kept.empty:
+            print(f"\nparked under {a.parked}, not under {folder}:")
+            print(kept.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
     return 0
 
 
