@@ -10,6 +10,7 @@ import sys
 import pytest
 import torch
 from ramanujan_lth import parked, paths, stored_masks
+from ramanujan_lth.export import export_run
 from ramanujan_lth.runs import RunInUse, RunParams, run
 
 QUICK = dict(model="lenet_300_100", iterations=30, n_train=2000, n_test=500, noise_sigmas=(0.2,))
@@ -105,3 +106,50 @@ def test_park_and_unpark_from_the_command_line(mnist, tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert not (tmp_path / "parked" / part.folder.name).exists()
+    # a stored run written back from the command line, once
+    restore = [*cli, "restore", str(tmp_path / "results" / finished.folder.name), "--runs-dir", str(tmp_path / "r2")]
+    out = subprocess.run(restore, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "r2" / finished.folder.name / paths.CHECKPOINT).exists()
+    out = subprocess.run(restore, capture_output=True, text=True)
+    assert out.returncode == 0 and "finished under the runs dir already" in out.stdout
+
+
+def test_a_stored_run_restored_on_a_fresh_machine_gives_its_rounds_to_forks(mnist, tmp_path):
+    regime = RunParams(rounds=3, **QUICK)  # noisy test sets at σ 0.2
+    trained = run(regime, runs_dir=tmp_path / "old", data=mnist, progress=False)
+    stored = export_run(trained, tmp_path / "results")
+    fresh = tmp_path / "runs"  # a machine that never trained it
+    back = parked.restore(stored, fresh)
+    assert back.name == trained.folder.name and parked.restore(stored, fresh) is None  # once
+    # the same run without noisy tests is a copy of it: nothing trained, the clean records equal
+    clean = RunParams(rounds=3, **dict(QUICK, noise_sigmas=()))
+    copied = run(clean, runs_dir=fresh, data=mnist, progress=False)
+    meta = json.loads((copied.folder / paths.PARAMS).read_text())
+    assert meta["forked_from"] == {"run": back.name, "rounds_copied": 4}
+    alone = run(clean, runs_dir=tmp_path / "alone", data=mnist, progress=False)
+    assert records_text(copied) == records_text(alone)
+    # the copy keeps every round's masks too, so once stored it can give its rounds in turn
+    kept = stored_masks.read(export_run(copied, tmp_path / "results2"))
+    theirs = stored_masks.read(stored)
+    assert sorted(kept) == [0, 1, 2, 3] and all((kept[t][n] == theirs[t][n]).all() for t in kept for n in kept[t])
+    # a run pruning one round less far copies rounds 0-1 and trains round 2 as if never forked
+    shorter = RunParams(rounds=2, **QUICK)
+    forked = run(shorter, runs_dir=fresh, data=mnist, progress=False)
+    meta = json.loads((forked.folder / paths.PARAMS).read_text())
+    assert meta["forked_from"]["rounds_copied"] == 2
+    assert records_text(forked) == records_text(run(shorter, runs_dir=tmp_path / "alone", data=mnist, progress=False))
+
+
+def test_restore_refuses_what_cannot_give_rounds(mnist, tmp_path):
+    part = run(RunParams(rounds=2, **QUICK), runs_dir=tmp_path / "runs", data=mnist, progress=False, stop_after=1)
+    dest = parked.park(part.folder, tmp_path / "parked")
+    with pytest.raises(ValueError, match="unfinished run: unpark it"):
+        parked.restore(dest, tmp_path / "elsewhere")
+    done = run(RunParams(rounds=1, **QUICK), runs_dir=tmp_path / "runs", data=mnist, progress=False)
+    stored = export_run(done, tmp_path / "results")
+    with pytest.raises(ValueError, match="finished run: restore it"):
+        parked.unpark(stored, tmp_path / "elsewhere")
+    (stored / paths.MASKS).unlink()
+    with pytest.raises(ValueError, match="keeps no masks"):
+        parked.restore(stored, tmp_path / "elsewhere")

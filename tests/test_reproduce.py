@@ -11,6 +11,9 @@ import sys
 import pytest
 from ramanujan_lth import parked, plans
 from ramanujan_lth import reproduce as R
+from ramanujan_lth import tasks as T
+from ramanujan_lth.export import export_run
+from ramanujan_lth.params import run_dir
 from ramanujan_lth.results import book_root
 from ramanujan_lth.runs import RunParams, run
 
@@ -101,6 +104,20 @@ def test_reproduce_resumes_parked_runs_and_drops_them_once_stored(toy_book, mnis
     assert not (toy_book / "book" / "parked" / part.folder.name).exists()
 
 
+def test_restore_donors_writes_back_the_stored_run_a_run_to_compute_forks_from(mnist, tmp_path):
+    quick = dict(model="lenet_300_100", iterations=30, n_train=2000, n_test=500)
+    regime, copy = RunParams(rounds=2, noise_sigmas=(0.2,), **quick), RunParams(rounds=2, noise_sigmas=(), **quick)
+    other = RunParams(rounds=2, noise_sigmas=(), score="snip", **quick)  # prunes another way: no donor
+    stored, runs_dir = tmp_path / "book" / "results", tmp_path / "runs"
+    export_run(run(regime, runs_dir=tmp_path / "old", data=mnist, progress=False), stored)
+    tasks = [T.Task("regime", regime), T.Task("copy", copy, after=(T.Task("", regime).key,)), T.Task("snip", other)]
+    assert [d.name for d in R.restore_donors(tasks, stored, runs_dir)] == [run_dir(regime, (2000, 500), runs_dir).name]
+    assert R.restore_donors(tasks, stored, runs_dir) == []  # there already
+    assert [q.status for q in R.plan_tasks(tasks, stored, runs_dir)] == ["stored", "to copy", "to run"]
+    copied = run(copy, runs_dir=runs_dir, data=mnist, progress=False)
+    assert json.loads((copied.folder / "params.json").read_text())["forked_from"]["rounds_copied"] == 3
+
+
 def test_plans_count_trainings_and_see_stored_and_cached_runs(mnist, tmp_path):
     stored, runs_dir = tmp_path / "stored", tmp_path / "runs"
     paper = R.plan("03_regimes", "paper", stored, runs_dir)
@@ -153,6 +170,12 @@ def test_the_comparison_plan_has_each_table3_run_and_the_output_rate_runs(tmp_pa
     again = {q.label: q.trainings for q in R.plan("04_bound_pruner", "paper", tmp_path / "stored", tmp_path / "runs")}
     assert (again["IMP α=1.0"], again["IMP α=1.5"], again["IMP α=2.0"], again["SNIP α=1.0"]) == (12, 17, 0, 2)
     assert again["IMP* (pruned to the -Bound density)"] == 22
+    # stored with its masks, reproduce restores it under the runs folder first: the others fork from it
+    (run_stored / "masks.npz").write_bytes(b"")
+    again = {q.label: q.trainings for q in R.plan("04_bound_pruner", "paper", tmp_path / "stored", tmp_path / "runs")}
+    assert (again["IMP α=1.0"], again["IMP α=1.5"], again["IMP α=2.0"]) == (2, 2, 0)
+    assert again["IMP* (pruned to the -Bound density)"] == 2
+    (run_stored / "masks.npz").unlink()
     # unless a copy of it (with its masks) is under the runs folder too, even unfinished
     run_copy = tmp_path / "runs" / "imp2"
     run_copy.mkdir(parents=True)

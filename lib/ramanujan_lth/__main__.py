@@ -118,6 +118,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     u.add_argument("folders", nargs="+", help="parked run folders (book/parked/<run>)")
     u.add_argument("--runs-dir", default=None, help=f"default: $RAMANUJAN_LTH_RUNS or {default_runs_dir()}")
+    r = sub.add_parser(
+        "restore",
+        help="write stored runs back under the runs dir, so that runs sharing their rounds copy them",
+        description="Rebuild each finished stored run's folder (checkpoint, round masks, records) under the "
+        "runs dir from its stored masks: a run that differs only in fewer noisy test sets is then a copy, "
+        "one that prunes less far copies the rounds they share. 'reproduce' restores what its runs need.",
+    )
+    r.add_argument("folders", nargs="+", help="stored run folders (book/results/<run>)")
+    r.add_argument("--runs-dir", default=None, help=f"default: $RAMANUJAN_LTH_RUNS or {default_runs_dir()}")
     st = sub.add_parser(
         "status",
         help="where the runs under the runs dir stand",
@@ -243,6 +252,20 @@ def _unpark(a) -> int:
     return 0
 
 
+def _restore(a) -> int:
+    from .parked import restore
+    from .runs import RunInUse
+
+    for folder in a.folders:
+        try:
+            dest = restore(folder, a.runs_dir or default_runs_dir())
+        except (FileNotFoundError, ValueError, RunInUse) as err:
+            sys.stderr.write(f"ramanujan_lth: error: {folder}: {err}\n")
+            return 2
+        print(f"{folder}: finished under the runs dir already" if dest is None else f"{folder} -> {dest}")
+    return 0
+
+
 def _status(a) -> int:
     import pandas as pd
 
@@ -273,6 +296,8 @@ def main(argv=None) -> int:
         return _park(a)
     if a.command == "unpark":
         return _unpark(a)
+    if a.command == "restore":
+        return _restore(a)
     if a.command == "status":
         return _status(a)
     if a.command == "reproduce":

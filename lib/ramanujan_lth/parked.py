@@ -13,6 +13,11 @@ rebuilds, so runs that rewind to a later iteration cannot be parked.
 masks, records, timings); ``run`` then resumes it and its records equal those
 of a run never interrupted (bit for bit on a CPU). ``reproduce`` unparks
 before it computes, and removes a parked copy once the run is exported.
+
+:func:`restore` does the same for a finished run stored in ``book/results``
+(exports keep every round's masks): a run that shares its rounds (the same
+run with fewer noisy test sets, or one pruning less far) then forks from it
+on a machine that never trained it, instead of training those rounds again.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from .models import build_model
 from .params import RunParams, run_dir
 from .runs import RunInUse, _atomic_write, _lock, _save_masks, _write_json, read_masks
 
-__all__ = ["park", "unpark", "unpark_all", "discard", "parked_rounds"]
+__all__ = ["park", "unpark", "restore", "unpark_all", "discard", "parked_rounds"]
 
 
 def parked_rounds(folder) -> int:
@@ -83,27 +88,49 @@ def unpark(parked_folder, runs_dir) -> Path | None:
     """Write parked run ``parked_folder`` back under ``runs_dir`` so ``run``
     resumes it; None (and nothing written) when the run there has as many
     finished rounds already."""
-    src = Path(parked_folder)
+    return _write_run(Path(parked_folder), runs_dir, finished=False)
+
+
+def restore(stored_folder, runs_dir) -> Path | None:
+    """Write finished stored run ``stored_folder`` (``book/results/<run>``,
+    exported with its masks) back under ``runs_dir`` as a finished run, so
+    that a run sharing its rounds forks from it instead of training them
+    again (the same run with fewer noisy test sets is a copy of it; one
+    pruning less far copies the rounds they share). None (and nothing
+    written) when ``runs_dir`` has it finished already."""
+    return _write_run(Path(stored_folder), runs_dir, finished=True)
+
+
+def _write_run(src: Path, runs_dir, finished: bool) -> Path | None:
     meta = json.loads((src / paths.PARAMS).read_text())
     p = RunParams.from_dict(meta["params"])
     sizes = (meta["data"]["n_train"], meta["data"]["n_test"])
     dest = run_dir(p, sizes, runs_dir)
     if dest.name != src.name:
         raise ValueError(f"{src} holds the parameters of {dest.name}, not of {src.name}")
+    if p.rewind_iteration:
+        raise ValueError(f"{src.name} rewinds to iteration {p.rewind_iteration}: those weights were not kept")
     stored = json.loads((src / paths.RECORDS).read_text())
+    if bool(stored.get("complete")) != finished:
+        raise ValueError(
+            f"{src} holds {'an unfinished' if finished else 'a finished'} run: {'unpark' if finished else 'restore'} it"
+        )
     k = len(stored["records"])
-    if _rounds_in(dest) >= k:
+    if _rounds_in(dest) >= (10**6 if finished else k):
         return None
+    if not stored_masks.has_masks(src):
+        raise ValueError(f"{src} keeps no masks ({paths.MASKS}): it was exported before runs kept them")
     by_round = stored_masks.read(src)
-    if sorted(by_round) != list(range(k + 1)):
-        raise ValueError(f"{src} holds masks of rounds {sorted(by_round)}, expected 0 .. {k}")
+    want = k if finished else k + 1  # a finished run's last masks are its last round's
+    if sorted(by_round) != list(range(want)):
+        raise ValueError(f"{src} holds masks of rounds {sorted(by_round)}, expected 0 .. {want - 1}")
     model = build_model(p.model, seed=p.seed)
     like = P.ones_masks(model)
     init = {name: v.detach().cpu().clone() for name, v in model.state_dict().items()}
     dest.mkdir(parents=True, exist_ok=True)
     lock = _lock(dest)  # RunInUse while a process trains it
     try:
-        for old in dest.iterdir():  # a run with fewer rounds than the parked copy
+        for old in dest.iterdir():  # a run with fewer rounds than the copy
             if old != lock:
                 shutil.rmtree(old) if old.is_dir() else old.unlink()
         _write_back(dest, src, meta, stored, by_round, like, init)
@@ -113,10 +140,10 @@ def unpark(parked_folder, runs_dir) -> Path | None:
 
 
 def _write_back(dest: Path, src: Path, meta: dict, stored: dict, by_round: dict, like: dict, init: dict) -> None:
-    k = len(stored["records"])
+    k, done = len(stored["records"]), bool(stored.get("complete"))
     for t in range(k):
         _save_masks(paths.round_masks(dest, t), {n: torch.from_numpy(m) for n, m in by_round[t].items()})
-    current = {n: torch.from_numpy(np.ascontiguousarray(by_round[k][n])).to(m.dtype) for n, m in like.items()}
+    current = {n: torch.from_numpy(np.ascontiguousarray(by_round[k - done][n])).to(m.dtype) for n, m in like.items()}
     try:
         timings = json.loads((src / paths.TIMINGS).read_text())["seconds_per_round"]
     except (OSError, ValueError, KeyError):
@@ -127,12 +154,14 @@ def _write_back(dest: Path, src: Path, meta: dict, stored: dict, by_round: dict,
         "records": stored["records"],
         "next_round": k,
         "timings": timings,
-        "complete": False,
+        "complete": done,
     }
     _write_json(dest / paths.PARAMS, meta)
     _atomic_write(dest / paths.CHECKPOINT, lambda f: torch.save(state, f))
-    _write_json(dest / paths.RECORDS, {"complete": False, "records": stored["records"], "data": meta["data"]})
-    _write_json(dest / paths.TIMINGS, {"seconds_per_round": timings, "unparked_from": str(src)})
+    _write_json(dest / paths.RECORDS, {"complete": done, "records": stored["records"], "data": meta["data"]})
+    _write_json(
+        dest / paths.TIMINGS, {"seconds_per_round": timings, ("restored_from" if done else "unparked_from"): str(src)}
+    )
 
 
 def _rounds_in(folder: Path) -> int:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import torch
 
-from . import parked, paths, plans, results
+from . import parked, paths, plans, results, stored_masks
 from . import prune as P
 from . import runs as runs_lib
 from . import tasks as T
@@ -117,7 +117,11 @@ def _status(label, p: RunParams, stored_root, runs_dir, donor: RunParams | None 
 def plan(chapter: str, profile: str, stored_root, runs_dir) -> list[Planned]:
     """The runs ``chapter`` needs under ``profile`` (:func:`ramanujan_lth.tasks.chapter_tasks`)
     and how much of each is left."""
-    tasks = T.chapter_tasks(chapter, profile, stored_root)
+    return plan_tasks(T.chapter_tasks(chapter, profile, stored_root), stored_root, runs_dir)
+
+
+def plan_tasks(tasks, stored_root, runs_dir) -> list[Planned]:
+    """How much of each of ``tasks`` (:class:`ramanujan_lth.tasks.Task`) is left."""
     by_key = {t.key: t for t in tasks}
     out = []
     for t in tasks:
@@ -153,9 +157,33 @@ def _fork_donor(t, by_key: dict, stored_root, runs_dir) -> RunParams | None:
         if t.params is not None and runs_lib._fork_key(t.params.resolved()) != runs_lib._fork_key(q.resolved()):
             continue
         in_runs = results.find_stored(q, runs_dir, complete_only=False) is not None
-        if in_runs or not results.find_stored(q, stored_root):
+        held = results.find_stored(q, stored_root)
+        if in_runs or held is None or _restorable(held):
             return q
     return None
+
+
+def _restorable(stored) -> bool:
+    """A stored run that :func:`ramanujan_lth.parked.restore` can write back as a donor."""
+    return stored_masks.has_masks(stored.folder) and not stored.params.rewind_iteration
+
+
+def restore_donors(tasks, stored_root, runs_dir) -> list[Path]:
+    """Write back under ``runs_dir`` every stored run that a run still to
+    compute forks from (:func:`ramanujan_lth.parked.restore`), so it copies
+    the rounds they share instead of training them again; returns the run
+    folders written."""
+    by_key, out = {t.key: t for t in tasks}, []
+    for t in tasks:
+        if t.stored or (t.params is not None and results.find_stored(t.params, stored_root)):
+            continue
+        q = _fork_donor(t, by_key, stored_root, runs_dir)
+        held = results.find_stored(q, stored_root) if q is not None else None
+        if held is not None and _restorable(held):
+            dest = parked.restore(held.folder, runs_dir)
+            if dest is not None:
+                out.append(dest)
+    return out
 
 
 # ------------------------------------------------------------------ estimates
@@ -360,6 +388,8 @@ def reproduce(
     failed_runs = []
     for folder, k in parked.unpark_all(root / "book" / paths.PARKED, runs_dir):
         print(f"resumes {folder.name} from book/{paths.PARKED}: {k} training{'s' * (k != 1)} done", file=stdout)
+    for folder in restore_donors(tasks, stored_root, runs_dir):
+        print(f"restores {folder.name} from book/results: the runs that share its rounds copy them", file=stdout)
     if any(not t.stored for t in tasks):
         print(f"computing the runs of {len(names)} chapter(s) ({executor} executor) ...", file=stdout, flush=True)
         try:

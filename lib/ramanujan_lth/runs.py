@@ -461,13 +461,23 @@ class _Run:
             self.timings = json.loads(timings.read_text())["seconds_per_round"] if timings.exists() else []
             self.records = [dict(r, noisy_accuracy={s: r["noisy_accuracy"][s] for s in keep}) for r in records]
             self.next_round, self.complete = k, True
+            self._copy_rounds(donor, k)
+            if (donor / paths.CHECKPOINT).exists():  # a donor in turn, and an export keeps its masks
+                ck = torch.load(donor / paths.CHECKPOINT, map_location="cpu", weights_only=False)
+                state = dict(ck, records=self.records, timings=self.timings, next_round=k, complete=True)
+                _atomic_write(self.ckpt_path, lambda f: torch.save(state, f))
             return
         ck = torch.load(donor / paths.CHECKPOINT, map_location="cpu", weights_only=False)
         snap = _load_masks(donor / ROUNDS_DIR / f"{k}.pt", self.masks)
         self.records = [dict(r, noisy_accuracy={s: r["noisy_accuracy"][s] for s in keep}) for r in ck["records"][:k]]
         self.timings = list(ck.get("timings", []))[:k]
         self.masks, self.rewind_state, self.next_round = snap, ck["rewind_state"], k
-        for t in range(k):  # this run's own snapshots, so it can be a donor in turn
+        self._copy_rounds(donor, k)
+
+    def _copy_rounds(self, donor: Path, k: int) -> None:
+        """Copy ``donor``'s snapshots of rounds ``0 .. k-1`` (masks, trained
+        weights): this run's own, so it can be a donor in turn."""
+        for t in range(k):
             for src in (paths.round_masks(donor, t), _trained_path(donor, t)):
                 if src.exists():
                     _atomic_write(self.folder / ROUNDS_DIR / src.name, lambda f, src=src: f.write(src.read_bytes()))
