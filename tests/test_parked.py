@@ -6,6 +6,7 @@ import shutil
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -153,3 +154,32 @@ def test_restore_refuses_what_cannot_give_rounds(mnist, tmp_path):
     (stored / paths.MASKS).unlink()
     with pytest.raises(ValueError, match="keeps no masks"):
         parked.restore(stored, tmp_path / "elsewhere")
+
+
+def test_a_run_parks_itself_after_every_round_and_a_lost_machine_resumes_there(mnist, tmp_path, capsys):
+    p = RunParams(rounds=3, **QUICK)
+    full = run(p, runs_dir=tmp_path / "a", data=mnist, progress=False)
+    book = tmp_path / "book" / "parked"
+    part = run(p, runs_dir=tmp_path / "b", data=mnist, progress=False, stop_after=2, park_to=book)
+    assert parked.parked_rounds(book / part.folder.name) == 2
+    shutil.rmtree(tmp_path / "b")  # the machine is gone; the book is not
+    parked.unpark(book / part.folder.name, tmp_path / "b")
+    resumed = run(p, runs_dir=tmp_path / "b", data=mnist, progress=False, park_to=book)
+    assert records_text(resumed) == records_text(full)
+    assert parked.parked_rounds(book / part.folder.name) == 3  # its last round is not parked: it is exported
+    late = RunParams(rounds=2, rewind_iteration=5, **QUICK)
+    capsys.readouterr()
+    run(late, runs_dir=tmp_path / "b", data=mnist, progress=False, park_to=book)
+    assert capsys.readouterr().err.count("not parked: ") == 1  # said once, and the run went on
+
+
+def test_the_executor_parks_the_runs_it_trains(mnist, tmp_path):
+    from ramanujan_lth.executor import execute_tasks
+    from ramanujan_lth.tasks import Task
+
+    p = RunParams(rounds=2, **dict(QUICK, n_train=500, n_test=200))
+    book = tmp_path / "book" / "parked"
+    [done] = execute_tasks([Task("tiny", p)], tmp_path / "runs", executor="inline", progress=False, park_to=book)
+    assert done.state == "done"
+    assert [f.name for f in book.iterdir()] == [Path(done.folder).name]
+    assert parked.parked_rounds(book / Path(done.folder).name) == 2

@@ -88,6 +88,11 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--download", action="store_true", help="allow torchvision to download missing datasets")
     r.add_argument("--device", default=None, help="cuda, mps or cpu (default: the first available)")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
+    r.add_argument(
+        "--park-to",
+        default=None,
+        help="park the run there after every round (book/parked: commit it, and a lost machine loses one round)",
+    )
     e = sub.add_parser(
         "export",
         help="copy finished runs' records (not checkpoints) into the book's stored results",
@@ -179,6 +184,11 @@ def _parser() -> argparse.ArgumentParser:
         "the runs folder must be on a filesystem every node shares",
     )
     x.add_argument("--runs-only", action="store_true", help="compute and store the runs; do not execute the chapters")
+    x.add_argument(
+        "--no-park",
+        action="store_true",
+        help="do not park unfinished runs in book/parked after every round (paper and subset profiles park them)",
+    )
     return ap
 
 
@@ -198,6 +208,7 @@ def _reproduce(ap, a) -> int:
             jobs=a.jobs,
             address=a.address,
             runs_only=a.runs_only,
+            park=not a.no_park,
         )
     except (ValueError, FileNotFoundError, RuntimeError) as e:
         ap.error(str(e))
@@ -317,6 +328,7 @@ def _run(ap, a) -> int:
     if a.seeds is not None and a.eval_every:
         ap.error("--seeds trains seeds together and records no history: leave --eval-every at 0")
     kw = dict(runs_dir=a.runs_dir, data_root=a.data_root, download=a.download, device=a.device, progress=not a.quiet)
+    kw["park_to"] = a.park_to
     try:
         if a.seeds is not None:
             if len(set(a.seeds)) != len(a.seeds):

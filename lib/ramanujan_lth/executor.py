@@ -80,6 +80,7 @@ def run_task(task: Task, ctx: dict, *firsts) -> dict:
             data_root=ctx.get("data_root"),
             download=ctx.get("download", False),
             progress=False,
+            park_to=ctx.get("park_to"),
         )
         print(f"--- finished: {res.folder} ({len(res.records)} rounds)", flush=True)
     return {"folder": str(res.folder), "complete": res.complete, "log": str(log), "stored": False}
@@ -140,9 +141,11 @@ def execute_tasks(
     download: bool = False,
     progress: bool = True,
     out=sys.stdout,
+    park_to=None,
 ) -> list[Outcome]:
     """Execute every task whose run is neither stored nor finished under
-    ``runs_dir``; returns one :class:`Outcome` per task."""
+    ``runs_dir``; returns one :class:`Outcome` per task. ``park_to``: park
+    each unfinished run there after every round (:func:`ramanujan_lth.runs.run`)."""
     if executor not in EXECUTORS:
         raise ValueError(f"executor must be one of {EXECUTORS}, got {executor!r}")
     if jobs is not None and jobs < 1:
@@ -162,6 +165,7 @@ def execute_tasks(
         "device": device,
         "data_root": data_root,
         "download": download,
+        "park_to": str(Path(park_to).resolve()) if park_to else None,
     }
     if not todo:
         return [outcomes[t.key] for t in tasks]

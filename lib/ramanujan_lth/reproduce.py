@@ -371,11 +371,14 @@ def reproduce(
     jobs: int | None = None,
     address: str | None = None,
     runs_only: bool = False,
+    park: bool = True,
 ) -> int:
     """Compute the runs the chosen chapters need (each a Ray task, or
     ``executor="inline"``), store the finished full-scale ones, then execute
     the chapters under ``profile`` over the finished runs; returns the exit
-    status (0, or 1 when a run or a chapter failed: each is named on ``stderr``)."""
+    status (0, or 1 when a run or a chapter failed: each is named on ``stderr``).
+    With ``park`` (paper and subset profiles), every unfinished run is parked
+    in ``book/parked`` after each round, to commit."""
     if profile not in plans.PROFILES:
         raise ValueError(f"profile must be one of {plans.PROFILES}, got {profile!r}")
     root = Path(root) if root else results.book_root()
@@ -403,6 +406,7 @@ def reproduce(
                 device=device,
                 progress=progress,
                 out=stdout,
+                park_to=root / "book" / paths.PARKED if park and profile in ("paper", "subset") else None,
             )
         except KeyboardInterrupt:
             print("stopped: every run resumes from its checkpoint at the next call", file=stderr)

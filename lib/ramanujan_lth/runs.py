@@ -49,6 +49,7 @@ import json
 import math
 import os
 import socket
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -324,8 +325,8 @@ class _Run:
     both write the same files, so either can resume the other's run.
     """
 
-    def __init__(self, p: RunParams, data, runs_dir):
-        self.p, self.data = p, data
+    def __init__(self, p: RunParams, data, runs_dir, park_to=None):
+        self.p, self.data, self.park_to = p, data, park_to
         self.folder = run_dir(p, data.sizes, runs_dir)
         self.records_path, self.ckpt_path = self.folder / paths.RECORDS, self.folder / paths.CHECKPOINT
         spec = DATASETS[p.dataset]
@@ -588,6 +589,19 @@ class _Run:
         _atomic_write(self.ckpt_path, lambda f: torch.save(state, f))
         _write_json(self.records_path, {"complete": complete, "records": self.records, "data": self.data_info})
         _write_json(self.folder / paths.TIMINGS, {"seconds_per_round": self.timings, "device": str(data.device)})
+        if self.park_to is not None and not complete:
+            self._park()
+
+    def _park(self) -> None:
+        """Park the run after its round (:mod:`ramanujan_lth.parked`): a lost
+        machine then loses at most the round in progress."""
+        from .parked import park
+
+        try:
+            park(self.folder, self.park_to)
+        except (OSError, ValueError) as err:  # the run goes on; a person is told, once
+            print(f"ramanujan_lth: not parked: {err}", file=sys.stderr, flush=True)
+            self.park_to = None
 
 
 def run(
@@ -599,16 +613,19 @@ def run(
     device=None,
     progress: bool = True,
     stop_after: int | None = None,
+    park_to=None,
 ) -> RunResult:
     """Run (or resume, or load) the iterative-pruning experiment ``params``.
 
     ``data``: an already loaded :class:`TensorData` (else loaded from
     ``data_root``). ``stop_after``: return after that many rounds of this call,
-    as if killed (for tests and for splitting long runs).
+    as if killed (for tests and for splitting long runs). ``park_to``: park
+    the run there after every round it does not finish with
+    (``book/parked``; see :mod:`ramanujan_lth.parked`).
     """
     p = params.resolved()
     data = _prepare_data(p, data, data_root, download, device)
-    r = _Run(p, data, runs_dir)
+    r = _Run(p, data, runs_dir, park_to)
     done_here = 0
     try:
         while not r.complete:
@@ -645,6 +662,7 @@ def run_seeds(
     device=None,
     progress: bool = True,
     stop_after: int | None = None,
+    park_to=None,
 ) -> list[RunResult]:
     """:func:`run` for several seeds of one configuration, trained together
     (:func:`ramanujan_lth.batched.train_seeds`) round after round.
@@ -654,7 +672,7 @@ def run_seeds(
     batched run can be resumed alone and the other way round; runs that
     finish early (a ``-Bound`` run that stops) leave the batch. Models with
     batch norm fall back to one seed after another. ``eval_every`` is not
-    supported here (the batched loop records no history).
+    supported here (the batched loop records no history). ``park_to`` as in :func:`run`.
     """
     ps = [q.resolved() for q in params_list]
     if not ps:
@@ -670,11 +688,11 @@ def run_seeds(
     p0 = ps[0]
     data = _prepare_data(p0, data, data_root, download, device)
     if not supports_batching(build_model(p0.model)):
-        return [run(q, runs_dir, data=data, progress=progress, stop_after=stop_after) for q in ps]
+        return [run(q, runs_dir, data=data, progress=progress, stop_after=stop_after, park_to=park_to) for q in ps]
     runs = []
     try:
         for q in ps:
-            runs.append(_Run(q, data, runs_dir))
+            runs.append(_Run(q, data, runs_dir, park_to))
         _lockstep(runs, p0, data, progress, stop_after)
     finally:
         for r in runs:
