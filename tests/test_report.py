@@ -532,4 +532,5 @@ def test_subset_profile_runs_are_labelled_and_not_compared_in_absolute_accuracy(
     row = report.table3_rows("conv4", tmp_path).set_index("quantity").loc["conv4 SNIP α=2.0: accuracy %"]
     assert row["reproduced"] == pytest.approx(40.0)
     assert "5,085 of 50,000" in row["data"] and "bfloat16" in row["data"] and "2,543" in row["data"]
-    assert codes(row)[0] == "subset_profile"
+    # 40 % against the paper's 64.26 %: 24 points, but no verdict on the size of a gap over 5,085 images
+    assert codes(row) == ["subset_profile"]
