@@ -534,3 +534,8 @@ def test_subset_profile_runs_are_labelled_and_not_compared_in_absolute_accuracy(
     assert "5,085 of 50,000" in row["data"] and "bfloat16" in row["data"] and "2,543" in row["data"]
     # 40 % against the paper's 64.26 %: 24 points, but no verdict on the size of a gap over 5,085 images
     assert codes(row) == ["subset_profile"]
+
+
+def test_a_spread_of_one_seed_is_named_not_spanned():
+    assert report._over_seeds("53.98–53.98", 1) == "one seed"
+    assert report._over_seeds("1.00–2.00", 3) == "1.00–2.00 over 3 seeds"

@@ -164,6 +164,11 @@ def seed_crossings(spec: pd.DataFrame, layer: str) -> list[float]:
     return out
 
 
+def _over_seeds(span: str, n: int) -> str:
+    """A spread column: the span of ``n`` seeds, or "one seed" (no span)."""
+    return "one seed" if n == 1 else f"{span} over {n} seeds"
+
+
 def _row(quantity: str, paper, why=(), reproduced=np.nan, spread: str = "", runs: str = "none stored", data: str = ""):
     """A report row: the quantity, the paper's value beside ours, and why they differ."""
     return {
@@ -321,7 +326,7 @@ def _dense_row(model: str, paper_acc: float, lth: list) -> dict:
         paper_acc,
         [] if abs(ours - paper_acc) < 1 else [_why("data_or_length")],
         reproduced=ours,
-        spread=f"{min(accs):.2f}–{max(accs):.2f} over {len(accs)} seeds",
+        spread=_over_seeds(f"{min(accs):.2f}–{max(accs):.2f}", len(accs)),
         runs=f"{len(lth)} regime runs (chapter 3)",
         data=_describe_data(lth),
     )
@@ -375,7 +380,7 @@ def _regime_row(model: str, label: str, paper_acc: float, lth: list, base: dict)
         paper_acc,
         [] if abs(ours - paper_acc) < 1 else [_no_collapse(label, base)],
         reproduced=ours,
-        spread=f"{min(accs):.2f}–{max(accs):.2f} over {len(accs)} seeds",
+        spread=_over_seeds(f"{min(accs):.2f}–{max(accs):.2f}", len(accs)),
         runs=f"{len(lth)} regime runs (chapter 3)",
         data=_describe_data(lth),
     )
@@ -555,7 +560,7 @@ def _bound_gain_seeds_row(model: str, label: str, paper: dict, pairs: list) -> d
         np.nan if paper_gain is None else round(paper_gain, 2),
         why,
         reproduced=float(np.mean(diffs)),
-        spread=f"{min(diffs):+.2f} to {max(diffs):+.2f} over {len(diffs)} seeds",
+        spread=_over_seeds(f"{min(diffs):+.2f} to {max(diffs):+.2f}", len(diffs)),
         runs=", ".join(f"{b.folder.name}, {s.folder.name}" for _, b, s in pairs),
         data=_describe_data([b for _, b, _ in pairs]),
     )
