@@ -534,6 +534,11 @@ def test_subset_profile_runs_are_labelled_and_not_compared_in_absolute_accuracy(
     assert "5,085 of 50,000" in row["data"] and "bfloat16" in row["data"] and "2,543" in row["data"]
     # 40 % against the paper's 64.26 %: 24 points, but no verdict on the size of a gap over 5,085 images
     assert codes(row) == ["subset_profile"]
+    rows = report.table3_rows("conv4", tmp_path).set_index("quantity")
+    assert codes(rows.loc["conv4 SNIP α=1.0: accuracy %"]) == ["not_run_subset"]  # a CPU runs it, in hours
+    paper = report.table3_rows("conv4", tmp_path / "nothing stored").set_index("quantity")
+    assert codes(paper.loc["conv4 SNIP α=1.0: accuracy %"]) == ["not_run_cost"]
+    assert values(paper.loc["conv4 SNIP α=1.0: accuracy %"], "not_run_cost") == {"cost": "a GPU"}
 
 
 def test_a_spread_of_one_seed_is_named_not_spanned():

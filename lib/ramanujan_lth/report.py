@@ -37,6 +37,7 @@ REASONS = {
     "not_run_regime": "not run with the paper's hyper-parameters yet ({iterations:,} iterations per round; "
     "see the reproduce command)",
     "not_run_cost": "not run with the paper's hyper-parameters yet (see the reproduce command below: {cost})",
+    "not_run_subset": "not run in the subset profile yet (see the reproduce command below: hours of CPU per run)",
     "not_run_star_needs_bound": "not run with the paper's hyper-parameters yet: it is pruned to the density the "
     "{label}-Bound run reaches",
     "not_run_star_fork": "not run with the paper's hyper-parameters yet (a fork of the plain run, 2 trainings)",
@@ -391,6 +392,8 @@ def _cell_row(model: str, label: str, variant: str, paper_acc, res, paper: dict,
     ``-Bound`` or ``*``), judged against seed noise at its density."""
     name = f"{model} {label}{variant}: accuracy %"
     if res is None:
+        if base.get("precision") == "bf16":  # the subset profile's runs: a CPU does them
+            return _row(name, paper_acc, [_why("not_run_subset")])
         cost = "hours of CPU per run for LeNet" if model == "lenet_300_100" else "a GPU"
         return _row(name, paper_acc, [_why("not_run_cost", cost=cost)])
     ours = 100 * res.records[-1]["accuracy"]
