@@ -130,6 +130,8 @@ def test_a_stored_run_restored_on_a_fresh_machine_gives_its_rounds_to_forks(mnis
     assert meta["forked_from"] == {"run": back.name, "rounds_copied": 4}
     alone = run(clean, runs_dir=tmp_path / "alone", data=mnist, progress=False)
     assert records_text(copied) == records_text(alone)
+    # a copy keeps the masks, not the trained weights (its donor has them), and writes its checkpoint last
+    assert (copied.folder / paths.CHECKPOINT).exists() and not list(copied.folder.glob("rounds/*.trained.pt"))
     # the copy keeps every round's masks too, so once stored it can give its rounds in turn
     kept = stored_masks.read(export_run(copied, tmp_path / "results2"))
     theirs = stored_masks.read(stored)
@@ -183,3 +185,21 @@ def test_the_executor_parks_the_runs_it_trains(mnist, tmp_path):
     assert done.state == "done"
     assert [f.name for f in book.iterdir()] == [Path(done.folder).name]
     assert parked.parked_rounds(book / Path(done.folder).name) == 2
+
+
+def test_what_an_interrupted_park_leaves_is_cleaned_and_never_unparked(mnist, tmp_path, capsys):
+    p = RunParams(rounds=3, **QUICK)
+    part = run(p, runs_dir=tmp_path / "runs", data=mnist, progress=False, stop_after=1)
+    root = tmp_path / "parked"
+    dest = parked.park(part.folder, root)
+    for left in (f".{dest.name}.old", f".{dest.name}.x1y2"):  # killed between its renames, or while writing
+        shutil.copytree(dest, root / left)
+    broken = root / "not-a-run"
+    shutil.copytree(dest, broken)  # parameters of another folder name: refused, and the others go on
+    restored = parked.unpark_all(root, tmp_path / "elsewhere")
+    assert [(d.name, k) for d, k in restored] == [(dest.name, 1)]
+    assert "cannot unpark" in capsys.readouterr().err
+    more = run(p, runs_dir=tmp_path / "runs", data=mnist, progress=False, stop_after=1)
+    parked.park(more.folder, root)
+    assert sorted(f.name for f in root.iterdir()) == sorted([dest.name, "not-a-run"])
+    assert parked.parked_rounds(dest) == 2

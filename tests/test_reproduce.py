@@ -116,6 +116,15 @@ def test_restore_donors_writes_back_the_stored_run_a_run_to_compute_forks_from(m
     assert [q.status for q in R.plan_tasks(tasks, stored, runs_dir)] == ["stored", "to copy", "to run"]
     copied = run(copy, runs_dir=runs_dir, data=mnist, progress=False)
     assert json.loads((copied.folder / "params.json").read_text())["forked_from"]["rounds_copied"] == 3
+    ticket = T.Task("ticket", regime)
+    control = T.Task("control", derive=("control", 0.5, "random"), after=(ticket.key,))
+    shutil.rmtree(run_dir(regime, (2000, 500), runs_dir))
+    assert R.restore_donors([ticket, control], stored, runs_dir) == []  # a control forks from nothing
+    (stored / run_dir(regime, (2000, 500), runs_dir).name / "masks.npz").write_bytes(b"not a zip")
+    err = io.StringIO()
+    shorter = T.Task("shorter", RunParams(rounds=1, noise_sigmas=(), **quick), after=(ticket.key,))
+    assert R.restore_donors([ticket, shorter], stored, runs_dir, err=err) == []  # it trains its rounds instead
+    assert "cannot restore" in err.getvalue()
 
 
 def test_plans_count_trainings_and_see_stored_and_cached_runs(mnist, tmp_path):

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -66,6 +67,8 @@ def park(run_folder, root) -> Path:
     masks[k] = {n: m.cpu().numpy().astype(bool) for n, m in ck["masks"].items()}
     dest = Path(root) / src.name
     dest.parent.mkdir(parents=True, exist_ok=True)
+    for left in dest.parent.glob(f".{src.name}.*"):  # left by a park that was killed (one process parks a run)
+        shutil.rmtree(left, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{src.name}."))
     try:
         (tmp / paths.PARAMS).write_text(json.dumps(meta, indent=1, sort_keys=True))
@@ -179,9 +182,14 @@ def unpark_all(root, runs_dir) -> list[tuple[Path, int]]:
     ``(run folder, rounds restored)`` of each."""
     out = []
     for meta in sorted(Path(root).glob("*/params.json")):
+        if meta.parent.name.startswith("."):  # a park in progress, or one that was killed
+            continue
         try:
             dest = unpark(meta.parent, runs_dir)
         except RunInUse:  # a process trains it here now: its own rounds go on
+            continue
+        except (OSError, ValueError, KeyError) as err:  # that run trains from where runs/ has it
+            print(f"ramanujan_lth: cannot unpark {meta.parent}: {err}", file=sys.stderr, flush=True)
             continue
         if dest is not None:
             out.append((dest, parked_rounds(meta.parent)))

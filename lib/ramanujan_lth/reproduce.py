@@ -168,21 +168,31 @@ def _restorable(stored) -> bool:
     return stored_masks.has_masks(stored.folder) and not stored.params.rewind_iteration
 
 
-def restore_donors(tasks, stored_root, runs_dir) -> list[Path]:
+def restore_donors(tasks, stored_root, runs_dir, err=sys.stderr) -> list[Path]:
     """Write back under ``runs_dir`` every stored run that a run still to
     compute forks from (:func:`ramanujan_lth.parked.restore`), so it copies
     the rounds they share instead of training them again; returns the run
-    folders written."""
+    folders written. A donor that cannot be written back is named on ``err``
+    (the run that needed it trains those rounds itself)."""
     by_key, out = {t.key: t for t in tasks}, []
     for t in tasks:
-        if t.stored or (t.params is not None and results.find_stored(t.params, stored_root)):
+        if t.stored or (t.derive and t.derive[0] == "control"):  # controls fork from nothing
+            continue
+        if t.params is not None and (
+            results.find_stored(t.params, stored_root) or results.find_stored(t.params, runs_dir)
+        ):
             continue
         q = _fork_donor(t, by_key, stored_root, runs_dir)
         held = results.find_stored(q, stored_root) if q is not None else None
-        if held is not None and _restorable(held):
+        if held is None or not _restorable(held):
+            continue
+        try:
             dest = parked.restore(held.folder, runs_dir)
-            if dest is not None:
-                out.append(dest)
+        except Exception as e:  # noqa: BLE001 -- only a shortcut is lost
+            print(f"ramanujan_lth: cannot restore {held.folder.name} for {t.label}: {e}", file=err, flush=True)
+            continue
+        if dest is not None:
+            out.append(dest)
     return out
 
 
@@ -391,7 +401,7 @@ def reproduce(
     failed_runs = []
     for folder, k in parked.unpark_all(root / "book" / paths.PARKED, runs_dir):
         print(f"resumes {folder.name} from book/{paths.PARKED}: {k} training{'s' * (k != 1)} done", file=stdout)
-    for folder in restore_donors(tasks, stored_root, runs_dir):
+    for folder in restore_donors(tasks, stored_root, runs_dir, err=stderr):
         print(f"restores {folder.name} from book/results: the runs that share its rounds copy them", file=stdout)
     if any(not t.stored for t in tasks):
         print(f"computing the runs of {len(names)} chapter(s) ({executor} executor) ...", file=stdout, flush=True)

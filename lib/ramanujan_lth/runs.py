@@ -368,7 +368,7 @@ class _Run:
         self.t_total = total_rounds(p, self.rates, self.sizes)
         self.rounds = math.ceil(self.t_total - 1e-9)
         self.timings, self.next_round, self.rewind_state = [], 0, None
-        self.forked_from = None
+        self.forked_from, self._copied_state = None, None
         if self.ckpt_path.exists():
             ck = self._read_checkpoint()
             self.records = ck["records"]
@@ -390,6 +390,8 @@ class _Run:
             if self.complete:  # a finished copy: nothing to train
                 _write_json(self.records_path, {"complete": True, "records": self.records, "data": self.data_info})
                 _write_json(self.folder / paths.TIMINGS, {"seconds_per_round": self.timings, "copied": True})
+                if self._copied_state is not None:  # last: a copy killed before it is one without a checkpoint
+                    _atomic_write(self.ckpt_path, lambda f: torch.save(self._copied_state, f))
 
     def _load_finished(self) -> bool:
         if self.records_path.exists():
@@ -462,11 +464,10 @@ class _Run:
             self.timings = json.loads(timings.read_text())["seconds_per_round"] if timings.exists() else []
             self.records = [dict(r, noisy_accuracy={s: r["noisy_accuracy"][s] for s in keep}) for r in records]
             self.next_round, self.complete = k, True
-            self._copy_rounds(donor, k)
-            if (donor / paths.CHECKPOINT).exists():  # a donor in turn, and an export keeps its masks
+            self._copy_rounds(donor, k, weights=False)  # the donor keeps the weights, for replays
+            if (donor / paths.CHECKPOINT).exists():  # written after the records (see __init__): a donor in turn
                 ck = torch.load(donor / paths.CHECKPOINT, map_location="cpu", weights_only=False)
-                state = dict(ck, records=self.records, timings=self.timings, next_round=k, complete=True)
-                _atomic_write(self.ckpt_path, lambda f: torch.save(state, f))
+                self._copied_state = dict(ck, records=self.records, timings=self.timings, next_round=k, complete=True)
             return
         ck = torch.load(donor / paths.CHECKPOINT, map_location="cpu", weights_only=False)
         snap = _load_masks(donor / ROUNDS_DIR / f"{k}.pt", self.masks)
@@ -475,12 +476,12 @@ class _Run:
         self.masks, self.rewind_state, self.next_round = snap, ck["rewind_state"], k
         self._copy_rounds(donor, k)
 
-    def _copy_rounds(self, donor: Path, k: int) -> None:
-        """Copy ``donor``'s snapshots of rounds ``0 .. k-1`` (masks, trained
-        weights): this run's own, so it can be a donor in turn."""
+    def _copy_rounds(self, donor: Path, k: int, weights: bool = True) -> None:
+        """Copy ``donor``'s snapshots of rounds ``0 .. k-1`` (masks, and trained
+        weights with ``weights``): this run's own, so it can be a donor in turn."""
         for t in range(k):
-            for src in (paths.round_masks(donor, t), _trained_path(donor, t)):
-                if src.exists():
+            for src in (paths.round_masks(donor, t), _trained_path(donor, t) if weights else None):
+                if src is not None and src.exists():
                     _atomic_write(self.folder / ROUNDS_DIR / src.name, lambda f, src=src: f.write(src.read_bytes()))
 
     def _replay(self, donor: Path) -> int:
@@ -599,7 +600,7 @@ class _Run:
 
         try:
             park(self.folder, self.park_to)
-        except (OSError, ValueError) as err:  # the run goes on; a person is told, once
+        except Exception as err:  # noqa: BLE001 -- the run goes on; a person is told, once
             print(f"ramanujan_lth: not parked: {err}", file=sys.stderr, flush=True)
             self.park_to = None
 
