@@ -248,32 +248,32 @@ def _park(a) -> int:
 
 def _unpark(a) -> int:
     from .parked import parked_rounds, unpark
-    from .runs import RunInUse
 
-    for folder in a.folders:
-        try:
-            dest = unpark(folder, a.runs_dir or default_runs_dir())
-        except (FileNotFoundError, ValueError, RunInUse) as err:
-            sys.stderr.write(f"ramanujan_lth: error: {folder}: {err}\n")
-            return 2
-        if dest is None:
-            print(f"{folder}: the run under the runs dir is as far already; left as it is")
-        else:
-            print(f"{folder} -> {dest} (resumes after {parked_rounds(folder)} trainings)")
-    return 0
+    return _write_back(
+        a,
+        unpark,
+        "the run under the runs dir is as far already; left as it is",
+        lambda folder: f" (resumes after {parked_rounds(folder)} trainings)",
+    )
 
 
 def _restore(a) -> int:
     from .parked import restore
+
+    return _write_back(a, restore, "finished under the runs dir already", lambda folder: "")
+
+
+def _write_back(a, write, unchanged: str, detail) -> int:
+    """Write each of ``a.folders`` back under the runs dir with ``write`` (unpark or restore)."""
     from .runs import RunInUse
 
     for folder in a.folders:
         try:
-            dest = restore(folder, a.runs_dir or default_runs_dir())
+            dest = write(folder, a.runs_dir or default_runs_dir())
         except (FileNotFoundError, ValueError, RunInUse) as err:
             sys.stderr.write(f"ramanujan_lth: error: {folder}: {err}\n")
             return 2
-        print(f"{folder}: finished under the runs dir already" if dest is None else f"{folder} -> {dest}")
+        print(f"{folder}: {unchanged}" if dest is None else f"{folder} -> {dest}{detail(folder)}")
     return 0
 
 
