@@ -88,6 +88,19 @@ def test_nothing_stored_is_not_tested_yet(tmp_path):
     assert set(table["claim"]) == {"1", "2", "3", "4", "5"}
 
 
+def test_one_stored_run_is_named_not_called_missing(tmp_path):
+    """Seed 0 of a study stored alone: the claims over seeds are not tested,
+    and the reason says one run is there (not "no stored runs")."""
+    fake_lth(tmp_path, cross=4, accuracy=step_accuracy({0.0: 3, 0.1: 3, 0.3: 4}), seeds=[0])
+    got = {v.claim: v for v in claims.verdicts(tmp_path, models=("lenet_300_100",))}
+    for c in ("1", "2", "4"):
+        assert (got[c].verdict, got[c].reason, got[c].numbers["runs"]) == ("not tested yet", "one_run", 1)
+        assert claims.sentence(got[c]).startswith("one stored run (paper profile)")
+    assert got["5"].reason == "few_seeds"
+    fake_lth(tmp_path, cross=4, accuracy=step_accuracy({0.0: 3, 0.1: 3, 0.3: 4}), seeds=[1])  # a second seed: tested
+    assert claims.claim_coupling("lenet_300_100", tmp_path).verdict == "reproduced"
+
+
 def test_claim_1_reproduced_when_accuracy_holds_exactly_while_fully_ramanujan(tmp_path):
     fake_lth(tmp_path, cross={"fc1": 4, "fc2": 6, "fc3": 8}, accuracy=step_accuracy({0.0: 3, 0.1: 3, 0.3: 4}))
     v = verdict_of(claims.claim_coupling, tmp_path)

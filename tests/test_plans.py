@@ -2,6 +2,7 @@
 ``reproduce``'s tasks agree, under the one rule for showing stored runs."""
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,23 @@ def test_quick_chapters_train_exactly_what_reproduce_plans(chapter, stored, comp
     assert len(trained - to_train) == len(derived)
     if chapter in ("04_bound_pruner", "05_significance") and stored == "the book's stored runs":
         assert not computed and all(t.stored for t in planned)  # everything shown from the stored runs
+
+
+def test_a_conv4_study_stored_seed_by_seed_is_shown_with_the_seeds_it_has(computed, tmp_path):
+    """Subset-profile Conv4 seeds take hours each on a CPU and are stored one
+    by one: the quick chapter shows those stored (and says how many of how
+    many) instead of a 10-iteration pipeline check, and plans no training."""
+    wanted = plans.lth_params("conv4", "subset", range(5))
+    for p in (wanted[0], wanted[2]):
+        store(tmp_path, p, f"conv4-s{p.seed}")
+    store(tmp_path, wanted[1], "conv4-s1", complete=False)  # a parked copy counts for nothing
+    res, source = experiments.load_lth("conv4", "quick", 5, tmp_path, tmp_path / "runs", quick_seeds=1)
+    assert [r.params.seed for r in res] == [0, 2] and not computed
+    assert source == "stored subset-profile runs (2 seeds of 5)"
+    planned = [t for t in tasks.chapter_tasks("03_regimes", "quick", tmp_path) if t.params.model == "conv4"]
+    assert [(t.params.seed, t.stored) for t in planned] == [(0, True), (2, True)]
+    assert results.stored_some(wanted, tmp_path / "nothing") is None and results.stored_some(wanted, None) is None
+    for p in (wanted[0], wanted[2]):  # none stored: the quick runs are trained
+        shutil.rmtree(tmp_path / f"conv4-s{p.seed}")
+    res, source = experiments.load_lth("conv4", "quick", 5, tmp_path, tmp_path / "runs", quick_seeds=1)
+    assert source == "quick profile" and [p.iterations for p in computed] == [10]

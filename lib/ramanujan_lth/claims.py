@@ -165,10 +165,13 @@ def _lth_tables(model: str, stored_root):
 
 
 def lth_tables(model: str, lth: list, profile: str = "", layers=None) -> dict | None:
-    """What claims 1, 2 and 4 read from regime runs (``lth``, two or more
-    seeds; None otherwise): accuracies, spectra and the regimes of each round."""
-    if len(lth) < 2:
+    """What claims 1, 2 and 4 read from regime runs (``lth``): accuracies,
+    spectra and the regimes of each round; with one run only the run (a test
+    over seeds needs two), with none None."""
+    if not lth:
         return None
+    if len(lth) < 2:
+        return {"runs": lth, "profile": profile}
     layers = list(layers or plans.STUDIED_LAYERS[model])
     spec = results.spectral_table(lth)
     return {
@@ -186,6 +189,16 @@ def _untested(claim: str, model: str, why: str) -> Verdict:
     return Verdict(claim, model, "not tested yet", why)
 
 
+def _too_few(claim: str, model: str, t) -> Verdict | None:
+    """The verdict of a claim over regime runs ``t`` (:func:`lth_tables`) that
+    has too few runs to test, else None."""
+    if t is None:
+        return _untested(claim, model, "no_runs")
+    if len(t["runs"]) < 2:
+        return Verdict(claim, model, "not tested yet", "one_run", {"runs": 1, "profile": t["profile"]})
+    return None
+
+
 def _overall(n_ok: int, n: int) -> str:
     return "reproduced" if n_ok == n else "partly" if n_ok else "not reproduced"
 
@@ -194,8 +207,8 @@ def _overall(n_ok: int, n: int) -> str:
 def claim_coupling(model: str, stored_root, t=None) -> Verdict:
     """Claim 1: accuracy holds exactly as long as the network is fully Ramanujan."""
     t = _lth_tables(model, stored_root) if t is None and stored_root is not None else t
-    if t is None:
-        return _untested("1", model, "no_runs")
+    if (few := _too_few("1", model, t)) is not None:
+        return few
     k_full = TOLERANCES[model][0]
     reg = t["regimes"].set_index("round")
     full_end = _last_of_first_stretch(reg["regime"] == "fully")
@@ -242,8 +255,8 @@ def claim_falls(model: str, stored_root, t=None) -> Verdict:
     """Claim 2: the accuracy drop grows fully < partially < non, and accuracy
     already falls in the partially Ramanujan stretch."""
     t = _lth_tables(model, stored_root) if t is None and stored_root is not None else t
-    if t is None:
-        return _untested("2", model, "no_runs")
+    if (few := _too_few("2", model, t)) is not None:
+        return few
     k_full = TOLERANCES[model][0]
     reg = t["regimes"]
     partial = reg.loc[reg["regime"] == "partially", "round"]
@@ -286,8 +299,8 @@ def claim_falls(model: str, stored_root, t=None) -> Verdict:
 def claim_tolerance(model: str, stored_root, t=None) -> Verdict:
     """Claim 4 (A.5): drop <= k_fully in fully and <= k_partially in partially Ramanujan rounds."""
     t = _lth_tables(model, stored_root) if t is None and stored_root is not None else t
-    if t is None:
-        return _untested("4", model, "no_runs")
+    if (few := _too_few("4", model, t)) is not None:
+        return few
     k_full, k_part = TOLERANCES[model]
     reg = t["regimes"].set_index("round")
     per_set = {}
@@ -428,6 +441,10 @@ def sentence(v: Verdict) -> str:
     n = v.numbers
     if v.reason == "no_runs":
         return "no stored runs of this model yet"
+    if v.reason == "one_run":
+        return "one stored run" + (f" ({n['profile']} profile)" if n.get("profile") else "") + (
+            ": the tests over seeds need two or more"
+        )
     if v.reason == "few_seeds":
         return "fewer than three seeds stored: no seed can be held out against two others"
     if v.reason == "no_pairs":

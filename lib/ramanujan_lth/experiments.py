@@ -14,7 +14,9 @@ module finds those runs in the book's stored results
 
 In the ``quick`` profile a chapter shows an experiment's stored full runs
 instead of its quick runs when every one of them is stored
-(:func:`ramanujan_lth.results.stored_all`, the one rule).
+(:func:`ramanujan_lth.results.stored_all`, the one rule); a CIFAR-10 regime
+study, stored seed by seed in the ``subset`` profile, is shown with the seeds
+stored so far (:func:`ramanujan_lth.results.stored_some`).
 """
 
 from __future__ import annotations
@@ -65,8 +67,10 @@ def load_runs(
 
     In the quick profile, the stored full (paper-profile) runs are shown when
     every one is stored and ``use_stored`` (:func:`ramanujan_lth.results.stored_all`),
-    else the stored ``subset``-profile runs (records ``subset``) when every
-    one of those is; otherwise the quick runs are computed. The
+    else the stored ``subset``-profile runs (records ``subset``) of the seeds
+    stored so far, when there is one (the label says how many of how many:
+    those take hours a seed on a CPU and are stored seed by seed); otherwise
+    the quick runs are computed. The
     paper (or subset) profile uses stored runs for the seeds that have them
     (``paper`` holds that profile's records) and computes the rest
     (``device``, ``download`` go to :func:`ramanujan_lth.runs.run`).
@@ -78,9 +82,10 @@ def load_runs(
         stored = results.stored_all(paper, stored_root) if use_stored else None
         if stored:
             return stored, f"stored full runs ({results.seed_count(stored)})"
-        subset = results.stored_all(subset or [], stored_root) if use_stored else None
-        if subset:
-            return subset, f"stored subset-profile runs ({results.seed_count(subset)})"
+        found = results.stored_some(subset or [], stored_root) if use_stored else None
+        if found:
+            of = "" if len(found) == len(subset) else f" of {len(subset)}"
+            return found, f"stored subset-profile runs ({results.seed_count(found)}{of})"
         res, _ = get_runs(quick, None, runs_dir, False, **run_kw)
         return res, "quick profile"
     res, src = get_runs(paper, stored_root, runs_dir, use_stored, **run_kw)

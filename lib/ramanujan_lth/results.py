@@ -103,6 +103,17 @@ def stored_all(params_list, root) -> list | None:
     return found if found and all(found) else None
 
 
+def stored_some(params_list, root) -> list | None:
+    """The finished runs of ``params_list`` stored under ``root``, in order,
+    or None when there is none: for a group stored one seed at a time over
+    several sessions (the subset profile's Conv4, hours a seed on a CPU),
+    which a quick chapter shows with the seeds it has, saying how many."""
+    if root is None:
+        return None
+    found = [r for r in (find_stored(p, root) for p in params_list) if r is not None]
+    return found or None
+
+
 def seed_count(results: list[RunResult]) -> str:
     """How many seeds a list of runs holds, as the pages say it ("1 seed",
     "5 seeds"); a group of studies run with the same seeds counts them once."""

@@ -83,8 +83,9 @@ def _lth(chapter: str, profile: str, stored_root) -> list[Task]:
                 subset = plans.lth_params(model, "subset", range(len(full)))
             except FileNotFoundError:  # no CIFAR-10 images to count
                 subset = []
-            if results.stored_all(subset, stored_root):
-                out += _shown_stored(model, subset)
+            found = results.stored_some(subset, stored_root)
+            if found:  # the seeds stored so far (experiments.load_runs)
+                out += _shown_stored(model, [r.params for r in found])
                 continue
         chosen = plans.lth_params(model, profile, range(plans.chapter_seeds(chapter, model, profile)))
         out += [Task(f"{model} IMP seed {p.seed}", p) for p in chosen]
