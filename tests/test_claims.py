@@ -95,7 +95,7 @@ def test_one_stored_run_is_named_not_called_missing(tmp_path):
     got = {v.claim: v for v in claims.verdicts(tmp_path, models=("lenet_300_100",))}
     for c in ("1", "2", "4"):
         assert (got[c].verdict, got[c].reason, got[c].numbers["runs"]) == ("not tested yet", "one_run", 1)
-        assert claims.sentence(got[c]).startswith("one stored run (paper profile)")
+        assert claims.sentence(got[c]).startswith("one run (paper profile)")
     assert got["5"].reason == "few_seeds"
     fake_lth(tmp_path, cross=4, accuracy=step_accuracy({0.0: 3, 0.1: 3, 0.3: 4}), seeds=[1])  # a second seed: tested
     assert claims.claim_coupling("lenet_300_100", tmp_path).verdict == "reproduced"

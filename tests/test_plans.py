@@ -1,5 +1,5 @@
 """One source of what each chapter runs: the chapters' loaders and
-``reproduce``'s tasks agree, under the one rule for showing stored runs."""
+``reproduce``'s tasks agree, under the rules for showing stored runs."""
 
 import json
 import shutil
@@ -133,6 +133,7 @@ def test_a_conv4_study_stored_seed_by_seed_is_shown_with_the_seeds_it_has(comput
     assert source == "stored subset-profile runs (2 seeds of 5)"
     planned = [t for t in tasks.chapter_tasks("03_regimes", "quick", tmp_path) if t.params.model == "conv4"]
     assert [(t.params.seed, t.stored) for t in planned] == [(0, True), (2, True)]
+    assert planned[0].label.endswith("(stored subset-profile run)")
     assert results.stored_some(wanted, tmp_path / "nothing") is None and results.stored_some(wanted, None) is None
     for p in (wanted[0], wanted[2]):  # none stored: the quick runs are trained
         shutil.rmtree(tmp_path / f"conv4-s{p.seed}")

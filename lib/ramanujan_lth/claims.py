@@ -442,7 +442,7 @@ def sentence(v: Verdict) -> str:
     if v.reason == "no_runs":
         return "no stored runs of this model yet"
     if v.reason == "one_run":
-        return "one stored run" + (f" ({n['profile']} profile)" if n.get("profile") else "") + (
+        return "one run" + (f" ({n['profile']} profile)" if n.get("profile") else "") + (
             ": the tests over seeds need two or more"
         )
     if v.reason == "few_seeds":

@@ -66,9 +66,9 @@ def _key(p: RunParams) -> str:
     return Task("", p).key
 
 
-def _shown_stored(label: str, params: list) -> list[Task]:
-    """Tasks of runs a quick chapter shows from the book's stored full runs."""
-    return [Task(f"{label} seed {p.seed} (stored full run)", p, stored=True) for p in params]
+def _shown_stored(label: str, params: list, what: str = "full run") -> list[Task]:
+    """Tasks of runs a quick chapter shows from the book's stored runs."""
+    return [Task(f"{label} seed {p.seed} (stored {what})", p, stored=True) for p in params]
 
 
 def _lth(chapter: str, profile: str, stored_root) -> list[Task]:
@@ -85,7 +85,7 @@ def _lth(chapter: str, profile: str, stored_root) -> list[Task]:
                 subset = []
             found = results.stored_some(subset, stored_root)
             if found:  # the seeds stored so far (experiments.load_runs)
-                out += _shown_stored(model, [r.params for r in found])
+                out += _shown_stored(model, [r.params for r in found], "subset-profile run")
                 continue
         chosen = plans.lth_params(model, profile, range(plans.chapter_seeds(chapter, model, profile)))
         out += [Task(f"{model} IMP seed {p.seed}", p) for p in chosen]
