@@ -282,7 +282,7 @@ def stored_lth(model: str, stored_root, n_seeds: int = 10) -> tuple[list, str]:
             params = lth_params(model, profile, range(n_seeds))
         except FileNotFoundError:  # the subset profile counts the images present: none here
             continue
-        found = [r for r in (results.find_stored(p, stored_root) for p in params) if r]
+        found = results.stored_some(params, stored_root)
         if found:
             return found, profile
     return [], ""
