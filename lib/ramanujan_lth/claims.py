@@ -442,9 +442,8 @@ def sentence(v: Verdict) -> str:
     if v.reason == "no_runs":
         return "no stored runs of this model yet"
     if v.reason == "one_run":
-        return "one run" + (f" ({n['profile']} profile)" if n.get("profile") else "") + (
-            ": the tests over seeds need two or more"
-        )
+        profile = f" ({n['profile']} profile)" if n.get("profile") else ""
+        return f"one run{profile}: the tests over seeds need two or more"
     if v.reason == "few_seeds":
         return "fewer than three seeds stored: no seed can be held out against two others"
     if v.reason == "no_pairs":
