@@ -208,6 +208,38 @@ def test_dry_run_counts_a_shared_run_once(tmp_path, monkeypatch):
     assert "training on this machine now" not in text
 
 
+def test_dry_run_gives_the_wall_clock_time_of_runs_in_parallel(tmp_path, monkeypatch):
+    monkeypatch.setattr(R, "_SPEED", {("lenet_300_100", "cpu", "fp32"): 0.001, ("conv4", "cpu", "fp32"): 0.1})
+    out = io.StringIO()
+    seconds = R.dry_run(["03_regimes"], "paper", tmp_path, device="cpu", out=out, jobs=2)
+    # five Conv4 runs of 67,500 s: three on one worker; the ten LeNet runs (1,100 s each) fill the other
+    assert seconds == pytest.approx(5 * 67_500 + 10 * 1_100)
+    last = out.getvalue().splitlines()[-1]
+    assert "~96.8 h of training on one core" in last and "~56.2 h with 2 at once" in last
+
+
+def test_wall_clock_starts_the_longest_runs_first():
+    assert R.wall_clock([2, 3, 5, 2, 3], 2) == 8  # 5+3 | 3+2+2
+    assert R.wall_clock([61, 2, 2], 4) == 61  # one run's rounds are not split
+    assert R.wall_clock([4, 1, 2], 1) == 7
+    assert R.wall_clock([], 2) == 0
+    with pytest.raises(ValueError, match="at least 1"):
+        R.wall_clock([1], 0)
+
+
+def test_cpu_timing_uses_one_thread_like_each_run(monkeypatch):
+    seen = []
+    monkeypatch.setattr(R, "_SPEED", {})
+    monkeypatch.setattr(R, "_time_step", lambda *a: seen.append(R.torch.get_num_threads()) or 0.5)
+    before = R.torch.get_num_threads()
+    R.torch.set_num_threads(2)
+    try:
+        assert R.seconds_per_iteration("conv4", R.torch.device("cpu"), precision="bf16") == 0.5
+        assert seen == [1] and R.torch.get_num_threads() == 2
+    finally:
+        R.torch.set_num_threads(before)
+
+
 def test_dry_run_says_when_runs_train_beside_its_timings(tmp_path, monkeypatch):
     monkeypatch.setattr(R, "_SPEED", {("lenet_300_100", "cpu", "fp32"): 0.001, ("conv4", "cpu", "fp32"): 0.1})
     for name, pid in (("live", os.getpid()), ("stopped", None)):

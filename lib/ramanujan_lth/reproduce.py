@@ -35,7 +35,7 @@ from .models import build_model
 from .params import RunParams, identity, load_run
 from .status import run_status
 
-__all__ = ["Planned", "chapters", "select", "plan", "seconds_per_iteration", "dry_run", "reproduce"]
+__all__ = ["Planned", "chapters", "select", "plan", "seconds_per_iteration", "wall_clock", "dry_run", "reproduce"]
 
 
 @dataclass
@@ -204,37 +204,49 @@ def seconds_per_iteration(model_name: str, device, batch_size: int = 60, precisi
     """Measured seconds of one training step (forward, backward, Adam) of
     ``model_name`` on ``device`` with random data, in ``precision`` (bf16:
     autocast and, for conv nets, channels-last, as training does): the unit
-    of the estimates."""
+    of the estimates. On a CPU the step runs on one thread, as each run does
+    when ``reproduce`` trains one per core."""
     key = (model_name, str(device), precision)
     if key not in _SPEED:
-        model = build_model(model_name, seed=0).to(device)
-        opt = torch.optim.Adam(model.parameters(), lr=1e-4)
-        x = torch.randn(batch_size, *model.input_shape, device=device)
-        y = torch.randint(0, 10, (batch_size,), device=device)
-        low = precision == "bf16"
-        if low and x.dim() == 4:
-            model.to(memory_format=torch.channels_last)
-            x = x.contiguous(memory_format=torch.channels_last)
-
-        def step():
-            opt.zero_grad(set_to_none=True)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=low):
-                logits = model(x)
-            torch.nn.functional.cross_entropy(logits.float(), y).backward()
-            opt.step()
-
-        step()
-        step()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        n, t0 = 0, time.perf_counter()
-        while n < 3 or (time.perf_counter() - t0 < 1.0 and n < 200):
-            step()
-            n += 1
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        _SPEED[key] = (time.perf_counter() - t0) / n
+        threads = torch.get_num_threads()
+        if device.type == "cpu":
+            torch.set_num_threads(1)
+        try:
+            _SPEED[key] = _time_step(model_name, device, batch_size, precision)
+        finally:
+            torch.set_num_threads(threads)
     return _SPEED[key]
+
+
+def _time_step(model_name: str, device, batch_size: int, precision: str) -> float:
+    """Seconds of one training step, averaged over at least a second (or 200 steps)."""
+    model = build_model(model_name, seed=0).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-4)
+    x = torch.randn(batch_size, *model.input_shape, device=device)
+    y = torch.randint(0, 10, (batch_size,), device=device)
+    low = precision == "bf16"
+    if low and x.dim() == 4:
+        model.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=low):
+            logits = model(x)
+        torch.nn.functional.cross_entropy(logits.float(), y).backward()
+        opt.step()
+
+    step()
+    step()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    n, t0 = 0, time.perf_counter()
+    while n < 3 or (time.perf_counter() - t0 < 1.0 and n < 200):
+        step()
+        n += 1
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return (time.perf_counter() - t0) / n
 
 
 def _hms(seconds: float) -> str:
@@ -259,13 +271,15 @@ def _left(q: Planned) -> str:
     return "nothing to train (the rounds of the run it comes after)" if q.status == "to copy" else "nothing to do"
 
 
-def dry_run(names, profile: str, root, device=None, out=sys.stdout) -> float:
+def dry_run(names, profile: str, root, device=None, out=sys.stdout, jobs: int | None = None) -> float:
     """Print what ``reproduce`` would run and roughly how long (training time
-    measured on ``device``); returns the estimated seconds."""
+    measured on ``device``; on a CPU, per core, and the wall-clock time with
+    ``jobs`` runs at once, default one per core); returns the estimated
+    seconds of training, all runs one after another."""
     root = Path(root)
     device = pick_device(device)
     stored_root, runs_dir = root / "book" / "results", root / "runs"
-    total, seen = 0.0, {}
+    total, seen, each = 0.0, {}, []
     print(f"profile {profile} on {device}; estimates count training steps only, timed here on random data", file=out)
     busy = _training_now(runs_dir) if device.type == "cpu" else 0
     if busy:
@@ -282,14 +296,11 @@ def dry_run(names, profile: str, root, device=None, out=sys.stdout) -> float:
             elif key:
                 seen.setdefault(key, name)
         seconds = 0.0
-        for q in planned:
+        for q in (q for q in planned if q.trainings):
             model = q.params.model if q.params else "lenet_300_100"
             p = q.params.resolved() if q.params else RunParams(**plans.comparison_base(model, profile)).resolved()
-            seconds += (
-                q.trainings * p.iterations * seconds_per_iteration(model, device, precision=p.precision)
-                if q.trainings
-                else 0.0
-            )
+            each.append(q.trainings * p.iterations * seconds_per_iteration(model, device, precision=p.precision))
+            seconds += each[-1]
         total += seconds
         left = [q for q in planned if q.trainings]
         print(
@@ -299,8 +310,27 @@ def dry_run(names, profile: str, root, device=None, out=sys.stdout) -> float:
         )
         for q in planned:
             print(f"    {q.label:52s} {q.status:13s} {_left(q)}", file=out)
-    print(f"total: ~{_hms(total)} of training", file=out)
+    if device.type != "cpu":
+        print(f"total: ~{_hms(total)} of training", file=out)
+        return total
+    jobs = jobs or os.cpu_count() or 1
+    print(
+        f"total: ~{_hms(total)} of training on one core; ~{_hms(wall_clock(each, jobs))} with {jobs} at once (--jobs)",
+        file=out,
+    )
     return total
+
+
+def wall_clock(durations, jobs: int) -> float:
+    """Seconds until ``jobs`` workers finish runs of the given ``durations``,
+    each run on one worker, the longest started first (a run's rounds cannot
+    be split, so one long run bounds the time however many workers there are)."""
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
+    loads = [0.0] * jobs
+    for d in sorted(durations, reverse=True):
+        loads[loads.index(min(loads))] += d
+    return max(loads)
 
 
 # ------------------------------------------------------------------ execution
@@ -394,7 +424,7 @@ def reproduce(
     root = Path(root) if root else results.book_root()
     names = select(names, chapters(root))
     if dry:
-        dry_run(names, profile, root, device, out=stdout)
+        dry_run(names, profile, root, device, out=stdout, jobs=jobs)
         return 0
     stored_root, runs_dir = root / "book" / "results", root / "runs"
     tasks = T.unique(t for name in names for t in T.chapter_tasks(name, profile, stored_root))
