@@ -108,3 +108,50 @@ def test_inline_and_bad_arguments(tmp_path):
     with pytest.raises(ValueError, match="jobs"):
         executor.execute_tasks([], tmp_path, jobs=0)
     assert executor.execute_tasks([], tmp_path) == []
+
+
+class _TwoNodes:
+    """Ray's calls that ``_check_shared`` makes, on two nodes: the driver's
+    sees every path, the worker's only paths under ``shared``."""
+
+    def __init__(self, shared: Path):
+        self.shared = shared
+
+    def nodes(self):
+        return [
+            {"NodeID": "a" * 56, "Alive": True, "NodeManagerAddress": "10.0.0.1"},
+            {"NodeID": "b" * 56, "Alive": True, "NodeManagerAddress": "10.0.0.2"},
+            {"NodeID": "c" * 56, "Alive": False, "NodeManagerAddress": "10.0.0.3"},
+        ]
+
+    def remote(self, **_):
+        ray = self
+
+        class Fn:
+            def __init__(self, fn, node=None):
+                self.fn, self.node = fn, node
+
+            def options(self, scheduling_strategy):
+                return Fn(self.fn, scheduling_strategy.node_id)
+
+            def remote(self, path):
+                assert self.node != "c" * 56, "a dead node is asked"
+                on_worker = self.node == "b" * 56
+                return self.fn(path) and (not on_worker or Path(path).is_relative_to(ray.shared))
+
+        return Fn
+
+    def get(self, refs):
+        return list(refs)
+
+
+def test_every_folder_the_workers_write_must_be_shared(tmp_path):
+    ray = _TwoNodes(tmp_path / "shared")
+    runs, parked = tmp_path / "shared" / "runs", tmp_path / "shared" / "parked"
+    executor._check_shared(ray, {"runs folder": runs, "park folder": parked})  # both shared: no error
+    local = tmp_path / "book" / "parked"  # a park folder outside the shared filesystem
+    with pytest.raises(RuntimeError, match=r"park folder .*node\(s\) 10\.0\.0\.2:.*--no-park"):
+        executor._check_shared(ray, {"runs folder": runs, "park folder": local})
+    with pytest.raises(RuntimeError, match=r"runs folder .*node\(s\) 10\.0\.0\.2:"):
+        executor._check_shared(ray, {"runs folder": tmp_path / "runs"})
+    assert not list(tmp_path.rglob(".probe-*"))  # the probes are removed, refused or not

@@ -181,7 +181,7 @@ def _parser() -> argparse.ArgumentParser:
         "--address",
         default=None,
         help="join a running Ray cluster ('auto', or ray://host:port) instead of starting a local one; "
-        "the runs folder must be on a filesystem every node shares",
+        "the runs folder (and book/parked, unless --no-park) must be on a filesystem every node shares",
     )
     x.add_argument("--runs-only", action="store_true", help="compute and store the runs; do not execute the chapters")
     x.add_argument(

@@ -7,7 +7,8 @@ it replays, a ``*`` run for its ``-Bound`` run (its density is known only
 then), a control for its ticket. With no address, a local Ray instance is
 started, sized to ``jobs`` (default: the machine's cores, or its GPUs); with
 an address (``auto``, ``ray://host:port``) the runs go to that cluster, and
-the runs folder must be on a filesystem every worker sees (checked first).
+the runs folder (and the park folder, when runs are parked) must be on a
+filesystem every worker sees (checked first).
 ``inline`` runs them one after another in this process.
 
 Runs keep their checkpoints and locks, so a killed batch resumes where it
@@ -246,32 +247,37 @@ def _local_gpus() -> int:
         return 0
 
 
-def _check_shared(ray, runs_dir: Path) -> None:
-    """Every alive node must see the runs folder (a shared filesystem)."""
+def _check_shared(ray, folders: dict) -> None:
+    """Every alive node must see each folder the workers write into (``{what: path}``):
+    the runs folder, and the park folder when runs are parked. A node with its
+    own copy of a folder at the same path would keep what it writes there."""
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-    runs_dir.mkdir(parents=True, exist_ok=True)
-    probe = runs_dir / f".probe-{uuid.uuid4().hex}"
-    probe.write_text("visible")
-    try:
-        seen = ray.remote(num_cpus=0)(lambda p: Path(p).is_file())
-        nodes = [n for n in ray.nodes() if n.get("Alive")]
-        answers = ray.get(
-            [
-                seen.options(scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False)).remote(
-                    str(probe)
-                )
-                for n in nodes
-            ]
-        )
+    nodes = [n for n in ray.nodes() if n.get("Alive")]
+    seen = ray.remote(num_cpus=0)(lambda p: Path(p).is_file())
+    for what, folder in folders.items():
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".probe-{uuid.uuid4().hex}"
+        probe.write_text("visible")
+        try:
+            answers = ray.get(
+                [
+                    seen.options(scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False)).remote(
+                        str(probe)
+                    )
+                    for n in nodes
+                ]
+            )
+        finally:
+            probe.unlink(missing_ok=True)
         blind = [n.get("NodeManagerAddress", n["NodeID"]) for n, ok in zip(nodes, answers) if not ok]
         if blind:
             raise RuntimeError(
-                f"the runs folder {runs_dir} is not visible on node(s) {', '.join(blind)}: put it on "
-                "a filesystem every worker shares (and pass the same path), or run without --address"
+                f"the {what} {folder} is not visible on node(s) {', '.join(blind)}: put it on a filesystem "
+                "every worker shares (and pass the same path), or run without --address"
+                + (" (or with --no-park)" if what == "park folder" else "")
             )
-    finally:
-        probe.unlink(missing_ok=True)
 
 
 class _Events:
@@ -292,7 +298,8 @@ def _ray(todo, done, ctx, outcomes, bar, jobs, address, device) -> None:
     ray = _ray_init(jobs, address, ctx)
     refs, owner = {}, {}
     try:
-        _check_shared(ray, Path(ctx["runs_dir"]))
+        folders = {"runs folder": ctx["runs_dir"], "park folder": ctx.get("park_to")}
+        _check_shared(ray, {what: path for what, path in folders.items() if path})
         gpus = ray.cluster_resources().get("GPU", 0)
         use_gpu = gpus > 0 and str(device or "cuda").startswith("cuda")
         slots = jobs or int(ray.cluster_resources().get("CPU", 1))
