@@ -139,3 +139,59 @@ def test_a_conv4_study_stored_seed_by_seed_is_shown_with_the_seeds_it_has(comput
         shutil.rmtree(tmp_path / f"conv4-s{p.seed}")
     res, source = experiments.load_lth("conv4", "quick", 5, tmp_path, tmp_path / "runs", quick_seeds=1)
     assert source == "quick profile" and [p.iterations for p in computed] == [10]
+
+
+def store_conv4(root: Path, name: str, n_train: int, iterations: int, subset=True, precision="bf16") -> None:
+    folder = root / name
+    folder.mkdir(parents=True)
+    params = RunParams(model="conv4", iterations=iterations, precision=precision).resolved().as_dict()
+    data = {"n_train": n_train, "n_test": 1017, "subset": subset, "note": ""}
+    (folder / "params.json").write_text(json.dumps({"params": params, "data": data}))
+
+
+def test_stored_train_size_counts_the_stored_subset_profile_runs(tmp_path):
+    assert plans.stored_train_size("cifar10", tmp_path) is None
+    # 25,000 paper iterations x 5,085 / 50,000 = 2,542.5 -> 2,543; x 2,000 / 50,000 = 1,000
+    store_conv4(tmp_path, "a", 5085, 2543)
+    store_conv4(tmp_path, "b", 5085, 2543)
+    store_conv4(tmp_path, "c", 2000, 1000)
+    store_conv4(tmp_path, "d", 2000, 2543)  # not scaled to its images: not a subset-profile run
+    store_conv4(tmp_path, "e", 2000, 1000, precision="fp32")
+    store_conv4(tmp_path, "f", 2000, 1000, subset=False)
+    (tmp_path / "g").mkdir()
+    (tmp_path / "g" / "params.json").write_text("{")  # a broken file is skipped
+    assert plans.stored_train_size("cifar10", tmp_path) == 5085
+    store_conv4(tmp_path, "h", 2000, 1000)
+    assert plans.stored_train_size("cifar10", tmp_path) == 5085  # a tie: the larger
+    store_conv4(tmp_path, "i", 2000, 1000)
+    assert plans.stored_train_size("cifar10", tmp_path) == 2000
+    assert plans.stored_train_size("mnist", tmp_path) is None
+
+
+def fake_cifar10(root: Path, per_batch: int) -> Path:
+    import pickle
+
+    base = root / "cifar-10-batches-py"
+    base.mkdir(parents=True)
+    for i in range(1, 6):
+        (base / f"data_batch_{i}").write_bytes(pickle.dumps({"labels": [0] * per_batch}))
+    return root
+
+
+@pytest.mark.parametrize("images", ["none", "all"])
+def test_a_reader_sees_the_stored_subset_runs_whatever_images_they_hold(tmp_path, monkeypatch, images):
+    """The book's Conv4 runs were trained on 5,085 images; a reader with none
+    (no data root) or all 50,000 (downloaded) still sees them."""
+    stored = plans.stored_train_size("cifar10", STORED)
+    if stored is None:
+        pytest.skip("the book stores no subset-profile Conv4 runs")
+    root = tmp_path if images == "none" else fake_cifar10(tmp_path, 10_000)
+    monkeypatch.setenv("RAMANUJAN_LTH_DATA", str(root))
+    plans.present_train_size.cache_clear()
+    try:
+        found, profile = plans.stored_lth("conv4", STORED, 5)
+        assert profile == "subset" and len(found) >= 3
+        assert {r.params.iterations for r in found} == {plans.subset_iterations("conv4", stored)}
+        assert plans.stored_profile("conv4", STORED) == "subset"
+    finally:
+        plans.present_train_size.cache_clear()

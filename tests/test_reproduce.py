@@ -3,6 +3,7 @@
 import io
 import json
 import os
+import pickle
 import shutil
 import socket
 import subprocess
@@ -288,3 +289,30 @@ def test_cli_dry_run_and_bad_chapter():
         cwd=root,
     )
     assert dry.returncode == 0 and "01_expanders: 0 runs" in dry.stdout and "total:" in dry.stdout
+
+
+def test_subset_runs_train_only_on_the_images_of_the_stored_ones(tmp_path):
+    """The subset profile's iterations are scaled to the stored runs' 5,085
+    images: reproduce refuses to train them on 10,000 (or 50,000) others."""
+    stored = tmp_path / "results"
+    folder = stored / "conv4-s0"
+    folder.mkdir(parents=True)
+    p = RunParams(model="conv4", iterations=2543, precision="bf16")
+    data = {"n_train": 5085, "n_test": 1017, "subset": True, "note": ""}
+    (folder / "params.json").write_text(json.dumps({"params": p.resolved().as_dict(), "data": data}))
+    data_root = tmp_path / "data"
+    (data_root / "cifar-10-batches-py").mkdir(parents=True)
+    for i in range(1, 6):
+        (data_root / "cifar-10-batches-py" / f"data_batch_{i}").write_bytes(pickle.dumps({"labels": [0] * 2000}))
+    train = T.Task("conv4 IMP-Bound", RunParams(model="conv4", iterations=2543, precision="bf16", bound=True))
+    star = T.Task("conv4 IMP*", after=(train.key,), derive=("star", "magnitude", {}))
+    lenet = T.Task("lenet", RunParams(model="lenet_300_100"))
+    with pytest.raises(ValueError, match=r"5,085 images .* holds 10,000"):
+        R.check_subset_data([train], stored, data_root)
+    with pytest.raises(ValueError, match=r"5,085 .* 10,000"):  # a derived run: its donor's model
+        R.check_subset_data([T.Task("conv4 IMP-Bound", train.params, stored=True), star], stored, data_root)
+    R.check_subset_data(
+        [lenet, T.Task("conv4", train.params, stored=True)], stored, data_root
+    )  # nothing of conv4 to train
+    R.check_subset_data([train], tmp_path / "nothing stored", data_root)
+    R.check_subset_data([train], stored, tmp_path / "no images")  # the run itself says so

@@ -20,7 +20,10 @@ with what each waits for, for ``reproduce``.
 from __future__ import annotations
 
 import functools
+import json
 import math
+from collections import Counter
+from pathlib import Path
 
 from . import results
 from .catalog import CONTROLS, CRITERIA, DATASETS, DEFAULTS, MODEL_DATASET, count_train_images
@@ -51,6 +54,8 @@ __all__ = [
     "profile_settings",
     "subset_iterations",
     "present_train_size",
+    "stored_train_size",
+    "subset_train_size",
     "CONTROL_DENSITIES",
     "CONTROLS",
     "control_plan",
@@ -104,16 +109,61 @@ def subset_iterations(model: str, n_train: int) -> int:
     return max(1, math.floor(DEFAULTS[model]["iterations"] * min(n_train, full) / full + 0.5))
 
 
+def stored_train_size(dataset: str, stored_root=None) -> int | None:
+    """How many training images of ``dataset`` the stored ``subset``-profile
+    runs under ``stored_root`` (default: the book's ``book/results``) trained
+    on (the most common count; the larger on a tie), None when none is stored."""
+    if stored_root is None:
+        try:
+            stored_root = results.book_root() / "book" / "results"
+        except FileNotFoundError:  # the library without its book
+            return None
+    root = Path(stored_root)
+    if not root.is_dir():
+        return None
+    return _stored_train_size(dataset, str(root.resolve()), root.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _stored_train_size(dataset: str, root: str, _mtime_ns: int) -> int | None:
+    counts = Counter()
+    for meta in Path(root).glob("*/params.json"):
+        try:
+            stored = json.loads(meta.read_text())
+            p, data = stored["params"], stored["data"]
+            n, model = int(data["n_train"]), p["model"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if (
+            MODEL_DATASET.get(model) == dataset
+            and data.get("subset")
+            and p.get("precision") == "bf16"
+            and p.get("iterations") == subset_iterations(model, n)
+        ):
+            counts[n] += 1
+    return max(counts, key=lambda n: (counts[n], n)) if counts else None
+
+
+def subset_train_size(dataset: str) -> int:
+    """The training-set size the ``subset`` profile scales the iterations to:
+    that of the book's stored subset-profile runs of ``dataset`` when it
+    stores any (so a reader sees them whatever images the data root holds,
+    none or all), else the images the data root holds. ``reproduce`` refuses
+    to train subset-profile runs on other images than the stored ones."""
+    stored = stored_train_size(dataset)
+    return stored if stored is not None else present_train_size(dataset)
+
+
 def profile_settings(model: str, profile: str, n_train: int | None = None) -> dict:
     """What a profile changes in the paper's hyper-parameters for ``model``:
     nothing (``paper``; ``subset`` for MNIST networks), or, in ``subset`` for
-    the CIFAR-10 networks, the iterations scaled to the training images
-    present (``n_train``, default: counted under the data root) and bfloat16."""
+    the CIFAR-10 networks, the iterations scaled to ``n_train`` training
+    images (default: :func:`subset_train_size`) and bfloat16."""
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
     if profile != "subset" or MODEL_DATASET[model] != "cifar10":
         return {}
-    n = n_train if n_train is not None else present_train_size(MODEL_DATASET[model])
+    n = n_train if n_train is not None else subset_train_size(MODEL_DATASET[model])
     return {"iterations": subset_iterations(model, n), "precision": "bf16"}
 
 

@@ -28,6 +28,8 @@ from . import parked, paths, plans, results, stored_masks
 from . import prune as P
 from . import runs as runs_lib
 from . import tasks as T
+from .catalog import MODEL_DATASET, count_train_images
+from .catalog import data_root as data_root_of
 from .data import pick_device
 from .executor import execute_tasks
 from .export import export_run
@@ -35,7 +37,17 @@ from .models import build_model
 from .params import RunParams, identity, load_run
 from .status import run_status
 
-__all__ = ["Planned", "chapters", "select", "plan", "seconds_per_iteration", "wall_clock", "dry_run", "reproduce"]
+__all__ = [
+    "Planned",
+    "chapters",
+    "select",
+    "plan",
+    "seconds_per_iteration",
+    "wall_clock",
+    "dry_run",
+    "check_subset_data",
+    "reproduce",
+]
 
 
 @dataclass
@@ -194,6 +206,34 @@ def restore_donors(tasks, stored_root, runs_dir, err=sys.stderr) -> list[Path]:
         if dest is not None:
             out.append(dest)
     return out
+
+
+def _task_model(task, by_key: dict) -> str | None:
+    """The model of a task, or of the run its parameters are derived from."""
+    while task is not None and task.params is None and task.after:
+        task = by_key.get(task.after[0])
+    return task.params.model if task is not None and task.params is not None else None
+
+
+def check_subset_data(tasks, stored_root, data_root=None) -> None:
+    """Refuse (ValueError) to train ``subset``-profile runs of a CIFAR-10
+    network on other images than those of the stored subset-profile runs:
+    the plan scales their iterations to the stored runs' training-set size
+    (:func:`ramanujan_lth.plans.subset_train_size`)."""
+    by_key = {t.key: t for t in tasks}
+    models = {_task_model(t, by_key) for t in tasks if not t.stored}
+    for dataset in sorted({MODEL_DATASET[m] for m in models if m} - {"mnist"}):
+        stored = plans.stored_train_size(dataset, stored_root)
+        try:
+            present = count_train_images(dataset, data_root)
+        except FileNotFoundError:  # the runs say so themselves (or download them)
+            continue
+        if stored is not None and present != stored:
+            raise ValueError(
+                f"the book's subset-profile {dataset} runs trained on {stored:,} images and the data root "
+                f"({data_root_of(data_root)}) holds {present:,}: point RAMANUJAN_LTH_DATA at the same "
+                f"{stored:,} images, or use --profile paper"
+            )
 
 
 # ------------------------------------------------------------------ estimates
@@ -428,6 +468,8 @@ def reproduce(
         return 0
     stored_root, runs_dir = root / "book" / "results", root / "runs"
     tasks = T.unique(t for name in names for t in T.chapter_tasks(name, profile, stored_root))
+    if profile == "subset":
+        check_subset_data(tasks, stored_root)
     failed_runs = []
     for folder, k in parked.unpark_all(root / "book" / paths.PARKED, runs_dir):
         print(f"resumes {folder.name} from book/{paths.PARKED}: {k} training{'s' * (k != 1)} done", file=stdout)
