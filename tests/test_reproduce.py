@@ -291,19 +291,24 @@ def test_cli_dry_run_and_bad_chapter():
     assert dry.returncode == 0 and "01_expanders: 0 runs" in dry.stdout and "total:" in dry.stdout
 
 
-def test_subset_runs_train_only_on_the_images_of_the_stored_ones(tmp_path):
-    """The subset profile's iterations are scaled to the stored runs' 5,085
-    images: reproduce refuses to train them on 10,000 (or 50,000) others."""
-    stored = tmp_path / "results"
+def _stored_subset_run(stored, data_root):
+    """One stored subset-profile Conv4 run on 5,085 images under ``stored``
+    and a CIFAR-10 data root of 10,000 images."""
     folder = stored / "conv4-s0"
     folder.mkdir(parents=True)
     p = RunParams(model="conv4", iterations=2543, precision="bf16")
     data = {"n_train": 5085, "n_test": 1017, "subset": True, "note": ""}
     (folder / "params.json").write_text(json.dumps({"params": p.resolved().as_dict(), "data": data}))
-    data_root = tmp_path / "data"
     (data_root / "cifar-10-batches-py").mkdir(parents=True)
     for i in range(1, 6):
         (data_root / "cifar-10-batches-py" / f"data_batch_{i}").write_bytes(pickle.dumps({"labels": [0] * 2000}))
+
+
+def test_subset_runs_train_only_on_the_images_of_the_stored_ones(tmp_path):
+    """The subset profile's iterations are scaled to the stored runs' 5,085
+    images: reproduce refuses to train them on 10,000 (or 50,000) others."""
+    stored, data_root = tmp_path / "results", tmp_path / "data"
+    _stored_subset_run(stored, data_root)
     train = T.Task("conv4 IMP-Bound", RunParams(model="conv4", iterations=2543, precision="bf16", bound=True))
     star = T.Task("conv4 IMP*", after=(train.key,), derive=("star", "magnitude", {}))
     lenet = T.Task("lenet", RunParams(model="lenet_300_100"))
@@ -316,3 +321,17 @@ def test_subset_runs_train_only_on_the_images_of_the_stored_ones(tmp_path):
     )  # nothing of conv4 to train
     R.check_subset_data([train], tmp_path / "nothing stored", data_root)
     R.check_subset_data([train], stored, tmp_path / "no images")  # the run itself says so
+
+
+def test_dry_run_says_when_reproduce_would_refuse_the_data(tmp_path, monkeypatch):
+    data_root = tmp_path / "data"
+    _stored_subset_run(tmp_path / "book" / "results", data_root)
+    monkeypatch.setenv("RAMANUJAN_LTH_DATA", str(data_root))
+    monkeypatch.setattr(R, "_SPEED", {("lenet_300_100", "cpu", "fp32"): 0.001, ("conv4", "cpu", "bf16"): 0.1})
+    out = io.StringIO()
+    R.dry_run(["03_regimes"], "subset", tmp_path, device="cpu", out=out)
+    refusals = [line for line in out.getvalue().splitlines() if line.startswith("reproduce would refuse")]
+    assert len(refusals) == 1 and "5,085" in refusals[0] and "10,000" in refusals[0]
+    out = io.StringIO()
+    R.dry_run(["03_regimes"], "paper", tmp_path, device="cpu", out=out)  # no subset runs to train
+    assert "would refuse" not in out.getvalue()

@@ -327,6 +327,12 @@ def dry_run(names, profile: str, root, device=None, out=sys.stdout, jobs: int | 
             f"({busy} run{'s' * (busy > 1)} training on this machine now: timings and estimates are slower than alone)",
             file=out,
         )
+    if profile == "subset":
+        tasks = T.unique(t for name in names for t in T.chapter_tasks(name, profile, stored_root))
+        try:
+            check_subset_data(tasks, stored_root)
+        except ValueError as e:
+            print(f"reproduce would refuse to start: {e}", file=out)
     for name in names:
         planned = plan(name, profile, stored_root, runs_dir)
         for q in planned:  # a run two chapters share is made once
