@@ -155,3 +155,30 @@ def test_every_folder_the_workers_write_must_be_shared(tmp_path):
     with pytest.raises(RuntimeError, match=r"runs folder .*node\(s\) 10\.0\.0\.2:"):
         executor._check_shared(ray, {"runs folder": tmp_path / "runs"})
     assert not list(tmp_path.rglob(".probe-*"))  # the probes are removed, refused or not
+
+
+def test_on_done_runs_as_each_run_finishes_and_cannot_stop_the_batch(tmp_path):
+    import io
+
+    first, second = RunParams(alpha=1.0, **TINY), RunParams(alpha=1.0, seed=1, **TINY)
+    tasks = [Task("first", first), Task("second", second)]
+    seen = []
+
+    def on_done(o):  # both runs' state when each is reported
+        seen.append((o.label, [load_run(f).complete for f in sorted((tmp_path / "a").glob("*-*"))]))
+        return [f"handled {o.label}"]
+
+    out = io.StringIO()
+    got = executor.execute_tasks(tasks, tmp_path / "a", executor="inline", progress=False, out=out, on_done=on_done)
+    assert [o.state for o in got] == ["done", "done"]
+    assert seen == [("first", [True]), ("second", [True, True])]  # the first, before the second started
+    lines = out.getvalue().splitlines()
+    assert lines.index("handled first") < [i for i, t in enumerate(lines) if t.startswith("[start]   second")][0]
+
+    def broken(o):
+        raise OSError("disk full")
+
+    out = io.StringIO()
+    got = executor.execute_tasks(tasks, tmp_path / "b", executor="inline", progress=False, out=out, on_done=broken)
+    assert [o.state for o in got] == ["done", "done"]
+    assert out.getvalue().count("[warning] after") == 2 and "disk full" in out.getvalue()

@@ -335,3 +335,25 @@ def test_dry_run_says_when_reproduce_would_refuse_the_data(tmp_path, monkeypatch
     out = io.StringIO()
     R.dry_run(["03_regimes"], "paper", tmp_path, device="cpu", out=out)  # no subset runs to train
     assert "would refuse" not in out.getvalue()
+
+
+def test_reproduce_stores_each_run_as_it_finishes(toy_book, mnist, monkeypatch):
+    """A batch of many hours keeps each finished run in book/results at once,
+    not only when the last run is done."""
+    from ramanujan_lth.executor import Outcome
+
+    p = RunParams(rounds=1, model="lenet_300_100", iterations=30, n_train=2000, n_test=500, noise_sigmas=())
+    monkeypatch.setattr(R.T, "chapter_tasks", lambda name, profile, stored_root: [T.Task("tiny", p)])
+    monkeypatch.setattr(plans, "is_paper_scale", lambda *a: True)
+    stored_then = []
+
+    def execute(tasks, runs_dir, stored_root, on_done=None, **kw):
+        done = run(p, runs_dir=runs_dir, data=mnist, progress=False)
+        lines = on_done(Outcome("tiny", "done", str(done.folder)))
+        stored_then.append((stored_root / done.folder.name / "records.json").exists())
+        assert lines == [f"    stored book/results/{done.folder.name}"]
+        return [Outcome("tiny", "done", str(done.folder))]
+
+    monkeypatch.setattr(R, "execute_tasks", execute)
+    assert R.reproduce("paper", ["1"], root=toy_book, progress=False, stdout=io.StringIO(), runs_only=True) == 0
+    assert stored_then == [True]

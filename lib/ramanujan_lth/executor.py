@@ -101,10 +101,10 @@ def _resolved(task: Task, stored_root, runs_dir) -> dict | None:
 class _Progress:
     """What a person follows: a line per run as it starts, finishes or fails, and a bar."""
 
-    def __init__(self, total: int, out, progress: bool):
+    def __init__(self, total: int, out, progress: bool, on_done=None):
         from tqdm.auto import tqdm
 
-        self.out, self.t0, self.started = out, time.time(), {}
+        self.out, self.t0, self.started, self.on_done = out, time.time(), {}, on_done
         self.bar = tqdm(total=total, desc="runs", unit="run", disable=not progress or not total, file=sys.stderr)
 
     def line(self, text: str) -> None:
@@ -120,6 +120,11 @@ class _Progress:
         took = time.time() - self.started.get(o.label, time.time())
         if o.state == "done":
             self.line(f"[done]    {o.label}  {o.folder}  ({took / 60:.1f} min)")
+            try:
+                for text in self.on_done(o) if self.on_done else ():
+                    self.line(text)
+            except Exception as err:  # noqa: BLE001 -- the run is done; the next call retries
+                self.line(f"[warning] after {o.label}: {type(err).__name__}: {err}")
         elif o.state == "failed":
             self.line(f"[failed]  {o.label}: {o.detail}  (log: {o.log})")
         elif o.state == "skipped":
@@ -143,10 +148,13 @@ def execute_tasks(
     progress: bool = True,
     out=sys.stdout,
     park_to=None,
+    on_done=None,
 ) -> list[Outcome]:
     """Execute every task whose run is neither stored nor finished under
     ``runs_dir``; returns one :class:`Outcome` per task. ``park_to``: park
-    each unfinished run there after every round (:func:`ramanujan_lth.runs.run`)."""
+    each unfinished run there after every round (:func:`ramanujan_lth.runs.run`).
+    ``on_done(outcome)``: called as each run finishes, while the others train;
+    the lines it returns are shown (an exception it raises, as a warning)."""
     if executor not in EXECUTORS:
         raise ValueError(f"executor must be one of {EXECUTORS}, got {executor!r}")
     if jobs is not None and jobs < 1:
@@ -170,7 +178,7 @@ def execute_tasks(
     }
     if not todo:
         return [outcomes[t.key] for t in tasks]
-    bar = _Progress(len(todo), out, progress)
+    bar = _Progress(len(todo), out, progress, on_done)
     try:
         if executor == "inline":
             _inline(todo, done, ctx, outcomes, bar)

@@ -483,6 +483,10 @@ def reproduce(
         print(f"restores {folder.name} from book/results: the runs that share its rounds copy them", file=stdout)
     if any(not t.stored for t in tasks):
         print(f"computing the runs of {len(names)} chapter(s) ({executor} executor) ...", file=stdout, flush=True)
+
+        def store_finished(_outcome):  # as each run finishes: a long batch keeps what it has done
+            return [f"    stored {dest.relative_to(root)}" for dest in export_paper_runs(runs_dir, stored_root)]
+
         try:
             outcomes = execute_tasks(
                 tasks,
@@ -495,6 +499,7 @@ def reproduce(
                 progress=progress,
                 out=stdout,
                 park_to=root / "book" / paths.PARKED if park and profile in ("paper", "subset") else None,
+                on_done=store_finished if profile in ("paper", "subset") else None,
             )
         except KeyboardInterrupt:
             print("stopped: every run resumes from its checkpoint at the next call", file=stderr)
