@@ -300,3 +300,27 @@ def test_criterion_against_plain_takes_the_plain_round_nearest_in_density():
     # 0.46 is nearer 0.4096 (round 4) than 0.512 (round 3) by difference, nearer 0.512 by ratio
     half = RunResult(RunParams(), Path("h"), [_rec(0, 0.46, 0.9, 0.8, {})], True)
     assert results.criterion_against_plain({"UD": half}, plain).iloc[0]["plain round"] == 3
+
+
+def test_paper_vs_ours_chart_says_what_data_our_numbers_come_from():
+    from ramanujan_lth import plots
+
+    subset = "5,085 of 50,000 CIFAR10 training images; subset profile: 2,543 iterations a round, bfloat16"
+    rows = pd.DataFrame(
+        {
+            "quantity": ["lenet_300_100 IMP: accuracy %", "conv4 IMP: accuracy %", "conv4 SNIP: accuracy %", "conv4 X"],
+            "paper": [97.0, 81.9, 80.3, 1.0],
+            "reproduced": [97.5, 52.9, 55.0, np.nan],  # the last row is not drawn: its data is not named
+            "spread": "",
+            "explanation": "",
+            "data": ["17,435 of 60,000 MNIST training images", subset, subset, "other"],
+        }
+    )
+    assert plots.data_lines(rows.iloc[:3]) == [
+        "lenet_300_100: 17,435 of 60,000 MNIST training images",
+        "conv4: 5,085 of 50,000 CIFAR10 training images",
+        "conv4: subset profile: 2,543 iterations a round, bfloat16",
+    ]
+    title = plots.paper_vs_ours_chart(rows, title="Table 3").to_dict()["title"]
+    assert title["text"] == "Table 3" and title["subtitle"] == plots.data_lines(rows.iloc[:3])
+    assert plots.paper_vs_ours_chart(rows.drop(columns="data"), title="T").to_dict()["title"] == {"text": "T"}

@@ -32,6 +32,7 @@ __all__ = [
     "accuracy_chart",
     "delta_chart",
     "schedule_chart",
+    "data_lines",
     "paper_vs_ours_chart",
     "output_rate_chart",
     "kinds_accuracy_chart",
@@ -465,10 +466,29 @@ def schedule_chart(specs: dict, layers, cap: float = 3.0, width: int = 300, heig
     return alt.hconcat(dens, alt.layer(delta, zero)).resolve_scale(color="independent")
 
 
+def data_lines(rows: pd.DataFrame) -> list[str]:
+    """The subtitle lines that say what data our numbers come from: per
+    model (the first word of a row's quantity), its rows' distinct ``data``
+    notes, each part of a note (``;``-separated) on a line of its own."""
+    notes: dict = {}
+    if "data" not in rows:
+        return []
+    for quantity, data in zip(rows["quantity"], rows["data"]):
+        seen = notes.setdefault(quantity.split()[0], [])
+        if isinstance(data, str) and data and data not in seen:
+            seen.append(data)
+    lines = []
+    for model, datas in notes.items():
+        lines += [f"{model}: {part}" for data in datas for part in data.split("; ")]
+    return lines
+
+
 def paper_vs_ours_chart(rows: pd.DataFrame, title: str = "", log: bool = False, width: int = 420):
     """The paper's number and ours for each quantity (rows with both), one
-    line of the chart per quantity; hover for the explanation."""
-    df = rows.dropna(subset=["paper", "reproduced"])[["quantity", "paper", "reproduced", "spread", "explanation"]]
+    line of the chart per quantity, with what data ours come from under the
+    title (:func:`data_lines`); hover for the explanation."""
+    rows = rows.dropna(subset=["paper", "reproduced"])
+    df = rows[["quantity", "paper", "reproduced", "spread", "explanation"]]
     long = pd.concat(
         [df.assign(source="paper", value=df["paper"]), df.assign(source="reproduced", value=df["reproduced"])],
         ignore_index=True,
@@ -498,7 +518,11 @@ def paper_vs_ours_chart(rows: pd.DataFrame, title: str = "", log: bool = False, 
     return (
         alt.layer(link, dots)
         .configure_axisY(labelLimit=360)
-        .properties(title=title, width=width, height=max(60, 22 * len(df)))
+        .properties(
+            title=alt.TitleParams(title, subtitle=data_lines(rows) or alt.Undefined),
+            width=width,
+            height=max(60, 22 * len(df)),
+        )
     )
 
 
