@@ -324,3 +324,21 @@ def test_paper_vs_ours_chart_says_what_data_our_numbers_come_from():
     title = plots.paper_vs_ours_chart(rows, title="Table 3").to_dict()["title"]
     assert title["text"] == "Table 3" and title["subtitle"] == plots.data_lines(rows.iloc[:3])
     assert plots.paper_vs_ours_chart(rows.drop(columns="data"), title="T").to_dict()["title"] == {"text": "T"}
+
+
+def test_delta_chart_shows_where_delta_is_undefined_instead_of_dropping_it():
+    from ramanujan_lth import plots
+
+    rows = []
+    for seed in (0, 1):
+        for density, weighted in ((0.5, 0.8), (0.1, np.nan if seed else -0.2)):
+            for graph, ds, dr in (("unweighted", 0.1, 0.2), ("weighted", weighted, np.nan)):
+                row = dict(seed=seed, layer="fc1", graph=graph, overall_density=density, delta_s=ds, delta_r=dr)
+                rows.append(row)
+    bands = pd.DataFrame([{"regime": "full", "hi": 1.0, "lo": 0.08}])
+    datasets = plots.delta_chart(pd.DataFrame(rows), bands, ["fc1"]).to_dict()["datasets"].values()
+    undefined = [r for data in datasets for r in data if "what" in r]
+    # seed 1's weighted ΔS at 10 % density (ΔR of the weighted graph is not drawn)
+    assert [(r["quantity"], r["density"], r["seeds"], r["delta"]) for r in undefined] == [("ΔS weighted", 0.1, 1, -3.0)]
+    drawn = [r for data in datasets for r in data if r.get("quantity") == "ΔS weighted" and "what" not in r]
+    assert sorted((r["density"], r["seed"]) for r in drawn) == [(0.1, 0), (0.5, 0), (0.5, 1)]

@@ -102,6 +102,9 @@ alt.renderers.register("ramanujan_lth", _book_renderer)
 alt.renderers.enable("ramanujan_lth")
 
 
+UNDEFINED_DELTA = "t1 < 1 or a degree < 1: not satisfied"
+
+
 def subtitle(text: str, width: int = 95) -> list[str]:
     """A long note as the lines of a chart subtitle (vega does not wrap them)."""
     return textwrap.wrap(text, width)
@@ -334,7 +337,10 @@ def delta_chart(
 ):
     """Δ of one layer (pick it under the chart) against the overall density:
     ΔS and ΔR of the unweighted graph, ΔS of the weighted graph; mean over
-    seeds with one standard deviation; ±inf drawn at ±cap."""
+    the seeds where Δ is defined, with one standard deviation; ±inf drawn at
+    ±cap. Where Δ is undefined for some seeds (``t1 < 1`` or an average
+    degree below 1: the bound counts as not satisfied), a triangle at -cap
+    says for how many."""
     df = spec[spec["layer"].isin(layers)]
     parts = []
     for graph, col, name in [
@@ -354,7 +360,14 @@ def delta_chart(
                 }
             )
         )
-    long = pd.concat(parts, ignore_index=True).dropna(subset=["delta"])
+    every = pd.concat(parts, ignore_index=True)
+    long = every.dropna(subset=["delta"])
+    undefined = (
+        every[every["delta"].isna()]
+        .groupby(["layer", "density", "quantity"], as_index=False)
+        .agg(seeds=("seed", "count"))
+        .assign(delta=-cap, what=f"Δ undefined ({UNDEFINED_DELTA})")
+    )
     layer_pick = alt.param(
         name="delta_layer", value=list(layers)[0], bind=alt.binding_select(options=list(layers), name="layer ")
     )
@@ -375,8 +388,27 @@ def delta_chart(
     )
     band = base.mark_errorband(extent="stdev", opacity=0.25).encode(y=alt.Y("delta:Q", title=f"Δ (capped at ±{cap:g})"))
     zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="black").encode(y="y:Q")
+    curves = [line, band]
+    if len(undefined):
+        curves.append(
+            alt.Chart(undefined)
+            .transform_filter(alt.datum.layer == layer_pick)
+            .mark_point(shape="triangle-down", size=70, filled=True)
+            .encode(
+                x=_density_x(),
+                y="delta:Q",
+                color=alt.Color("quantity:N", title=None),
+                shape=alt.Shape(
+                    "what:N",
+                    title=None,
+                    scale=alt.Scale(range=["triangle-down"]),
+                    legend=alt.Legend(orient="bottom", labelLimit=400),
+                ),
+                tooltip=["layer:N", "quantity:N", alt.Tooltip("density:Q", format=".4f"), "seeds:Q", "what:N"],
+            )
+        )
     return (
-        alt.layer(regime_shading(bands), alt.layer(line, band), zero)
+        alt.layer(regime_shading(bands), alt.layer(*curves), zero)
         .resolve_scale(color="independent")
         .add_params(layer_pick)
         .properties(title=title, width=width, height=height)
