@@ -522,7 +522,7 @@ def paper_vs_ours_chart(rows: pd.DataFrame, title: str = "", log: bool = False, 
     rows = rows.dropna(subset=["paper", "reproduced"])
     df = rows[["quantity", "paper", "reproduced", "spread", "explanation"]]
     long = pd.concat(
-        [df.assign(source="paper", value=df["paper"]), df.assign(source="reproduced", value=df["reproduced"])],
+        [df.assign(source="paper", value=df["paper"]), df.assign(source="ours", value=df["reproduced"])],
         ignore_index=True,
     )
     scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
@@ -541,7 +541,7 @@ def paper_vs_ours_chart(rows: pd.DataFrame, title: str = "", log: bool = False, 
             color=alt.Color(
                 "source:N",
                 title=None,
-                scale=alt.Scale(domain=["paper", "reproduced"], range=["#999", "#d62728"]),
+                scale=alt.Scale(domain=["paper", "ours"], range=["#999", "#d62728"]),
                 legend=alt.Legend(orient="bottom", labelLimit=200),
             ),
             tooltip=["quantity:N", "source:N", alt.Tooltip("value:Q", format=".4g"), "spread:N", "explanation:N"],
