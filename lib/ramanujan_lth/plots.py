@@ -398,12 +398,6 @@ def delta_chart(
                 x=_density_x(),
                 y="delta:Q",
                 color=alt.Color("quantity:N", title=None),
-                shape=alt.Shape(
-                    "what:N",
-                    title=None,
-                    scale=alt.Scale(range=["triangle-down"]),
-                    legend=alt.Legend(orient="bottom", labelLimit=400),
-                ),
                 tooltip=["layer:N", "quantity:N", alt.Tooltip("density:Q", format=".4f"), "seeds:Q", "what:N"],
             )
         )
