@@ -144,6 +144,21 @@ def test_a_stored_run_restored_on_a_fresh_machine_gives_its_rounds_to_forks(mnis
     assert records_text(forked) == records_text(run(shorter, runs_dir=tmp_path / "alone", data=mnist, progress=False))
 
 
+def test_a_finished_run_kept_without_its_checkpoint_is_replaced_by_the_stored_copy(mnist, tmp_path):
+    """Older code left finished runs without a checkpoint: such a folder gives
+    no rounds to a run pruning less far, so restoring must not skip it."""
+    trained = run(RunParams(rounds=3, **QUICK), runs_dir=tmp_path / "runs", data=mnist, progress=False)
+    stored = export_run(trained, tmp_path / "results")
+    (trained.folder / paths.CHECKPOINT).unlink()
+    shutil.rmtree(trained.folder / paths.ROUNDS_DIR)
+    assert parked.restore(stored, tmp_path / "runs") == trained.folder
+    assert (trained.folder / paths.CHECKPOINT).exists()
+    assert parked.restore(stored, tmp_path / "runs") is None  # now it has one: kept
+    shorter = RunParams(rounds=2, **QUICK)
+    forked = run(shorter, runs_dir=tmp_path / "runs", data=mnist, progress=False)
+    assert json.loads((forked.folder / paths.PARAMS).read_text())["forked_from"]["rounds_copied"] == 2
+
+
 def test_restore_refuses_what_cannot_give_rounds(mnist, tmp_path):
     part = run(RunParams(rounds=2, **QUICK), runs_dir=tmp_path / "runs", data=mnist, progress=False, stop_after=1)
     dest = parked.park(part.folder, tmp_path / "parked")

@@ -100,7 +100,8 @@ def restore(stored_folder, runs_dir) -> Path | None:
     that a run sharing its rounds forks from it instead of training them
     again (the same run with fewer noisy test sets is a copy of it; one
     pruning less far copies the rounds they share). None (and nothing
-    written) when ``runs_dir`` has it finished already."""
+    written) when ``runs_dir`` has it finished already with its checkpoint;
+    a finished copy without one (older code) is replaced."""
     return _write_run(Path(stored_folder), runs_dir, finished=True)
 
 
@@ -119,7 +120,10 @@ def _write_run(src: Path, runs_dir, finished: bool) -> Path | None:
             f"{src} holds {'an unfinished' if finished else 'a finished'} run: {'unpark' if finished else 'restore'} it"
         )
     k = len(stored["records"])
-    if _rounds_in(dest) >= (10**6 if finished else k):
+    have = _rounds_in(dest)
+    if finished and have >= 10**6 and not (dest / paths.CHECKPOINT).exists():
+        have = 0  # finished by code that kept no checkpoint: no run can fork from it, the copy replaces it
+    if have >= (10**6 if finished else k):
         return None
     if not stored_masks.has_masks(src):
         raise ValueError(f"{src} keeps no masks ({paths.MASKS}): it was exported before runs kept them")
