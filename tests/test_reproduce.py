@@ -357,3 +357,39 @@ def test_reproduce_stores_each_run_as_it_finishes(toy_book, mnist, monkeypatch):
     monkeypatch.setattr(R, "execute_tasks", execute)
     assert R.reproduce("paper", ["1"], root=toy_book, progress=False, stdout=io.StringIO(), runs_only=True) == 0
     assert stored_then == [True]
+
+
+def _order_tasks():
+    tiny = dict(model="lenet_300_100", iterations=100, n_train=600, n_test=300, noise_sigmas=())
+    short, long_ = RunParams(rounds=1, **tiny), RunParams(rounds=5, seed=1, **tiny)
+    tail = RunParams(rounds=9, seed=2, **tiny)
+    s, lg = T.Task("short", short), T.Task("long", long_)
+    t = T.Task("tail", tail, after=(s.key,))
+    c = T.Task("control", derive=("control", 0.5, "random"), after=(lg.key,), estimate=7)
+    return s, lg, t, c
+
+
+def test_the_batch_starts_the_longest_chain_of_training_first(tmp_path, monkeypatch):
+    """2 trainings, 6, and 10 after the 2: the 2 heads the longest chain (12),
+    then the 10 it frees; a derived run (7 trainings) counts for the run it
+    waits on (6 + 7 = 13, ahead of all)."""
+    monkeypatch.setattr(R, "_SPEED", {("lenet_300_100", "cpu", "fp32"): 0.001})
+    s, lg, t, c = _order_tasks()
+    order = lambda tasks: [x.label for x in R.start_order(tasks, tmp_path / "results", tmp_path / "runs", "cpu")]  # noqa: E731
+    assert order([s, lg]) == ["long", "short"]
+    assert order([s, lg, t]) == ["short", "tail", "long"]
+    assert order([s, lg, t, c]) == ["long", "short", "tail", "control"]
+    assert R.wall_clock([2 + 10, 6], 2) == 12  # what the dry run assumes for the three
+
+
+def test_reproduce_hands_the_executor_the_longest_chain_first(toy_book, monkeypatch):
+    monkeypatch.setattr(R, "_SPEED", {("lenet_300_100", "cpu", "fp32"): 0.001})
+    s, lg, t, _ = _order_tasks()
+    monkeypatch.setattr(R.T, "chapter_tasks", lambda name, profile, stored_root: [s, lg, t])
+    seen = []
+    monkeypatch.setattr(R, "execute_tasks", lambda tasks, *a, **kw: seen.extend(x.label for x in tasks) or [])
+    assert (
+        R.reproduce("quick", ["1"], root=toy_book, device="cpu", progress=False, stdout=io.StringIO(), runs_only=True)
+        == 0
+    )
+    assert seen == ["short", "tail", "long"]

@@ -208,11 +208,17 @@ def restore_donors(tasks, stored_root, runs_dir, err=sys.stderr) -> list[Path]:
     return out
 
 
-def _task_model(task, by_key: dict) -> str | None:
-    """The model of a task, or of the run its parameters are derived from."""
+def _base_params(task, by_key: dict) -> RunParams | None:
+    """The parameters of a derived task's nearest known ancestor (same model and training)."""
     while task is not None and task.params is None and task.after:
         task = by_key.get(task.after[0])
-    return task.params.model if task is not None and task.params is not None else None
+    return task.params if task is not None else None
+
+
+def _task_model(task, by_key: dict) -> str | None:
+    """The model of a task, or of the run its parameters are derived from."""
+    p = _base_params(task, by_key)
+    return p.model if p is not None else None
 
 
 def check_subset_data(tasks, stored_root, data_root=None) -> None:
@@ -379,6 +385,44 @@ def wall_clock(durations, jobs: int) -> float:
     return max(loads)
 
 
+def start_order(tasks, stored_root, runs_dir, device=None) -> list:
+    """``tasks`` in the order a batch starts them: each after the runs it
+    needs and, among the runs ready, first the one heading the longest chain
+    of training left (its own and that of the runs waiting for it), timed by
+    :func:`seconds_per_iteration` on ``device``. With several workers the
+    long runs then start at once instead of after the short ones listed
+    before them, the schedule :func:`wall_clock` (the dry run) assumes."""
+    tasks = T.unique(tasks)
+    by_key = {t.key: t for t in tasks}
+    device = pick_device(device)
+    own = {}
+    for t, q in zip(tasks, plan_tasks(tasks, stored_root, runs_dir)):
+        p = q.params or _base_params(t, by_key)
+        own[t.key] = (
+            q.trainings * p.resolved().iterations * seconds_per_iteration(p.model, device, precision=p.precision)
+            if q.trainings and p is not None
+            else 0.0
+        )
+    waiting = {t.key: [u.key for u in tasks if t.key in u.after] for t in tasks}
+    chain: dict = {}
+
+    def length(k: str) -> float:
+        if k not in chain:
+            chain[k] = own[k] + max((length(u) for u in waiting[k]), default=0.0)
+        return chain[k]
+
+    order, placed, left = [], set(), list(tasks)
+    while left:
+        ready = [t for t in left if all(k in placed or k not in by_key for k in t.after)]
+        if not ready:  # a cycle cannot be planned; keep the plan's order
+            return order + left
+        first = max(ready, key=lambda t: length(t.key))  # the earliest of equals (max keeps the first)
+        order.append(first)
+        placed.add(first.key)
+        left.remove(first)
+    return order
+
+
 # ------------------------------------------------------------------ execution
 class ChapterFailed(RuntimeError):
     pass
@@ -489,7 +533,7 @@ def reproduce(
 
         try:
             outcomes = execute_tasks(
-                tasks,
+                start_order(tasks, stored_root, runs_dir, device),
                 runs_dir,
                 stored_root,
                 executor=executor,
