@@ -342,3 +342,27 @@ def test_delta_chart_shows_where_delta_is_undefined_instead_of_dropping_it():
     assert [(r["quantity"], r["density"], r["seeds"], r["delta"]) for r in undefined] == [("ΔS weighted", 0.1, 1, -3.0)]
     drawn = [r for data in datasets for r in data if r.get("quantity") == "ΔS weighted" and "what" not in r]
     assert sorted((r["density"], r["seed"]) for r in drawn) == [(0.1, 0), (0.5, 0), (0.5, 1)]
+
+
+def test_rejection_chart_marks_each_test_and_keeps_its_legend_under_the_plot():
+    from ramanujan_lth import plots
+
+    tests = pd.DataFrame(
+        {
+            "layer": ["fc2", "fc1", "fc2"],
+            "density": [0.5, 0.5, 0.25],
+            "rejected": [False, True, True],
+            "p": [0.4, 0.01, 0.02],
+        }
+    )
+    d = plots.rejection_chart(tests, "layer", ["fc1", "fc2"], "lost", tooltip=["layer", "p"]).to_dict()
+    (rows,) = d["datasets"].values()
+    assert [(r["layer"], r["density"], r["H0"]) for r in rows] == [
+        ("fc2", 0.5, "not rejected"),
+        ("fc1", 0.5, "lost"),
+        ("fc2", 0.25, "lost"),
+    ]
+    color = d["encoding"]["color"]
+    assert color["scale"] == {"domain": ["not rejected", "lost"], "range": ["#9ecae1", "#d62728"]}
+    assert color["legend"]["orient"] == "bottom"  # beside the plot it was cut off by the page's column
+    assert d["encoding"]["y"]["sort"] == ["fc1", "fc2"] and d["height"] == 60

@@ -40,6 +40,7 @@ __all__ = [
     "kinds_quantity_chart",
     "gain_chart",
     "regime_rules_chart",
+    "rejection_chart",
     "criterion_charts",
     "KIND_COLORS",
     "QUANTITY_NAMES",
@@ -326,6 +327,11 @@ def accuracy_chart(acc: pd.DataFrame, bands: pd.DataFrame, title: str = "", widt
     )
 
 
+def _quantity_color():
+    # under the plot: beside it, the labels ran past the page's column
+    return alt.Color("quantity:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=200))
+
+
 def delta_chart(
     spec: pd.DataFrame,
     bands: pd.DataFrame,
@@ -374,7 +380,7 @@ def delta_chart(
     base = (
         alt.Chart(long)
         .transform_filter(alt.datum.layer == layer_pick)
-        .encode(x=_density_x(), color=alt.Color("quantity:N", title=None))
+        .encode(x=_density_x(), color=_quantity_color())
     )
     line = base.mark_line(point=True).encode(
         y=alt.Y("mean(delta):Q", title=f"Δ (capped at ±{cap:g})"),
@@ -397,7 +403,7 @@ def delta_chart(
             .encode(
                 x=_density_x(),
                 y="delta:Q",
-                color=alt.Color("quantity:N", title=None),
+                color=_quantity_color(),
                 tooltip=["layer:N", "quantity:N", alt.Tooltip("density:Q", format=".4f"), "seeds:Q", "what:N"],
             )
         )
@@ -796,6 +802,29 @@ def regime_rules_chart(rules: pd.DataFrame, title: str = "", width: int = 460):
             tooltip=["rule:N", "round:Q", alt.Tooltip("density:Q", format=".4f"), "name:N"],
         )
         .properties(title=title, width=width, height=70)
+    )
+
+
+def rejection_chart(tests: pd.DataFrame, row: str, rows, rejected: str, tooltip, title="", width: int = 460):
+    """One-sided t-tests along the density axis (chapter 5): a mark per row
+    of ``tests`` (columns ``density``, ``rejected`` and ``row``), one line
+    per value of ``row`` in the order ``rows``, red where H0 is rejected
+    (labelled ``rejected``)."""
+    t = tests.assign(H0=tests["rejected"].map({True: rejected, False: "not rejected"}))
+    return (
+        alt.Chart(t)
+        .mark_point(size=90, filled=True)
+        .encode(
+            x=_density_x("overall density (log, decreasing →)"),
+            y=alt.Y(f"{row}:N", sort=list(rows), title=None),
+            color=alt.Color(
+                "H0:N",
+                scale=alt.Scale(domain=["not rejected", rejected], range=["#9ecae1", "#d62728"]),
+                legend=alt.Legend(orient="bottom", labelLimit=300),
+            ),
+            tooltip=list(tooltip),
+        )
+        .properties(title=title, width=width, height=30 * len(rows))
     )
 
 
