@@ -1,12 +1,14 @@
 """Every built page opened in headless Chromium with the network off, as a reader would see it.
 
 For each page: every chart output is drawn (an ``svg``/``canvas`` of vega's
-marks inside it), no error text from vega or MathJax, no JavaScript error in
-the console, and the formulas are typeset. A screenshot of each page goes
+marks inside it) and fits the page's column in a laptop's window, no error
+text from vega or MathJax, no JavaScript error in the console, and the
+formulas are typeset. A screenshot of each page goes
 to ``_build/screenshots/`` for a person to look at. Needs Debian's
 ``chromium`` (``.ci/run`` installs it); skipped without it, except in CI.
 """
 
+import json
 import os
 import re
 import shutil
@@ -113,3 +115,52 @@ def test_pages_load_nothing_from_the_network(built_book):
             if re.match(r"https?://", t.get("src") or t.get("href") or "")
         ]
         assert not remote, f"{page.name} loads {remote}"
+
+
+#: appended to a copy of a page: once the charts are drawn, how far right
+#: each one's drawing reaches and where the nearest box that clips it ends
+MEASURE = """<script>
+window.addEventListener("load", function () { setTimeout(function () {
+  var col = document.querySelector(".bd-article") || document.body, rows = [];
+  document.querySelectorAll("div.ramanujan-chart").forEach(function (c) {
+    var g = c.querySelector("svg.marks, canvas.marks"), clip = col.getBoundingClientRect().right;
+    if (!g) return;
+    for (var a = c.parentElement; a; a = a.parentElement) {
+      var s = getComputedStyle(a);
+      if (s.overflowX !== "visible") {
+        clip = Math.min(clip, a.getBoundingClientRect().right - parseFloat(s.borderRightWidth || 0));
+      }
+    }
+    rows.push({right: g.getBoundingClientRect().right, clip: clip, title: g.getAttribute("aria-label") || ""});
+  });
+  var out = document.createElement("pre");
+  out.id = "chart-extents";
+  out.textContent = JSON.stringify(rows);
+  document.body.appendChild(out);
+}, 2000); });
+</script>"""
+
+
+def chart_extents(page: Path, width: int) -> list[dict]:
+    """Where each drawn chart of ``page`` ends and where it is clipped, in a window ``width`` pixels wide."""
+    copy = page.with_name(f".measure-{page.name}")  # beside it: the same relative links
+    copy.write_text(page.read_text().replace("</body>", MEASURE + "</body>"))
+    try:
+        dom = chromium(f"--window-size={width},2000", "--dump-dom", copy.as_uri()).stdout
+    finally:
+        copy.unlink()
+    found = bs4.BeautifulSoup(dom, "html.parser").select_one("pre#chart-extents")
+    assert found is not None, f"{page.name}: the measuring script did not run"
+    return json.loads(found.get_text())
+
+
+def test_every_chart_fits_the_column_of_a_laptop_window(built_book):
+    """A chart wider than the page's column is cut off there (a legend beside
+    the plot lost its labels): at 1200 pixels, the book's sidebars leave the
+    charts about 600."""
+    wide = []
+    for page in pages(built_book):
+        for c in chart_extents(page.resolve(), 1200):
+            if c["right"] > c["clip"] + 1:
+                wide.append(f"{page.name}: {c['title'][:60]!r} ends at {c['right']:.0f} px, cut at {c['clip']:.0f}")
+    assert not wide, "\n".join(wide)

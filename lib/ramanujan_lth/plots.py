@@ -296,7 +296,7 @@ def regime_shading(bands: pd.DataFrame) -> alt.Chart:
     )
 
 
-def accuracy_chart(acc: pd.DataFrame, bands: pd.DataFrame, title: str = "", width: int = 480, height: int = 260):
+def accuracy_chart(acc: pd.DataFrame, bands: pd.DataFrame, title: str = "", width: int = 460, height: int = 260):
     """Mean test accuracy against density, one line per noise level, error bars
     = one standard deviation over seeds; click a noise level in the legend."""
     a = acc.assign(noise=acc["sigma"].map(lambda s: "clean" if s == 0 else f"σ = {s:g}"))
@@ -329,7 +329,7 @@ def accuracy_chart(acc: pd.DataFrame, bands: pd.DataFrame, title: str = "", widt
 
 def _quantity_color():
     # under the plot: beside it, the labels ran past the page's column
-    return alt.Color("quantity:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=200))
+    return alt.Color("quantity:N", title=None, legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=200))
 
 
 def delta_chart(
@@ -338,7 +338,7 @@ def delta_chart(
     layers,
     title: str = "",
     cap: float = 3.0,
-    width: int = 480,
+    width: int = 440,
     height: int = 240,
 ):
     """Δ of one layer (pick it under the chart) against the overall density:
@@ -378,9 +378,7 @@ def delta_chart(
         name="delta_layer", value=list(layers)[0], bind=alt.binding_select(options=list(layers), name="layer ")
     )
     base = (
-        alt.Chart(long)
-        .transform_filter(alt.datum.layer == layer_pick)
-        .encode(x=_density_x(), color=_quantity_color())
+        alt.Chart(long).transform_filter(alt.datum.layer == layer_pick).encode(x=_density_x(), color=_quantity_color())
     )
     line = base.mark_line(point=True).encode(
         y=alt.Y("mean(delta):Q", title=f"Δ (capped at ±{cap:g})"),
@@ -415,7 +413,7 @@ def delta_chart(
     )
 
 
-def schedule_chart(specs: dict, layers, cap: float = 3.0, width: int = 300, height: int = 220):
+def schedule_chart(specs: dict, layers, cap: float = 3.0, width: int = 220, height: int = 220):
     """Two pruning schedules side by side (``specs``: schedule -> spectral
     table): each layer's density against the overall density (left), and the
     unweighted max(ΔS, ΔR) of the layer picked under the chart (right), mean
@@ -435,6 +433,17 @@ def schedule_chart(specs: dict, layers, cap: float = 3.0, width: int = 300, heig
             )
         )
     df = pd.concat(rows, ignore_index=True)
+    schedule_legend = dict(
+        title="schedule (point shape and line style)",
+        legend=alt.Legend(
+            orient="bottom",
+            direction="vertical",
+            labelLimit=320,
+            titleLimit=320,
+            symbolFillColor="black",
+            symbolStrokeColor="black",
+        ),
+    )
     dens = (
         alt.Chart(df)
         .mark_line(point=True)
@@ -442,23 +451,18 @@ def schedule_chart(specs: dict, layers, cap: float = 3.0, width: int = 300, heig
             x=_density_x("overall density (log, decreasing →)"),
             y=alt.Y("mean(layer_density):Q", scale=alt.Scale(type="log"), title="layer density (log)"),
             color=alt.Color("layer:N", legend=alt.Legend(orient="bottom")),
+            # one legend for both (the same field, title and legend merge); with the
+            # dash's legend off, Vega-Lite drew no legend of the shapes either
             strokeDash=alt.StrokeDash(
                 "schedule:N",
+                title=schedule_legend["title"],
                 scale=alt.Scale(domain=list(specs), range=[[1, 0], [5, 3], [2, 2]][: len(specs)]),
-                legend=None,
+                legend=schedule_legend["legend"],
             ),
             shape=alt.Shape(
                 "schedule:N",
-                title="schedule (point shape and line style)",
                 scale=alt.Scale(domain=list(specs), range=["circle", "square", "triangle-up"][: len(specs)]),
-                legend=alt.Legend(
-                    orient="bottom",
-                    direction="vertical",
-                    labelLimit=320,
-                    titleLimit=320,
-                    symbolFillColor="black",
-                    symbolStrokeColor="black",
-                ),
+                **schedule_legend,
             ),
             tooltip=[
                 "schedule:N",
@@ -515,7 +519,7 @@ def data_lines(rows: pd.DataFrame) -> list[str]:
     return lines
 
 
-def paper_vs_ours_chart(rows: pd.DataFrame, title: str = "", log: bool = False, width: int = 420):
+def paper_vs_ours_chart(rows: pd.DataFrame, title: str = "", log: bool = False, width: int = 280):
     """The paper's number and ours for each quantity (rows with both), one
     line of the chart per quantity, with what data ours come from under the
     title (:func:`data_lines`); hover for the explanation."""
@@ -549,16 +553,17 @@ def paper_vs_ours_chart(rows: pd.DataFrame, title: str = "", log: bool = False, 
     )
     return (
         alt.layer(link, dots)
-        .configure_axisY(labelLimit=360)
+        .configure_axisY(labelLimit=250)  # the whole quantity in the tooltip
         .properties(
-            title=alt.TitleParams(title, subtitle=data_lines(rows) or alt.Undefined),
+            # from the left edge of the labels: centred over the plot, the data lines ran past the page's column
+            title=alt.TitleParams(title, subtitle=data_lines(rows) or alt.Undefined, anchor="start", frame="bounds"),
             width=width,
             height=max(60, 22 * len(df)),
         )
     )
 
 
-def output_rate_chart(frame: pd.DataFrame, paper: pd.DataFrame | None = None, width: int = 300, height: int = 240):
+def output_rate_chart(frame: pd.DataFrame, paper: pd.DataFrame | None = None, width: int = 220, height: int = 240):
     """Two panels over density for the score picked in a dropdown: test
     accuracy, one line per output-layer rate (the paper's points, rows of
     ``paper`` with ``score``, ``density`` and ``accuracy``, as black
@@ -745,7 +750,7 @@ def kinds_quantity_chart(long_q: pd.DataFrame, layers, title: str = "", width: i
     return alt.layer(band, line, zero).add_params(pick_q, pick_l).properties(title=title, width=width, height=height)
 
 
-def gain_chart(gains: pd.DataFrame, labels: dict, title: str = "", width: int = 420):
+def gain_chart(gains: pd.DataFrame, labels: dict, title: str = "", width: int = 260):
     """Held-out gain (points) of adding each quantity to the density-only
     model: one dot per held-out seed, the mean as a bar."""
     g = gains.assign(label=gains["quantity"].map(labels))
@@ -782,7 +787,7 @@ def gain_chart(gains: pd.DataFrame, labels: dict, title: str = "", width: int = 
     return alt.layer(bar, dots, zero).properties(title=title, width=width, height=max(80, 28 * len(order)))
 
 
-def regime_rules_chart(rules: pd.DataFrame, title: str = "", width: int = 460):
+def regime_rules_chart(rules: pd.DataFrame, title: str = "", width: int = 440):
     """The regime of each round under each rule (rows ``rule``, ``round``,
     ``density``, ``regime``), as coloured marks along the density axis."""
     r = rules.assign(name=rules["regime"].map(REGIME_NAMES))
@@ -828,7 +833,7 @@ def rejection_chart(tests: pd.DataFrame, row: str, rows, rejected: str, tooltip,
     )
 
 
-def criterion_charts(frame: pd.DataFrame, cap: float = 3.0, width: int = 300, height: int = 230):
+def criterion_charts(frame: pd.DataFrame, cap: float = 3.0, width: int = 220, height: int = 230):
     """Algorithm 1 under one criterion (picked under the charts): on the left
     the Δ that criterion reads, per layer, against the network's density
     (ICLR Figure 9); on the right the test accuracy on the clean and noisy
@@ -955,7 +960,12 @@ def bound_gain_chart(gain: pd.DataFrame, width: int = 420, title: str = ""):
             title="X-Bound minus X* accuracy (points, same density)",
             scale=alt.Scale(domain=[low - pad, high + pad]),
         ),
-        color=alt.Color("source:N", title=None, scale=alt.Scale(domain=sources, range=[palette[k] for k in sources])),
+        color=alt.Color(
+            "source:N",
+            title=None,
+            scale=alt.Scale(domain=sources, range=[palette[k] for k in sources]),
+            legend=alt.Legend(orient="bottom", labelLimit=300),
+        ),
         tooltip=[
             "score",
             "source",
