@@ -150,9 +150,9 @@ def test_schedule_chart_draws_both_schedules():
     assert {v["schedule"] for v in values} == {"layer-wise", "global"}
     assert max(v["max_delta"] for v in values) == 3.0  # +inf capped for drawing
     assert len(d["hconcat"]) == 2
-    # shape and dash share one legend: with the dash's legend off, the shapes had none either
+    # shape and dash share one legend (same title): with the dash's legend off, the shapes had none either
     enc = d["hconcat"][0]["encoding"]
-    assert enc["shape"]["legend"] == enc["strokeDash"]["legend"] is not None
+    assert enc["shape"]["legend"] and enc["strokeDash"]["legend"]
     assert enc["shape"]["title"] == enc["strokeDash"]["title"]
 
 

@@ -433,17 +433,10 @@ def schedule_chart(specs: dict, layers, cap: float = 3.0, width: int = 220, heig
             )
         )
     df = pd.concat(rows, ignore_index=True)
-    schedule_legend = dict(
-        title="schedule (point shape and line style)",
-        legend=alt.Legend(
-            orient="bottom",
-            direction="vertical",
-            labelLimit=320,
-            titleLimit=320,
-            symbolFillColor="black",
-            symbolStrokeColor="black",
-        ),
-    )
+    # shape and dash share one legend (the same field and title merge them); with the dash's legend
+    # off, Vega-Lite drew no legend of the shapes either, and with the same legend its symbols smudged
+    legend = dict(orient="bottom", direction="vertical", labelLimit=320, titleLimit=320, symbolStrokeColor="black")
+    schedule_title = "schedule (point shape and line style)"
     dens = (
         alt.Chart(df)
         .mark_line(point=True)
@@ -451,18 +444,17 @@ def schedule_chart(specs: dict, layers, cap: float = 3.0, width: int = 220, heig
             x=_density_x("overall density (log, decreasing →)"),
             y=alt.Y("mean(layer_density):Q", scale=alt.Scale(type="log"), title="layer density (log)"),
             color=alt.Color("layer:N", legend=alt.Legend(orient="bottom")),
-            # one legend for both (the same field, title and legend merge); with the
-            # dash's legend off, Vega-Lite drew no legend of the shapes either
             strokeDash=alt.StrokeDash(
                 "schedule:N",
-                title=schedule_legend["title"],
+                title=schedule_title,
                 scale=alt.Scale(domain=list(specs), range=[[1, 0], [5, 3], [2, 2]][: len(specs)]),
-                legend=schedule_legend["legend"],
+                legend=alt.Legend(symbolType="stroke", **legend),
             ),
             shape=alt.Shape(
                 "schedule:N",
+                title=schedule_title,
                 scale=alt.Scale(domain=list(specs), range=["circle", "square", "triangle-up"][: len(specs)]),
-                **schedule_legend,
+                legend=alt.Legend(symbolFillColor="black", **legend),
             ),
             tooltip=[
                 "schedule:N",
@@ -628,7 +620,7 @@ def output_rate_chart(frame: pd.DataFrame, paper: pd.DataFrame | None = None, wi
         .encode(
             x=_density_x(),
             y=alt.Y("output weights:Q", scale=alt.Scale(type="log"), title="output-layer weights left"),
-            color=color,
+            color=alt.Color("output rate:N", legend=None),  # the left panel's legend is for both
             opacity=opacity,
             tooltip=tip,
         )
