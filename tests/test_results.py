@@ -371,3 +371,22 @@ def test_rejection_chart_marks_each_test_and_keeps_its_legend_under_the_plot():
     assert color["scale"] == {"domain": ["not rejected", "lost"], "range": ["#9ecae1", "#d62728"]}
     assert color["legend"]["orient"] == "bottom"  # beside the plot it was cut off by the page's column
     assert d["encoding"]["y"]["sort"] == ["fc1", "fc2"] and d["height"] == 60
+
+
+def test_candidates_chart_opens_where_the_algorithm_tried_the_most_rates():
+    from ramanujan_lth import plots
+
+    def row(score, rnd, layer, k, decision):
+        return dict(score=score, round=rnd, layer=layer, k=k, rate=0.2 / 2**k, quantity="ΔS unweighted",
+                    delta=0.1 - k, decision=decision, reason="", density=1.0)  # fmt: skip
+
+    def opens_on(steps):
+        params = {p["name"]: p["value"] for p in plots.candidates_chart(pd.DataFrame(steps)).to_dict()["params"]}
+        return params["score_pick"], params["round_pick"], params["layer_pick4"]
+
+    first_taken = [row("IMP", 0, "fc1", 0, "accept"), row("IMP", 0, "fc2", 0, "accept")]
+    held = [row("IMP", 1, "fc2", k, "reject") for k in range(4)]  # every rate rejected: the layer is held
+    found = [row("SNIP", 2, "fc2", k, "reject") for k in range(2)] + [row("SNIP", 2, "fc2", 2, "accept")]
+    again = [row("SNIP", 3, "fc1", k, "reject") for k in range(2)] + [row("SNIP", 3, "fc1", 2, "accept")]
+    assert opens_on(first_taken + held + found + again) == ("SNIP", 2, "fc2")  # the first of the longest searches
+    assert opens_on(first_taken + held) == ("IMP", 1, "fc2")  # no accept after a rejection: the most rates tried

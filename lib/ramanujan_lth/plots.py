@@ -885,15 +885,23 @@ def candidates_chart(steps: pd.DataFrame, width: int = 360, height: int = 220):
     """Algorithm 1's candidates of one layer in one round (rows of
     :func:`ramanujan_lth.results.candidate_frame`), with a menu for the
     score, a slider for the round and a menu for the layer: Δ per k and
-    quantity, shaped by the decision."""
+    quantity, shaped by the decision. It opens on the first layer and round
+    where the algorithm accepted a rate after rejecting the most (or, when
+    it never did, tried the most), not on one where it took the first."""
     steps = steps.assign(delta=steps["delta"].astype(float).clip(-2, 2)).dropna(subset=["delta"])
     scores = list(dict.fromkeys(steps["score"]))
     layers = list(dict.fromkeys(steps["layer"]))
-    score_pick = alt.param(name="score_pick", value=scores[0], bind=alt.binding_select(options=scores, name="score "))
+    groups = steps.groupby(["score", "round", "layer"], sort=False)
+    tried = groups["k"].nunique()
+    accepted = groups["decision"].agg(lambda d: (d == "accept").any())
+    score0, round0, layer0 = (tried[accepted] if accepted.any() and tried[accepted].max() > 1 else tried).idxmax()
+    score_pick = alt.param(name="score_pick", value=score0, bind=alt.binding_select(options=scores, name="score "))
     round_pick = alt.param(
-        name="round_pick", value=0, bind=alt.binding_range(min=0, max=int(steps["round"].max()), step=1, name="round ")
+        name="round_pick",
+        value=int(round0),
+        bind=alt.binding_range(min=0, max=int(steps["round"].max()), step=1, name="round "),
     )
-    layer_pick = alt.param(name="layer_pick4", value=layers[0], bind=alt.binding_select(options=layers, name="layer "))
+    layer_pick = alt.param(name="layer_pick4", value=layer0, bind=alt.binding_select(options=layers, name="layer "))
     shown = (alt.datum.score == score_pick) & (alt.datum.round == round_pick) & (alt.datum.layer == layer_pick)
     decisions = alt.Scale(domain=["accept", "reject", "guard"], range=["circle", "cross", "triangle"])
     points = (
