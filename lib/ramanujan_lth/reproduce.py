@@ -351,7 +351,7 @@ def dry_run(names, profile: str, root, device=None, out=sys.stdout, jobs: int | 
         for q in (q for q in planned if q.trainings):
             model = q.params.model if q.params else "lenet_300_100"
             p = q.params.resolved() if q.params else RunParams(**plans.comparison_base(model, profile)).resolved()
-            each.append(q.trainings * p.iterations * seconds_per_iteration(model, device, precision=p.precision))
+            each.append(_training_seconds(q.trainings, p, device))
             seconds += each[-1]
         total += seconds
         left = [q for q in planned if q.trainings]
@@ -371,6 +371,12 @@ def dry_run(names, profile: str, root, device=None, out=sys.stdout, jobs: int | 
         file=out,
     )
     return total
+
+
+def _training_seconds(trainings: int, p: RunParams, device) -> float:
+    """Seconds of ``trainings`` trainings of run ``p`` on ``device`` (steps timed by :func:`seconds_per_iteration`)."""
+    p = p.resolved()
+    return trainings * p.iterations * seconds_per_iteration(p.model, device, precision=p.precision)
 
 
 def wall_clock(durations, jobs: int) -> float:
@@ -398,11 +404,7 @@ def start_order(tasks, stored_root, runs_dir, device=None) -> list:
     own = {}
     for t, q in zip(tasks, plan_tasks(tasks, stored_root, runs_dir)):
         p = q.params or _base_params(t, by_key)
-        own[t.key] = (
-            q.trainings * p.resolved().iterations * seconds_per_iteration(p.model, device, precision=p.precision)
-            if q.trainings and p is not None
-            else 0.0
-        )
+        own[t.key] = _training_seconds(q.trainings, p, device) if q.trainings and p is not None else 0.0
     waiting = {t.key: [u.key for u in tasks if t.key in u.after] for t in tasks}
     chain: dict = {}
 
