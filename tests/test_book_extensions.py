@@ -6,6 +6,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient.exceptions import CellTimeoutError
+from ramanujan_lth.kernel import KernelManager
 
 ROOT = Path(__file__).resolve().parents[1]
 Result = namedtuple("Result", "nb err")
@@ -23,6 +24,7 @@ def test_a_stalled_notebook_is_executed_again_from_its_pristine_cells():
     seen = []
 
     def execute(nb, **kw):  # stalls the first time, after writing an output into the notebook
+        assert kw["kernel_manager_class"] is KernelManager  # the client that cannot sleep through a reply
         seen.append(len(nb.cells[0].outputs))
         nb.cells[0].outputs.append({"output_type": "stream", "name": "stdout", "text": "partial"})
         return Result(nb, CellTimeoutError("stalled") if len(seen) == 1 else None)

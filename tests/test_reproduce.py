@@ -91,6 +91,23 @@ def test_execute_injects_the_profile_and_names_the_failing_chapter(toy_book):
     assert "executing" in out.getvalue()
 
 
+def test_execute_runs_chapters_with_the_sliced_kernel_client(toy_book, monkeypatch):
+    import nbformat
+    import papermill as pm
+    from ramanujan_lth.kernel import KernelManager
+
+    seen = {}
+
+    def fake_execute(nb, out, **kwargs):
+        seen.update(kwargs)
+        nbformat.write(nb, out)
+
+    monkeypatch.setattr(pm, "execute_notebook", fake_execute)
+    out = toy_book / "executed" / "01_fine.ipynb"
+    R.execute(toy_book / "chapters" / "01_fine.md", out, {"profile": "paper"}, {"profile": "paper"}, progress=False)
+    assert seen["kernel_manager_class"] is KernelManager and out.exists()
+
+
 def test_reproduce_resumes_parked_runs_and_drops_them_once_stored(toy_book, mnist, monkeypatch):
     p = RunParams(rounds=2, model="lenet_300_100", iterations=30, n_train=2000, n_test=500, noise_sigmas=())
     part = run(p, runs_dir=toy_book / "elsewhere", data=mnist, progress=False, stop_after=1)

@@ -1,7 +1,14 @@
-"""Sphinx extension: a chapter whose execution stalls is executed again, once.
+"""Sphinx extension: chapters execute with a kernel client that cannot sleep
+through a reply, and a chapter whose execution stalls anyway is executed
+again, once.
 
-Now and then a notebook kernel sits idle while the client waits for a reply
-that never comes (seen here with ``jupyter_client`` 8 and ``ipykernel`` 6
+Every execution uses :class:`ramanujan_lth.kernel.KernelManager`, whose
+clients poll the kernel in short slices: nbclient's single long poll now and
+then misses the reply to a cell (jupyter/nbclient#312), most often one that
+draws an ``ipywidgets.interact``.
+
+For anything else that stalls: now and then a notebook kernel sits idle
+while the client waits for a reply that never comes (seen here with ``jupyter_client`` 8 and ``ipykernel`` 6
 and 7 alike: the kernel has run nothing for minutes, the client waits, and
 not always inside a cell, where the per-cell timeout of ``_config.yml``
 would end it). So each execution runs under a watchdog: past
@@ -22,6 +29,7 @@ import traceback
 import psutil
 from jupyter_cache.executors.utils import ExecutionResult
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from ramanujan_lth.kernel import KernelManager
 from sphinx.util import logging
 
 LOG = logging.getLogger(__name__)
@@ -57,7 +65,7 @@ def _retrying(execute):
             watchdog.daemon = True
             watchdog.start()
             try:
-                result = execute(nb, *args, **kwargs)
+                result = execute(nb, *args, **{"kernel_manager_class": KernelManager, **kwargs})
             except (DeadKernelError, RuntimeError) as err:  # raised, not returned, by the executor
                 result = ExecutionResult(nb, kwargs.get("cwd"), 0.0, err, traceback.format_exc())
             finally:

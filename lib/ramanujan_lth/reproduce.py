@@ -450,6 +450,8 @@ def execute(source: Path, out: Path, parameters: dict, stamp: dict, progress: bo
     import nbformat
     import papermill as pm
 
+    from .kernel import KernelManager
+
     nb = jupytext.read(source)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.stem}.", suffix=".ipynb")
@@ -457,7 +459,13 @@ def execute(source: Path, out: Path, parameters: dict, stamp: dict, progress: bo
     try:
         try:
             pm.execute_notebook(
-                nb, tmp, parameters=parameters, kernel_name="python3", cwd=str(source.parent), progress_bar=progress
+                nb,
+                tmp,
+                parameters=parameters,
+                kernel_name="python3",
+                cwd=str(source.parent),
+                progress_bar=progress,
+                kernel_manager_class=KernelManager,
             )
         except pm.PapermillExecutionError as err:
             raise ChapterFailed(f"cell {err.exec_count}: {err.ename}: {err.evalue}") from None
