@@ -390,3 +390,23 @@ def test_candidates_chart_opens_where_the_algorithm_tried_the_most_rates():
     again = [row("SNIP", 3, "fc1", k, "reject") for k in range(2)] + [row("SNIP", 3, "fc1", 2, "accept")]
     assert opens_on(first_taken + held + found + again) == ("SNIP", 2, "fc2")  # the first of the longest searches
     assert opens_on(first_taken + held) == ("IMP", 1, "fc2")  # no accept after a rejection: the most rates tried
+
+
+def test_accuracy_chart_says_when_every_test_set_gives_the_same_line():
+    from ramanujan_lth import plots
+
+    bands = pd.DataFrame([{"regime": "full", "hi": 1.0, "lo": 0.1}])
+
+    def notes(noisy):
+        rows = [
+            {"seed": s, "round": r, "density": d, "sigma": sigma, "accuracy": 0.1 if sigma == 0 else noisy}
+            for s in (0, 1)
+            for r, d in enumerate((1.0, 0.5, 0.25))
+            for sigma in (0.0, 0.2, 0.4)
+        ]
+        title = plots.accuracy_chart(pd.DataFrame(rows), bands, title="t", note="what ran").to_dict()["title"]
+        return title["subtitle"]
+
+    same = notes(noisy=0.1)  # three test sets, one visible line
+    assert same[0] == "what ran" and same[1].split(" ")[1] == "3" and len(same) == 2
+    assert notes(noisy=0.09) == ["what ran"]

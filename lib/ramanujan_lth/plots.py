@@ -296,16 +296,23 @@ def regime_shading(bands: pd.DataFrame) -> alt.Chart:
     )
 
 
-def accuracy_chart(acc: pd.DataFrame, bands: pd.DataFrame, title: str = "", width: int = 460, height: int = 260):
+def accuracy_chart(
+    acc: pd.DataFrame, bands: pd.DataFrame, title: str = "", note: str = "", width: int = 460, height: int = 260
+):
     """Mean test accuracy against density, one line per noise level, error bars
-    = one standard deviation over seeds; click a noise level in the legend."""
+    = one standard deviation over seeds; click a noise level in the legend.
+    ``note`` (what the runs are) goes under the title; where every test set
+    gives the same accuracies (a network at chance), the lines coincide and
+    a line under the title says so."""
     a = acc.assign(noise=acc["sigma"].map(lambda s: "clean" if s == 0 else f"σ = {s:g}"))
     pick = alt.selection_point(fields=["noise"], bind="legend")
     base = alt.Chart(a).encode(x=_density_x(), color=alt.Color("noise:N", title="test set"))
+    # padding: the highest mean does not sit on the plot's top edge
+    y_scale = alt.Scale(zero=False, padding=8)
     line = (
         base.mark_line(point=True)
         .encode(
-            y=alt.Y("mean(accuracy):Q", title="test accuracy", scale=alt.Scale(zero=False)),
+            y=alt.Y("mean(accuracy):Q", title="test accuracy", scale=y_scale),
             opacity=alt.condition(pick, alt.value(1), alt.value(0.1)),
             tooltip=[
                 "noise:N",
@@ -318,12 +325,17 @@ def accuracy_chart(acc: pd.DataFrame, bands: pd.DataFrame, title: str = "", widt
         .add_params(pick)
     )
     bars = base.mark_errorbar(extent="stdev").encode(
-        y=alt.Y("accuracy:Q", title="test accuracy"), opacity=alt.condition(pick, alt.value(1), alt.value(0.1))
+        y=alt.Y("accuracy:Q", title="test accuracy", scale=y_scale),
+        opacity=alt.condition(pick, alt.value(1), alt.value(0.1)),
     )
+    lines = subtitle(note) if note else []
+    means = a.groupby(["density", "noise"])["accuracy"].mean().unstack("noise")
+    if means.shape[1] > 1 and np.allclose(means.to_numpy(), means.iloc[:, [0]].to_numpy(), equal_nan=True):
+        lines.append(f"The {means.shape[1]} test sets give the same accuracies: their lines coincide.")
     return (
         alt.layer(regime_shading(bands), alt.layer(bars, line))
         .resolve_scale(color="independent")
-        .properties(title=title, width=width, height=height)
+        .properties(title=alt.TitleParams(title, subtitle=lines) if lines else title, width=width, height=height)
     )
 
 
