@@ -118,20 +118,31 @@ def test_pages_load_nothing_from_the_network(built_book):
 
 
 #: appended to a copy of a page: once the charts are drawn, how far right
-#: each one's drawing reaches and where the nearest box that clips it ends
+#: each chart's drawing and each output table reaches, and where the nearest
+#: box that clips it ends
 MEASURE = """<script>
 window.addEventListener("load", function () { setTimeout(function () {
   var col = document.querySelector(".bd-article") || document.body, rows = [];
-  document.querySelectorAll("div.ramanujan-chart").forEach(function (c) {
-    var g = c.querySelector("svg.marks, canvas.marks"), clip = col.getBoundingClientRect().right;
-    if (!g) return;
-    for (var a = c.parentElement; a; a = a.parentElement) {
+  function clipOf(e) {
+    var clip = col.getBoundingClientRect().right;
+    for (var a = e.parentElement; a; a = a.parentElement) {
       var s = getComputedStyle(a);
       if (s.overflowX !== "visible") {
         clip = Math.min(clip, a.getBoundingClientRect().right - parseFloat(s.borderRightWidth || 0));
       }
     }
-    rows.push({right: g.getBoundingClientRect().right, clip: clip, title: g.getAttribute("aria-label") || ""});
+    return clip;
+  }
+  document.querySelectorAll("div.ramanujan-chart").forEach(function (c) {
+    var g = c.querySelector("svg.marks, canvas.marks");
+    if (!g) return;
+    rows.push({kind: "chart", right: g.getBoundingClientRect().right, clip: clipOf(c),
+               title: g.getAttribute("aria-label") || ""});
+  });
+  document.querySelectorAll(".cell_output table").forEach(function (t) {
+    var head = t.querySelector("caption, th");
+    rows.push({kind: "table", right: t.getBoundingClientRect().right, clip: clipOf(t),
+               title: head ? head.innerText : ""});
   });
   var out = document.createElement("pre");
   out.id = "chart-extents";
@@ -141,8 +152,9 @@ window.addEventListener("load", function () { setTimeout(function () {
 </script>"""
 
 
-def chart_extents(page: Path, width: int) -> list[dict]:
-    """Where each drawn chart of ``page`` ends and where it is clipped, in a window ``width`` pixels wide."""
+def output_extents(page: Path, width: int) -> list[dict]:
+    """Where each drawn chart and output table of ``page`` ends and where it is
+    clipped, in a window ``width`` pixels wide."""
     copy = page.with_name(f".measure-{page.name}")  # beside it: the same relative links
     copy.write_text(page.read_text().replace("</body>", MEASURE + "</body>"))
     try:
@@ -154,13 +166,15 @@ def chart_extents(page: Path, width: int) -> list[dict]:
     return json.loads(found.get_text())
 
 
-def test_every_chart_fits_the_column_of_a_laptop_window(built_book):
+def test_every_chart_and_table_fits_the_column_of_a_laptop_window(built_book):
     """A chart wider than the page's column is cut off there (a legend beside
-    the plot lost its labels): at 1200 pixels, the book's sidebars leave the
-    charts about 600."""
+    the plot lost its labels), and a table scrolls sideways behind a scrollbar
+    many systems hide: at 1200 pixels, the book's sidebars leave about 600."""
     wide = []
     for page in pages(built_book):
-        for c in chart_extents(page.resolve(), 1200):
+        for c in output_extents(page.resolve(), 1200):
             if c["right"] > c["clip"] + 1:
-                wide.append(f"{page.name}: {c['title'][:60]!r} ends at {c['right']:.0f} px, cut at {c['clip']:.0f}")
+                wide.append(
+                    f"{page.name}: {c['kind']} {c['title'][:60]!r} ends at {c['right']:.0f} px, cut at {c['clip']:.0f}"
+                )
     assert not wide, "\n".join(wide)
