@@ -8,10 +8,10 @@ then misses the reply to a cell (jupyter/nbclient#312), most often one that
 draws an ``ipywidgets.interact``.
 
 For anything else that stalls: now and then a notebook kernel sits idle
-while the client waits for a reply that never comes (seen here with ``jupyter_client`` 8 and ``ipykernel`` 6
-and 7 alike: the kernel has run nothing for minutes, the client waits, and
-not always inside a cell, where the per-cell timeout of ``_config.yml``
-would end it). So each execution runs under a watchdog: past
+while the client waits for a reply that never comes (seen here with
+``jupyter_client`` 8 and ``ipykernel`` 6 and 7 alike: the kernel has run
+nothing for minutes, the client waits, and not always inside a cell, where
+the per-cell timeout of ``_config.yml`` would end it). So each execution runs under a watchdog: past
 :data:`NOTEBOOK_BUDGET` seconds it kills the notebook's kernel, which the
 client notices within a second. A notebook that stalled, by the cell timeout
 or the watchdog, is executed again from its pristine cells in a new kernel,
