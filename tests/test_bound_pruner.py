@@ -68,7 +68,7 @@ def test_layer_never_accepted_stays_untouched():
     mask, score = two_blocks()
     new, d = bound_prune_layer("fc", mask, score, p=0.5, K=1)
     assert not d.changed and d.accepted_k is None and torch.equal(new, mask)
-    assert d.reason == "no k < 1 accepted" and d.candidates[0].decision == "reject"
+    assert [c.decision for c in d.candidates] == ["reject"]  # K = 1: one try, rejected, nothing halved
 
 
 def test_collapse_guard_fires_on_average_degree():
@@ -115,7 +115,7 @@ def test_rounds_stop_when_no_layer_changes():
     # round until the collapse guard stops each layer: one candidate at k = 0 whose smaller average degree
     # is below 2, though its own Δ would have accepted it; the mask it stops at still has both averages >= 2
     for d in decisions:
-        assert d.reason == "layer-collapse guard (average degree < 2)" and not d.changed and d.accepted_k is None
+        assert not d.changed and d.accepted_k is None
         assert torch.equal(new[d.layer], masks[d.layer])
         (c,) = d.candidates
         assert c.k == 0 and c.decision == "guard" and c.reason == d.reason

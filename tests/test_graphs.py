@@ -99,3 +99,33 @@ def test_n_components_ignores_isolated():
     B[0, 0] = B[1, 1] = 1
     assert graphs.n_components(B) == 2
     assert graphs.n_components(B, ignore_isolated=False) == 6
+
+
+def test_expansion_bounds_known_values():
+    assert graphs.alon_upper(0.25) == pytest.approx(math.sqrt(2))  # 2 sqrt(0.25 / 0.5)
+    assert graphs.alon_upper(0.5) == math.inf
+    assert graphs.alon_milman_lower(1.0, 3) == pytest.approx(0.4)  # 2 / (3 + 2)
+    for n in (3, 5, 8):
+        K = np.ones((n, n)) - np.eye(n)
+        assert graphs.spectral_gap(K) == pytest.approx(n)  # eigenvalues n-1 and -1
+
+
+def cycle(n):
+    C = np.zeros((n, n))
+    for i in range(n):
+        C[i, (i + 1) % n] = C[(i + 1) % n, i] = 1
+    return C
+
+
+def test_second_radius_known_spectra():
+    # Petersen graph (2-subsets of 5, adjacent when disjoint): eigenvalues 3, 1, -2
+    pairs = list(itertools.combinations(range(5), 2))
+    P = np.array([[float(not set(a) & set(b)) for b in pairs] for a in pairs])
+    assert graphs.second_radius(P) == pytest.approx(2)
+    for d in (2, 4, 6):  # K_{d+1}: eigenvalues d and -1
+        assert graphs.second_radius(np.ones((d + 1, d + 1)) - np.eye(d + 1)) == pytest.approx(1)
+    # C_n: eigenvalues 2 cos(2πk/n); even n has -2 (as large as t1, so excluded), odd n reaches -2 cos(π/n)
+    for n in (6, 8, 10):
+        assert graphs.second_radius(cycle(n)) == pytest.approx(2 * math.cos(2 * math.pi / n))
+    for n in (5, 7, 9):
+        assert graphs.second_radius(cycle(n)) == pytest.approx(2 * math.cos(math.pi / n))

@@ -16,8 +16,10 @@ class MissedWakeUpSocket:
 
     def __init__(self, frames):
         self.frames = list(frames)
+        self.polls = []  # each poll's timeout (ms)
 
     async def poll(self, timeout=None):
+        self.polls.append(timeout)
         if timeout is None:
             await asyncio.Event().wait()  # the wake-up that never comes
         await asyncio.sleep(timeout / 1000)
@@ -40,9 +42,9 @@ def reply(session, text):
 def test_a_reply_whose_wake_up_was_missed_is_read_within_a_slice():
     session = Session(key=b"k")
     sliced = channel(SlicedChannel, [reply(session, "hello")])
-    t0 = time.monotonic()
     msg = asyncio.run(asyncio.wait_for(sliced.get_msg(), timeout=10 * SLICE))
-    assert msg["content"] == {"status": "ok", "text": "hello"} and time.monotonic() - t0 < 3 * SLICE
+    assert msg["content"] == {"status": "ok", "text": "hello"}
+    assert sliced.socket.polls == [int(SLICE * 1000)]  # read at the end of the first slice
 
     stock = channel(AsyncZMQSocketChannel, [reply(session, "hello")])  # the client nbclient uses by default
     with pytest.raises(asyncio.TimeoutError):
@@ -55,6 +57,7 @@ def test_a_timeout_still_ends_the_wait_when_nothing_came():
     with pytest.raises(Empty):
         asyncio.run(sliced.get_msg(timeout=2.5 * SLICE))
     assert time.monotonic() - t0 >= 2.5 * SLICE
+    assert sliced.socket.polls[:2] == [int(SLICE * 1000)] * 2 and sum(sliced.socket.polls) <= 2.5 * SLICE * 1000
 
 
 def test_the_kernel_manager_hands_out_sliced_clients():

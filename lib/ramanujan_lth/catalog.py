@@ -43,7 +43,9 @@ MODEL_DATASET = {
     "vgg19": "cifar10",
 }
 
-#: the paper's learning rate and iteration count per model (book/methods.md §3)
+#: learning rate and iterations per round: the paper's (LeNet, Conv4), Frankle
+#: & Carbin's (Conv2, Conv6; the paper gives none), ours for VGG19 (the paper
+#: gives only lr 0.01, set by its appendix plan); book/methods.md §3
 DEFAULTS = {
     "lenet_300_100": {"lr": 1.2e-3, "iterations": 50_000},
     "conv2": {"lr": 2e-4, "iterations": 20_000},
