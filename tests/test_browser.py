@@ -170,11 +170,13 @@ def test_every_chart_and_table_fits_the_column_of_a_laptop_window(built_book):
     """A chart wider than the page's column is cut off there (a legend beside
     the plot lost its labels), and a table scrolls sideways behind a scrollbar
     many systems hide: at 1200 pixels, the book's sidebars leave about 600."""
-    wide = []
+    wide, measured = [], set()
     for page in pages(built_book):
         for c in output_extents(page.resolve(), 1200):
+            measured.add(c["kind"])
             if c["right"] > c["clip"] + 1:
                 wide.append(
                     f"{page.name}: {c['kind']} {c['title'][:60]!r} ends at {c['right']:.0f} px, cut at {c['clip']:.0f}"
                 )
+    assert len(measured) >= 2, f"measured only {measured}: the page probe found no charts or no tables"
     assert not wide, "\n".join(wide)

@@ -58,7 +58,9 @@ def test_export_stores_every_rounds_mask_and_fills_missing_measures(mnist, tmp_p
         for layer, kept in rec["remaining"].items():
             assert int(masks[rec["round"]][layer].sum()) == kept
     exported = json.loads((dest / "records.json").read_text())["records"]
+    assert len(exported) == len(res.records) == 4
     for new, orig in zip(exported, res.records):  # backfilled = what the run itself recorded
+        assert len(new["spectral"]) == len(orig["spectral"]) > 0
         for a, b in zip(new["spectral"], orig["spectral"]):
             for f in ("r", "imdb", "narc", "spectral_gap"):
                 assert a[f] == pytest.approx(b[f], rel=1e-12, nan_ok=True)

@@ -224,6 +224,34 @@ def loss_table(spec: pd.DataFrame, layers) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def property_events(regimes: pd.DataFrame) -> dict:
+    """What :func:`regime_table`'s rounds say, from dense to sparse:
+
+    ``fully_down_to``: the lowest density of the fully Ramanujan stretch that
+    starts at round 0 (NaN if round 0 is not fully Ramanujan); ``lost``: per
+    layer, the density of the first round without the property (NaN: never);
+    ``regained``: per layer that lost it, the densities of later rounds where it
+    has it again (the boundary effect of a layer falling apart);
+    ``non_at``: the density of the first non-Ramanujan round (NaN: never)."""
+    r = regimes.sort_values("round").reset_index(drop=True)
+    layers = [c.removeprefix("has_") for c in r.columns if c.startswith("has_")]
+    fully = (r["regime"] == "fully").to_numpy()
+    stretch = int(np.argmin(fully)) if not fully.all() else len(r)  # rounds of the first fully stretch
+    lost, regained = {}, {}
+    for layer in layers:
+        has = r[f"has_{layer}"].to_numpy(dtype=bool)
+        first = int(np.argmin(has)) if not has.all() else None
+        lost[layer] = float(r["density"][first]) if first is not None else np.nan
+        regained[layer] = [float(d) for d in r["density"][first:][has[first:]]] if first is not None else []
+    non = r[r["regime"] == "non"]
+    return {
+        "fully_down_to": float(r["density"][stretch - 1]) if stretch else np.nan,
+        "lost": lost,
+        "regained": regained,
+        "non_at": float(non["density"].iloc[0]) if len(non) else np.nan,
+    }
+
+
 def regime_bands(regimes: pd.DataFrame) -> pd.DataFrame:
     """Density intervals of constant regime, for shading: one row per stretch
     of rounds, its edges half-way (geometrically) between neighbouring rounds."""
