@@ -433,3 +433,41 @@ def test_accuracy_chart_says_when_every_test_set_gives_the_same_line():
     same = notes(noisy=0.1)  # three test sets, one visible line
     assert same[0] == "what ran" and same[1].split(" ")[1] == "3" and len(same) == 2
     assert notes(noisy=0.09) == ["what ran"]
+
+
+def _cand(k, decision, t2, ds, dr, by=None):
+    return {
+        "k": k,
+        "fraction": 0.2 / 2**k,
+        "decision": decision,
+        "t2": t2,
+        "delta_s": ds,
+        "delta_r": dr,
+        "accepted_by": by,
+    }
+
+
+def test_last_acceptances_reads_the_last_decided_round():
+    first = [{"layer": "a", "candidates": [_cand(0, "accept", 3.0, 0.1, -0.2, "unweighted")]}]
+    last = [
+        {
+            "layer": "a",
+            "candidates": [_cand(0, "reject", 2.0, -0.1, -0.3), _cand(1, "accept", 0.0, np.inf, np.inf, "unweighted")],
+        },
+        {"layer": "b", "candidates": [_cand(0, "guard", 1.0, 0.5, 0.5)]},
+        {
+            "layer": "c",
+            "candidates": [
+                _cand(0, "reject", 4.0, -0.5, -0.1),
+                _cand(1, "reject", 4.0, -0.4, -0.1),
+                _cand(2, "accept", 3.9, -0.3, -0.2, "score-weighted"),
+            ],
+        },
+    ]
+    records = [_rec(0, 1.0, 0.9, 0.8, {}, first), _rec(1, 0.8, 0.9, 0.8, {}, last), _rec(2, 0.7, 0.9, 0.8, {})]
+    got = results.last_acceptances(RunResult(RunParams(), Path("x"), records, True))
+    assert got["round"].tolist() == [1, 1] and got["layer"].tolist() == ["a", "c"]  # b was held by the guard
+    assert got["k"].tolist() == [1, 2] and got["fraction"].tolist() == pytest.approx([0.1, 0.05])
+    assert got["fallen apart"].tolist() == [True, False] and got["max Δ"].tolist() == [np.inf, -0.2]
+    assert got["accepted by"].tolist() == ["unweighted", "score-weighted"]
+    assert results.last_acceptances(RunResult(RunParams(), Path("y"), records[2:], True)).empty

@@ -343,6 +343,36 @@ def _noisiest(rec) -> str | None:
     return max(rec["noisy_accuracy"], key=float) if rec["noisy_accuracy"] else None
 
 
+def last_acceptances(res: RunResult) -> pd.DataFrame:
+    """The candidates Algorithm 1 accepted in the last round of ``res`` that
+    it decided (a -Bound run's final record trains the last network and
+    decides nothing): one row per layer it pruned, with the halving ``k``,
+    the fraction taken, ``t2``, ``max(ΔS, ΔR)`` of the unweighted candidate,
+    the test that accepted it and whether the candidate had fallen apart into
+    identical pieces (``t2 == 0``, Δ infinite)."""
+    decided = [rec for rec in res.records if "bound_decisions" in rec]
+    if not decided:
+        return pd.DataFrame(columns=["round", "layer", "k", "fraction", "t2", "max Δ", "accepted by", "fallen apart"])
+    rec = decided[-1]
+    rows = []
+    for d in rec["bound_decisions"]:
+        for c in d["candidates"]:
+            if c["decision"] == "accept":
+                rows.append(
+                    {
+                        "round": rec["round"],
+                        "layer": d["layer"],
+                        "k": c["k"],
+                        "fraction": c["fraction"],
+                        "t2": c["t2"],
+                        "max Δ": max(c["delta_s"], c["delta_r"]),
+                        "accepted by": c["accepted_by"],
+                        "fallen apart": c["t2"] == 0,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
 def criterion_stops(runs: dict) -> pd.DataFrame:
     """One row per criterion: the rounds it ran, where it stopped (density,
     clean and noisiest accuracy), whether the round cap ended it, and for
