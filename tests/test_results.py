@@ -352,6 +352,17 @@ def test_paper_vs_ours_chart_says_what_data_our_numbers_come_from():
     assert title["text"] == "Table 3" and title["subtitle"] == plots.data_lines(rows.iloc[:3])
     assert (title["anchor"], title["frame"]) == ("start", "bounds")  # centred, the lines ran past the page's column
     assert "subtitle" not in plots.paper_vs_ours_chart(rows.drop(columns="data"), title="T").to_dict()["title"]
+    # the quantities drawn share ": accuracy %": said once on the x axis, so the labels keep what tells them apart
+    spec = plots.paper_vs_ours_chart(rows, title="Table 3").to_dict()
+    drawn = {r["quantity"] for data in spec["datasets"].values() for r in data}
+    assert drawn == {"lenet_300_100 IMP", "conv4 IMP", "conv4 SNIP"}
+    assert spec["layer"][1]["encoding"]["x"]["title"] == "accuracy %"
+    mixed = rows.assign(quantity=["a: accuracy %", "b: density %", "c: accuracy %", "d"])
+    assert {r["quantity"] for d in plots.paper_vs_ours_chart(mixed).to_dict()["datasets"].values() for r in d} == {
+        "a: accuracy %",
+        "b: density %",
+        "c: accuracy %",
+    }
 
 
 def test_delta_chart_shows_where_delta_is_undefined_instead_of_dropping_it():

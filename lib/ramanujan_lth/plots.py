@@ -523,18 +523,24 @@ def data_lines(rows: pd.DataFrame) -> list[str]:
     return lines
 
 
-def paper_vs_ours_chart(rows: pd.DataFrame, title: str = "", log: bool = False, width: int = 280):
+def paper_vs_ours_chart(rows: pd.DataFrame, title: str = "", log: bool = False, width: int = 240):
     """The paper's number and ours for each quantity (rows with both), one
     line of the chart per quantity, with what data ours come from under the
     title (:func:`data_lines`); hover for the explanation."""
     rows = rows.dropna(subset=["paper", "reproduced"])
     df = rows[["quantity", "paper", "reproduced", "spread", "explanation"]]
+    tails = {q.rpartition(": ")[2] for q in df["quantity"]}
+    if len(tails) == 1 and all(": " in q for q in df["quantity"]):  # said once, in the axis title
+        df = df.assign(quantity=df["quantity"].str.rpartition(": ")[0])
+        axis_title = tails.pop()
+    else:
+        axis_title = None
     long = pd.concat(
         [df.assign(source="paper", value=df["paper"]), df.assign(source="ours", value=df["reproduced"])],
         ignore_index=True,
     )
     scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
-    x = alt.X("value:Q", title=None, scale=scale)
+    x = alt.X("value:Q", title=axis_title, scale=scale)
     link = (
         alt.Chart(df)
         .mark_rule(color="#bbb")
@@ -557,7 +563,7 @@ def paper_vs_ours_chart(rows: pd.DataFrame, title: str = "", log: bool = False, 
     )
     return (
         alt.layer(link, dots)
-        .configure_axisY(labelLimit=250)  # the whole quantity in the tooltip
+        .configure_axisY(labelLimit=330)  # the whole quantity in the tooltip
         .properties(
             # from the left edge of the labels: centred over the plot, the data lines ran past the page's column
             title=alt.TitleParams(title, subtitle=data_lines(rows) or alt.Undefined, anchor="start", frame="bounds"),
