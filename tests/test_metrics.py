@@ -51,11 +51,13 @@ def test_imdb_is_the_mean_over_degree_groups():
     B[:7, :8] = LEFT_REGULAR
     B[7:, 8:] = DEGREE_THREE
     assert metrics.imdb(B) == pytest.approx((R_LEFT_REGULAR + R_DEGREE_THREE) / 2, rel=1e-9)
-    # a group of two vertices (degree 5) and isolated left vertices are skipped
+    # a group of two vertices (degree 5) and isolated left vertices are skipped; a group of fewer than
+    # MIN_GROUP = 3 left vertices gives its right vertices degrees below MIN_DEGREE = 3, so r alone would skip it
     wider = np.zeros((18, 19))
     wider[:14, :14] = B
     wider[14:16, 14:19] = 1
     assert metrics.imdb(wider) == pytest.approx(metrics.imdb(B), rel=1e-12)
+    assert metrics.MIN_GROUP <= metrics.MIN_DEGREE and math.isnan(metrics.imdb(wider[14:16]))
 
 
 def test_imdb_undefined_when_no_group_has_degrees_of_three():

@@ -36,6 +36,30 @@ def test_synflow_by_hand():
     assert s["fc2"][1, 1] == pytest.approx(20.0)  # |4| * 5
 
 
+def test_synflow_through_batch_norm_by_hand():
+    # eval-mode batch norm on |parameters|: BN(h)_i = |γ_i| (h_i - μ_i) / sqrt(v_i + eps) + |β_i|, its running
+    # statistics (buffers, not parameters) as they are; the model's own statistics and weights stay untouched
+    net = tiny()
+    bn = nn.BatchNorm1d(2)
+    with torch.no_grad():
+        bn.weight.copy_(torch.tensor([-2.0, 0.5]))
+        bn.bias.copy_(torch.tensor([1.0, -1.0]))
+        bn.running_var.copy_(torch.tensor([4.0, 1.0]))
+        bn.running_mean.copy_(torch.tensor([0.5, 1.0]))
+    net = nn.Sequential(net.fc1, bn, nn.ReLU(), net.fc2)
+    net.input_shape = (3,)
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    s = P.synflow(net)
+    scale = np.array([2.0, 0.5]) / np.sqrt(np.array([4.0, 1.0]) + bn.eps)
+    h = np.abs(W1).sum(axis=1)  # [3.5, 5]
+    out = scale * (h - np.array([0.5, 1.0])) + 1.0  # both positive: the ReLU passes them
+    col = np.abs(W2).sum(axis=0)
+    assert np.allclose(s["0"].numpy(), np.abs(W1) * (col * scale)[:, None])
+    assert np.allclose(s["3"].numpy(), np.abs(W2) * out[None, :])
+    assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())
+    assert net.training  # the score ran on a copy in eval mode
+
+
 def test_synflow_respects_masks():
     masks = P.ones_masks(tiny())
     masks["fc1"][0, 1] = 0.0  # prune W1[0,1] = -2: hidden 0's row sum drops to 1.5
