@@ -120,6 +120,37 @@ def test_quick_chapters_train_exactly_what_reproduce_plans(chapter, stored, comp
         assert not computed and all(t.stored for t in planned)  # everything shown from the stored runs
 
 
+def _appendix_subset(label: str, seeds) -> list:
+    try:
+        return plans.appendix_params(label, "subset", seeds)
+    except FileNotFoundError:
+        pytest.skip("no CIFAR-10 images to scale the subset profile's iterations to")
+
+
+def test_the_appendix_in_the_subset_profile_trains_what_reproduce_plans(computed, tmp_path):
+    experiments.load_appendix(list(plans.APPENDIX), "subset", tmp_path, tmp_path / "runs")
+    planned = [
+        t for t in tasks.chapter_tasks("07_appendix", "subset", tmp_path) if t.label.split(" seed")[0] in plans.APPENDIX
+    ]
+    assert planned and {_key(p) for p in computed} == {_key(t.params) for t in planned}
+    conv2 = [p for p in computed if p.model == "conv2"]
+    assert [p.seed for p in conv2] == [0, 1] and conv2 == _appendix_subset("Conv2, layer-wise", [0, 1])
+    assert {(p.precision, p.iterations < 20_000) for p in conv2} == {("bf16", True)}  # not the paper's 20,000 fp32
+
+
+def test_a_cifar10_appendix_study_stored_seed_by_seed_is_shown_with_the_seeds_it_has(computed, tmp_path):
+    label = "Conv2, layer-wise"
+    wanted = _appendix_subset(label, [0, 1])
+    store(tmp_path, wanted[1], "conv2-s1")
+    res, source = experiments.load_appendix([label], "quick", tmp_path, tmp_path / "runs")[label]
+    assert [r.params.seed for r in res] == [1] and not computed
+    assert source == "stored subset-profile runs (1 seed of 2)"
+    planned = [t for t in tasks.chapter_tasks("07_appendix", "quick", tmp_path) if t.params.model == "conv2"]
+    assert [(t.params.seed, t.stored) for t in planned] == [(1, True)]
+    assert planned[0].label.endswith("(stored subset-profile run)")
+    assert plans.appendix_subset_params("LeNet-300-100, global", [0]) == []  # MNIST: the paper profile is it
+
+
 def test_a_conv4_study_stored_seed_by_seed_is_shown_with_the_seeds_it_has(computed, tmp_path):
     """Subset-profile Conv4 seeds take hours each on a CPU and are stored one
     by one: the quick chapter shows those stored (and says how many of how

@@ -283,9 +283,15 @@ def load_appendix(
         chosen = [label for label in group if label in labels]
         if not chosen:
             continue
-        paper = [p for label in chosen for p in plans.appendix_params(label, "paper", range(n), noise_sigmas)]
+        own = "subset" if profile == "subset" else "paper"  # the stored runs the profile trains or shows
+        paper = [p for label in chosen for p in plans.appendix_params(label, own, range(n), noise_sigmas)]
         quick = [p for label in chosen for p in plans.appendix_params(label, "quick", range(n), noise_sigmas)]
-        res, source = load_runs(paper, quick, profile, stored_root, runs_dir, use_stored, device, download)
+        # a CIFAR-10 study is a group of its own: its subset-profile seeds, stored one by one, can be shown
+        full_n = n_seeds or chapter_seeds("07_appendix", "every study", "paper")
+        subset = plans.appendix_subset_params(chosen[0], range(full_n), noise_sigmas) if len(chosen) == 1 else None
+        res, source = load_runs(
+            paper, quick, profile, stored_root, runs_dir, use_stored, device, download, subset=subset or None
+        )
         for i, label in enumerate(chosen):
             out[label] = (res[i * n : (i + 1) * n], source)
     return {label: out[label] for label in labels}

@@ -305,6 +305,19 @@ def appendix_params(label: str, profile: str, seeds, noise_sigmas=(0.1, 0.2, 0.3
     return [RunParams(seed=s, rounds=3, iterations=5, n_train=600, n_test=300, **common) for s in seeds]
 
 
+def appendix_subset_params(label: str, seeds, noise_sigmas=(0.1, 0.2, 0.3)) -> list:
+    """The ``subset`` profile's runs of appendix study ``label`` when it trains
+    a CIFAR-10 network (stored seed by seed, hours each on a CPU, and shown by
+    the quick chapter with the seeds stored so far); [] for an MNIST study, or
+    when no CIFAR-10 images are present to count."""
+    if MODEL_DATASET[APPENDIX[label][0]] != "cifar10":
+        return []
+    try:
+        return appendix_params(label, "subset", seeds, noise_sigmas)
+    except FileNotFoundError:
+        return []
+
+
 def is_paper_scale(params: RunParams, n_train: int | None = None) -> bool:
     """Whether a run is worth storing in the book: all the data present, and
     the paper's iterations or (CIFAR-10 networks) the ``subset`` profile's

@@ -194,6 +194,12 @@ def _appendix(profile: str, stored_root) -> list[Task]:
             for label, params in full.items():
                 out += _shown_stored(label, params)
             continue
+        if profile == "quick" and len(group) == 1:  # or its subset-profile seeds stored so far
+            full_seeds = range(plans.chapter_seeds("07_appendix", "every study", "paper"))
+            found = results.stored_some(plans.appendix_subset_params(group[0], full_seeds), stored_root)
+            if found:  # (experiments.load_appendix)
+                out += _shown_stored(group[0], [r.params for r in found], "subset-profile run")
+                continue
         for label in group:
             out += [Task(f"{label} seed {p.seed}", p) for p in plans.appendix_params(label, profile, seeds)]
     out += criterion_tasks(profile, stored_root)
