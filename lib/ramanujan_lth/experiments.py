@@ -283,15 +283,17 @@ def load_appendix(
         chosen = [label for label in group if label in labels]
         if not chosen:
             continue
+        # the quick profile shows the stored runs of the full profiles' seeds, or trains its own fewer
+        full_n = n_seeds or chapter_seeds("07_appendix", "every study", "paper")
         own = "subset" if profile == "subset" else "paper"  # the stored runs the profile trains or shows
-        paper = [p for label in chosen for p in plans.appendix_params(label, own, range(n), noise_sigmas)]
+        paper = [p for label in chosen for p in plans.appendix_params(label, own, range(full_n), noise_sigmas)]
         quick = [p for label in chosen for p in plans.appendix_params(label, "quick", range(n), noise_sigmas)]
         # a CIFAR-10 study is a group of its own: its subset-profile seeds, stored one by one, can be shown
-        full_n = n_seeds or chapter_seeds("07_appendix", "every study", "paper")
         subset = plans.appendix_subset_params(chosen[0], range(full_n), noise_sigmas) if len(chosen) == 1 else None
         res, source = load_runs(
             paper, quick, profile, stored_root, runs_dir, use_stored, device, download, subset=subset or None
         )
+        per = len(res) // len(chosen)  # the runs are in the order of their labels, as many each
         for i, label in enumerate(chosen):
-            out[label] = (res[i * n : (i + 1) * n], source)
+            out[label] = (res[i * per : (i + 1) * per], source)
     return {label: out[label] for label in labels}

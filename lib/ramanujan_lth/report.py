@@ -284,7 +284,7 @@ def _mean_row(model: str, layer: str, paper_mean: float, point, stored: list) ->
 # ------------------------------------------------------------------ Table 3
 def table3_rows(model: str, stored_root) -> pd.DataFrame:
     """Table 3: the paper's test accuracy (and -Bound density) beside the stored
-    comparison runs (one seed, as in the paper)."""
+    comparison runs (one seed; the paper gives one number per cell)."""
     paper = PAPER_TABLE3[model]
     profile = plans.stored_profile(model, stored_root)
     base = plans.comparison_base(model, profile)
@@ -414,7 +414,7 @@ def _cell_row(model: str, label: str, variant: str, paper_acc, res, paper: dict,
         paper_acc,
         why,
         reproduced=ours,
-        spread="one run (as in the paper)",
+        spread="one run (the paper gives one number)",
         runs=res.folder.name,
         data=_describe_data([res]),
     )

@@ -189,13 +189,13 @@ def _appendix(profile: str, stored_root) -> list[Task]:
     out = []
     seeds = range(plans.chapter_seeds("07_appendix", "every study", profile))
     for group in plans.APPENDIX_GROUPS:  # a group is shown from one profile
-        full = {label: plans.appendix_params(label, "paper", seeds) for label in group}
+        full_seeds = range(plans.chapter_seeds("07_appendix", "every study", "paper"))
+        full = {label: plans.appendix_params(label, "paper", full_seeds) for label in group}
         if profile == "quick" and results.stored_all([p for ps in full.values() for p in ps], stored_root):
             for label, params in full.items():
                 out += _shown_stored(label, params)
             continue
         if profile == "quick" and len(group) == 1:  # or its subset-profile seeds stored so far
-            full_seeds = range(plans.chapter_seeds("07_appendix", "every study", "paper"))
             found = results.stored_some(plans.appendix_subset_params(group[0], full_seeds), stored_root)
             if found:  # (experiments.load_appendix)
                 out += _shown_stored(group[0], [r.params for r in found], "subset-profile run")
