@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from ramanujan_lth import claims, plans, predict
+from ramanujan_lth import answer, claims, plans, predict
 from ramanujan_lth.runs import RunParams
 
 LAYERS = ["fc1", "fc2", "fc3"]
@@ -83,9 +83,12 @@ def verdict_of(fn, root):
 
 
 def test_nothing_stored_is_not_tested_yet(tmp_path):
-    table = claims.verdict_table(tmp_path)
-    assert len(table) == 10 and set(table["verdict"]) == {"not tested yet"}
+    table = answer.verdict_table(tmp_path)
+    assert len(table) == 20
+    assert set(table.loc[table["kind"] == "path", "verdict"]) == {"not tested yet"}
+    assert set(table.loc[table["kind"] == "controls", "verdict"]) == {"not tested yet", "n/a"}
     assert set(table["claim"]) == {"1", "2", "3", "4", "5"}
+    assert [h.answer for h in answer.headlines(tmp_path)] == ["not tested yet", "not tested yet"]
 
 
 def test_one_stored_run_is_named_not_called_missing(tmp_path):
@@ -95,7 +98,7 @@ def test_one_stored_run_is_named_not_called_missing(tmp_path):
     got = {v.claim: v for v in claims.verdicts(tmp_path, models=("lenet_300_100",))}
     for c in ("1", "2", "4"):
         assert (got[c].verdict, got[c].reason, got[c].numbers["runs"]) == ("not tested yet", "one_run", 1)
-        assert claims.sentence(got[c]).startswith("one run (paper profile)")
+        assert claims.sentence(got[c]).startswith("one run (the paper's hyper-parameters on 17,435 of 60,000")
     assert got["5"].reason == "few_seeds"
     fake_lth(tmp_path, cross=4, accuracy=step_accuracy({0.0: 3, 0.1: 3, 0.3: 4}), seeds=[1])  # a second seed: tested
     assert claims.claim_coupling("lenet_300_100", tmp_path).verdict == "reproduced"
@@ -241,9 +244,9 @@ def test_density_model_is_flexible_enough_for_a_curved_accuracy():
 
 def test_every_verdict_has_a_sentence_with_its_numbers(tmp_path):
     fake_lth(tmp_path, cross={"fc1": 4, "fc2": 6, "fc3": 8}, accuracy=step_accuracy({0.0: 3, 0.1: 3, 0.3: 4}))
-    t = claims.verdict_table(tmp_path, models=("lenet_300_100",))
-    assert set(t["verdict"]) <= set(claims.VERDICTS)
-    coupling = t.set_index("claim").loc["1", "evidence"]
+    t = answer.verdict_table(tmp_path, models=("lenet_300_100",))
+    assert set(t.loc[t["kind"] == "path", "verdict"]) <= set(claims.VERDICTS)
+    coupling = t[t["kind"] == "path"].set_index("claim").loc["1", "evidence"]
     assert "41 %" in coupling  # fully Ramanujan down to 0.8^4 = 41 % density
 
 

@@ -102,7 +102,9 @@ def difference_table(summary: pd.DataFrame, test_sets=("clean", "σ = 0.3")) -> 
     """:func:`difference_summary` as one row per (pair, test set) and one
     column per density: the mean difference (points) and how many seeds are above 0."""
     s = summary[summary["test set"].isin(test_sets)].copy()
-    s["cell"] = [f"{m:+.2f} ({p}/{n})" for m, p, n in zip(s["mean"], s["positive"], s["seeds"])]
+    s["cell"] = [
+        f"{m:+.2f} ({p}/{n})".replace("-0.00", "+0.00") for m, p, n in zip(s["mean"], s["positive"], s["seeds"])
+    ]
     s["density"] = [f"{100 * d:.3g} %" for d in s["density"]]
     order = list(dict.fromkeys(s.sort_values("round")["density"]))
     out = s.pivot_table(index=["pair", "test set"], columns="density", values="cell", aggfunc="first", sort=False)

@@ -36,6 +36,7 @@ __all__ = [
     "paper_vs_ours_chart",
     "output_rate_chart",
     "kinds_accuracy_chart",
+    "kinds_accuracy_sets",
     "difference_chart",
     "kinds_quantity_chart",
     "gain_chart",
@@ -690,6 +691,29 @@ def kinds_accuracy_chart(long_acc: pd.DataFrame, title: str = "", width: int = 4
     )
     bars = base.mark_errorbar(extent="stdev").encode(y=alt.Y("accuracy:Q", title="test accuracy (%)"))
     return alt.layer(bars, line).add_params(pick).properties(title=title, width=width, height=height)
+
+
+def kinds_accuracy_sets(
+    long_acc: pd.DataFrame, sets=("clean", "σ = 0.3"), title: str = "", width: int = 210, height: int = 220
+):
+    """:func:`kinds_accuracy_chart` for two test sets side by side (clean and the noisiest, by
+    default), each with its own accuracy axis; error bars one standard deviation over seeds."""
+    panels = []
+    for name in [s for s in sets if s in set(long_acc["test set"])]:
+        base = alt.Chart(long_acc[long_acc["test set"] == name]).encode(x=_density_x(), color=_kind_color())
+        y = alt.Y("mean(accuracy):Q", title="test accuracy (%)", scale=alt.Scale(zero=False))
+        line = base.mark_line(point=True).encode(
+            y=y,
+            tooltip=[
+                "kind:N",
+                alt.Tooltip("mean(density):Q", format=".4f", title="density"),
+                alt.Tooltip("mean(accuracy):Q", format=".2f"),
+                alt.Tooltip("count(accuracy):Q", title="seeds"),
+            ],
+        )
+        bars = base.mark_errorbar(extent="stdev").encode(y=alt.Y("accuracy:Q", title="test accuracy (%)"))
+        panels.append(alt.layer(bars, line).properties(title=name, width=width, height=height))
+    return alt.hconcat(*panels).properties(title=title)
 
 
 def difference_chart(summary: pd.DataFrame, title: str = "", width: int = 460, height: int = 240):

@@ -3,10 +3,13 @@
 Every trained network — each round of each ticket run, each control — is a
 row: its seed, its kind, each studied layer's density and graph quantities,
 and its test accuracy. A ridge regression predicts accuracy from the log
-densities alone (with their powers up to :data:`DENSITY_DEGREE`), and again
-with one spectral quantity added; cross-validation holds out whole seeds, so a network is never
-predicted from its own seed's other rounds. The gain of a quantity is the
-drop in held-out root-mean-square error, fold by fold.
+densities alone (with their powers up to a degree chosen by
+:func:`choose_degree`), and again with one spectral quantity added;
+cross-validation holds out whole seeds, so a network is never predicted
+from its own seed's other rounds. The gain of a quantity is the drop in
+held-out root-mean-square error, fold by fold, and its *sign* in a fold the
+sign of the sum of its standardised coefficients: positive when more of it
+(better connected) goes with higher accuracy, as the paper has it.
 """
 
 from __future__ import annotations
@@ -25,16 +28,20 @@ __all__ = [
     "cross_validate",
     "fold_gains",
     "predictive_test",
+    "degree_errors",
+    "choose_degree",
+    "degree_for",
+    "DEGREES",
     "RIDGE",
     "DENSITY_DEGREE",
 ]
 
 #: ridge penalty on standardised features
 RIDGE = 1.0
-#: powers of each layer's log density in the density-only model: flexible
-#: enough that its held-out error stops falling (chapter "Does the Ramanujan
-#: property matter?" prints the error by degree); with a rigid density model
-#: any quantity that varies with the round would look informative
+#: powers of each layer's log density in the density-only model when no
+#: degree is given; the verdicts choose theirs with :func:`choose_degree`
+#: (a rigid density model would make any quantity that varies with the
+#: round look informative)
 DENSITY_DEGREE = 4
 #: the quantities compared, column -> (label, per layer?, where it comes from)
 QUANTITIES = {
@@ -102,7 +109,8 @@ BASELINES = ("density", "density and kind")
 
 def _design(
     df: pd.DataFrame, layers, quantity: str | None, degree: int = None, baseline: str = "density"
-) -> np.ndarray:
+) -> tuple[np.ndarray, list[int]]:
+    """The features, and which of them are the quantity's values (not its undefined flags)."""
     degree = degree or DENSITY_DEGREE
     cols = []
     if baseline == "density and kind":
@@ -110,23 +118,49 @@ def _design(
     for layer in layers:
         x = np.log(df[f"density_{layer}"].to_numpy(dtype=float))
         cols += [x**k for k in range(1, degree + 1)]
+    values = []
     if quantity == "share":
+        values.append(len(cols))
         cols.append(df["share"].to_numpy(dtype=float))
     elif quantity is not None:
         for layer in layers:
             v = df[f"{quantity}_{layer}"].to_numpy(dtype=float)
             undefined = np.isnan(v)
+            values.append(len(cols))
             cols += [np.where(undefined, 0.0, v), undefined.astype(float)]
-    return np.column_stack(cols)
+    return np.column_stack(cols), values
 
 
 def _ridge_fit_predict(X, y, X_test, penalty: float = RIDGE):
+    """Predictions for ``X_test`` and the coefficients of the standardised features."""
     mu, sd = X.mean(axis=0), X.std(axis=0)
     sd[sd == 0] = 1.0
     Z, Zt = (X - mu) / sd, (X_test - mu) / sd
     y0 = y.mean()
     coef = np.linalg.solve(Z.T @ Z + penalty * np.eye(Z.shape[1]), Z.T @ (y - y0))
-    return Zt @ coef + y0
+    return Zt @ coef + y0, coef
+
+
+def _folds(df, layers, quantity, target, degree, baseline) -> pd.DataFrame:
+    """Per held-out seed: the RMSE (points) and the sign of the sum of the
+    quantity's standardised value coefficients (0 without a quantity)."""
+    if baseline not in BASELINES:
+        raise ValueError(f"baseline must be one of {BASELINES}, got {baseline!r}")
+    rows = []
+    for seed in sorted(df["seed"].unique()):
+        train, test = df[df["seed"] != seed], df[df["seed"] == seed]
+        X, values = _design(train, layers, quantity, degree, baseline)
+        pred, coef = _ridge_fit_predict(
+            X, train[target].to_numpy(float), _design(test, layers, quantity, degree, baseline)[0]
+        )
+        rows.append(
+            {
+                "seed": int(seed),
+                "rmse": float(np.sqrt(np.mean((pred - test[target].to_numpy(float)) ** 2))),
+                "sign": int(np.sign(coef[values].sum())) if values else 0,
+            }
+        )
+    return pd.DataFrame(rows, columns=["seed", "rmse", "sign"])
 
 
 def cross_validate(
@@ -140,18 +174,32 @@ def cross_validate(
     """Held-out RMSE (points) per fold, one fold per seed (``degree``: of the
     density model, default :data:`DENSITY_DEGREE`; ``baseline``: one of
     :data:`BASELINES`)."""
-    if baseline not in BASELINES:
-        raise ValueError(f"baseline must be one of {BASELINES}, got {baseline!r}")
-    out = {}
-    for seed in sorted(df["seed"].unique()):
-        train, test = df[df["seed"] != seed], df[df["seed"] == seed]
-        pred = _ridge_fit_predict(
-            _design(train, layers, quantity, degree, baseline),
-            train[target].to_numpy(float),
-            _design(test, layers, quantity, degree, baseline),
-        )
-        out[int(seed)] = float(np.sqrt(np.mean((pred - test[target].to_numpy(float)) ** 2)))
-    return pd.Series(out, name=quantity or "density only")
+    folds = _folds(df, layers, quantity, target, degree, baseline)
+    return pd.Series(folds["rmse"].to_numpy(), index=folds["seed"].to_numpy(), name=quantity or "density only")
+
+
+#: the polynomial degrees of the density model tried by :func:`choose_degree`
+DEGREES = range(1, 7)
+#: :func:`choose_degree` takes the smallest degree within this share of the best held-out error
+DEGREE_TOLERANCE = 0.01
+
+
+def degree_errors(df: pd.DataFrame, layers, target: str = "accuracy") -> pd.Series:
+    """The density-only model's held-out error (points, mean over folds) by polynomial degree."""
+    return pd.Series({d: cross_validate(df, layers, None, target, degree=d).mean() for d in DEGREES}, name="error")
+
+
+def degree_for(df: pd.DataFrame, layers, target: str = "accuracy") -> int:
+    """:func:`choose_degree` over ``df``'s networks (:data:`DENSITY_DEGREE` with fewer than three seeds)."""
+    if df.empty or df["seed"].nunique() < 3:
+        return DENSITY_DEGREE
+    return choose_degree(degree_errors(df, layers, target))
+
+
+def choose_degree(errors: pd.Series) -> int:
+    """The smallest degree whose held-out error is within :data:`DEGREE_TOLERANCE` of the best (from
+    :func:`degree_errors`)."""
+    return int(errors.index[errors <= errors.min() * (1 + DEGREE_TOLERANCE)][0])
 
 
 #: a quantity adds information when it lowers the held-out error in at least
@@ -159,41 +207,46 @@ def cross_validate(
 MIN_FOLD_SHARE, MIN_STANDARD_ERRORS = 0.8, 2.0
 
 
-def fold_gains(df: pd.DataFrame, layers, target: str = "accuracy", baseline: str = "density") -> pd.DataFrame:
+def fold_gains(
+    df: pd.DataFrame, layers, target: str = "accuracy", baseline: str = "density", degree: int | None = None
+) -> pd.DataFrame:
     """Per quantity and held-out seed: the baseline's error (``baseline``: the
     densities alone, or with the kind of mask), the error with the quantity
-    added, and the gain (points). IMDB is compared on the networks whose
-    records hold it (it needs the masks); the others on all."""
+    added, the gain (points) and the sign of the quantity's coefficients in
+    that fold (+1: more of it, higher accuracy). IMDB is compared on the
+    networks whose records hold it (it needs the masks); the others on all."""
     frames = []
     for q in QUANTITIES:
         sub = df[df["imdb_recorded"]] if q == "imdb" else df
         if sub["seed"].nunique() < 3:
             continue
-        base = cross_validate(sub, layers, None, target, baseline=baseline)
-        with_q = cross_validate(sub, layers, q, target, baseline=baseline)
+        base = _folds(sub, layers, None, target, degree, baseline)
+        with_q = _folds(sub, layers, q, target, degree, baseline)
         frames.append(
             pd.DataFrame(
                 {
                     "quantity": q,
-                    "seed": base.index,
+                    "seed": base["seed"].to_numpy(),
                     "networks": len(sub),
-                    "rmse_density": base.to_numpy(),
-                    "rmse_with": with_q.to_numpy(),
-                    "gain": (base - with_q).to_numpy(),
+                    "rmse_density": base["rmse"].to_numpy(),
+                    "rmse_with": with_q["rmse"].to_numpy(),
+                    "gain": (base["rmse"] - with_q["rmse"]).to_numpy(),
+                    "sign": with_q["sign"].to_numpy(),
                 }
             )
         )
-    return (
-        pd.concat(frames, ignore_index=True)
-        if frames
-        else pd.DataFrame(columns=["quantity", "seed", "networks", "rmse_density", "rmse_with", "gain"])
-    )
+    columns = ["quantity", "seed", "networks", "rmse_density", "rmse_with", "gain", "sign"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
 def predictive_test(gains: pd.DataFrame) -> pd.DataFrame:
     """Per quantity, from :func:`fold_gains`: the networks it was measured
     on, the errors (mean over folds), the gain (mean, standard error, share
-    of folds improved) and whether it adds information beyond density."""
+    of folds improved), the share of folds where its sign is the paper's
+    (positive), whether it adds information beyond the baseline, and whether
+    it *supports* the paper (adds information with the paper's sign in at
+    least :data:`MIN_FOLD_SHARE` of folds) or *contradicts* it (adds
+    information with the opposite sign as often)."""
     rows = []
     for q, (label, _, source) in QUANTITIES.items():
         g = gains[gains["quantity"] == q]
@@ -208,9 +261,14 @@ def predictive_test(gains: pd.DataFrame) -> pd.DataFrame:
             "gain": g["gain"].mean(),
             "gain_se": g["gain"].std(ddof=1) / math.sqrt(len(g)) if len(g) > 1 else math.nan,
             "folds_improved": float((g["gain"] > 0).mean()) if len(g) else math.nan,
+            "positive_share": float((g["sign"] > 0).mean()) if len(g) else math.nan,
         }
-        row["adds_information"] = bool(
+        adds = bool(
             len(g) and row["folds_improved"] >= MIN_FOLD_SHARE and row["gain"] > MIN_STANDARD_ERRORS * row["gain_se"]
         )
+        negative = float((g["sign"] < 0).mean()) if len(g) else math.nan
+        row["adds_information"] = adds
+        row["supports"] = adds and row["positive_share"] >= MIN_FOLD_SHARE
+        row["contradicts"] = adds and negative >= MIN_FOLD_SHARE
         rows.append(row)
     return pd.DataFrame(rows)

@@ -11,7 +11,7 @@ import math
 
 import pandas as pd
 
-__all__ = ["Html", "compact_table", "verdict_summary_html", "verdicts_html", "MODEL_NAMES"]
+__all__ = ["Html", "compact_table", "verdict_summary_html", "verdicts_html", "answer_html", "MODEL_NAMES"]
 
 MODEL_NAMES = {"lenet_300_100": "LeNet-300-100 / MNIST", "conv4": "Conv4 / CIFAR-10"}
 
@@ -64,33 +64,120 @@ def compact_table(
 
 
 def _badge(verdict: str) -> str:
-    return f'<span class="verdict verdict-{verdict.replace(" ", "-")}">{html.escape(verdict)}</span>'
+    return f'<span class="verdict verdict-{verdict.replace(" ", "-").replace("/", "")}">{html.escape(verdict)}</span>'
 
 
-def verdict_summary_html(table: pd.DataFrame) -> Html:
-    """One row per claim, one column of verdicts per model (from :func:`ramanujan_lth.claims.verdict_table`)."""
+#: the kinds of verdict, as column heads
+KIND_NAMES = {"path": "along the pruning path", "controls": "against controls"}
+
+
+def verdict_summary_html(table: pd.DataFrame, labels: dict | None = None) -> Html:
+    """One row per claim; per model, its verdict along the pruning path and against controls (from
+    :func:`ramanujan_lth.answer.verdict_table`; a table without a ``kind`` column has path verdicts);
+    ``labels``: model -> column head (default :data:`MODEL_NAMES`)."""
+    names = {**MODEL_NAMES, **(labels or {})}
+    table = table if "kind" in table else table.assign(kind="path")
     models = list(dict.fromkeys(table["model"]))
-    head = "<th>claim</th>" + "".join(f"<th>{html.escape(MODEL_NAMES.get(m, m))}</th>" for m in models)
+    kinds = [k for k in KIND_NAMES if k in set(table["kind"])]
+    top = "<th rowspan='2'>claim</th>" + "".join(
+        f"<th colspan='{len(kinds)}'>{html.escape(names.get(m, m))}</th>" for m in models
+    )
+    sub = "".join(f"<th>{html.escape(KIND_NAMES[k])}</th>" for _ in models for k in kinds)
     body = []
     for claim, g in table.groupby("claim", sort=True):
-        by = g.set_index("model")
-        cells = "".join(f"<td>{_badge(by.loc[m, 'verdict'])}</td>" if m in by.index else "<td>—</td>" for m in models)
-        body.append(f"<tr><td>{html.escape(claim)}. {html.escape(g['statement'].iloc[0])}</td>{cells}</tr>")
-    return Html(f'<table class="compact"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
+        by = g.set_index(["model", "kind"])
+        cells = "".join(
+            f"<td>{_badge(by.loc[(m, k), 'verdict'])}</td>" if (m, k) in by.index else "<td>—</td>"
+            for m in models
+            for k in kinds
+        )
+        short = g["short"].iloc[0] if "short" in g else g["statement"].iloc[0]
+        body.append(
+            f"<tr><td title='{html.escape(g['statement'].iloc[0], quote=True)}'>{html.escape(claim)}. "
+            f"{html.escape(short)}</td>{cells}</tr>"
+        )
+    head = f"<tr>{top}</tr>" + (f"<tr>{sub}</tr>" if len(kinds) > 1 else "")
+    if len(kinds) == 1:
+        head = "<tr><th>claim</th>" + "".join(f"<th>{html.escape(names.get(m, m))}</th>" for m in models)
+        head += "</tr>"
+    return Html(f'<table class="compact verdicts"><thead>{head}</thead><tbody>{"".join(body)}</tbody></table>')
+
+
+def _small_table(df: pd.DataFrame) -> str:
+    """A verdict's evidence table as HTML (index as row labels)."""
+    if not isinstance(df, pd.DataFrame) or df.empty:
+        return ""
+    return df.to_html(classes="compact evidence", border=0, na_rep="—", escape=True)
 
 
 def verdicts_html(table: pd.DataFrame) -> Html:
-    """Claim by claim: the statement, each model's verdict with the numbers
-    behind it, and the rule (folded)."""
+    """Claim by claim: the statement, each model's verdicts (both kinds) with the table of numbers
+    behind each (the same in words folded under it), and the rules (folded)."""
+    table = table if "kind" in table else table.assign(kind="path")
     out = []
     for claim, g in table.groupby("claim", sort=True):
-        items = "".join(
-            f"<li>{html.escape(MODEL_NAMES.get(r.model, r.model))}: {_badge(r.verdict)} — "
-            f"{html.escape(r.evidence)}</li>"
-            for r in g.itertuples()
+        items = []
+        for r in g.itertuples():
+            evidence = _small_table(getattr(r, "evidence_table", None))
+            words = html.escape(r.evidence)
+            body = f"{evidence}<details><summary>in words</summary>{words}</details>" if evidence else f" — {words}"
+            scope = getattr(r, "scope", "")
+            scope = f" <span class='verdict-scope'>({html.escape(scope)})</span>" if scope else ""
+            items.append(
+                f"<li>{html.escape(MODEL_NAMES.get(r.model, r.model))}, {html.escape(KIND_NAMES[r.kind])}: "
+                f"{_badge(r.verdict)}{scope}{body}</li>"
+            )
+        rules = "".join(
+            f"<p><b>{html.escape(KIND_NAMES[k])}</b>: {html.escape(rule)}</p>"
+            for k, rule in g.drop_duplicates("kind")[["kind", "rule"]].itertuples(index=False)
         )
         out.append(
-            f"<p><b>Claim {html.escape(claim)}. {html.escape(g['statement'].iloc[0])}</b></p><ul>{items}</ul>"
-            f"<details><summary>the rule</summary>{html.escape(g['rule'].iloc[0])}</details>"
+            f"<p><b>Claim {html.escape(claim)}. {html.escape(g['statement'].iloc[0])}</b></p><ul>{''.join(items)}</ul>"
+            f"<details><summary>the rules</summary>{rules}</details>"
         )
     return Html("".join(out))
+
+
+def _facts_line(f: dict) -> str:
+    """What a model's stored runs are, in one line."""
+    if not f.get("runs"):
+        return f"{html.escape(MODEL_NAMES.get(f['model'], f['model']))}: no stored runs yet."
+    data = (
+        f"{f['n_train']:,} of {f['official_train']:,} {f['dataset']} training images, "
+        f"{f['n_test']:,} of {f['official_test']:,} test images"
+    )
+    seeds = f"{len(f['seeds'])} ticket seeds" + (
+        f", controls for {len(f['control_seeds'])} ({f['controls']} networks)" if f["controls"] else ", no controls yet"
+    )
+    profile = "the paper's hyper-parameters" if f["profile"] == "paper" else f"{f['profile']} profile"
+    low = (
+        " — <b>a low-accuracy subset</b>: its dense network is far below the paper's, so it tests orders and "
+        "differences, not the paper's numbers"
+        if f.get("low_accuracy")
+        else ""
+    )
+    return (
+        f"<b>{html.escape(MODEL_NAMES.get(f['model'], f['model']))}</b>: {data}; {profile}, {f['precision']}; "
+        f"{seeds}; dense accuracy {f['dense']:.1f} % (ours) against {f['paper_dense']:.2f} % (paper){low}."
+    )
+
+
+def answer_html(headlines: list, question: str, link: str = "", short: dict | None = None) -> Html:
+    """The book's answer per model (:func:`ramanujan_lth.answer.headlines`): what the runs are, the
+    question, the answer and the numbers that decide it (``short``: claim -> its name in a few
+    words); ``link``: where the verdict table is."""
+    short = short or {}
+    blocks = []
+    for h in headlines:
+        items = "".join(
+            f"<li>{html.escape(c)}. {html.escape(short.get(c, ''))}: {_badge(v)} — {html.escape(words)}</li>"
+            for c, v, words in h.numbers
+        )
+        extra = "".join(f"<li>Yet {html.escape(s)}.</li>" for s in h.supporting)
+        blocks.append(
+            f'<div class="answer"><p class="answer-facts">{_facts_line(h.facts)}</p>'
+            f"<p>{html.escape(question)} <span class='answer-word'>{_badge(h.answer)}</span></p>"
+            f"<ul>{items}{extra}</ul></div>"
+        )
+    more = f'<p><a href="{html.escape(link)}">Every verdict, its numbers and its rule</a></p>' if link else ""
+    return Html("".join(blocks) + more)
