@@ -262,6 +262,8 @@ def test_path_reproduced_while_the_controls_contradict(tmp_path):
     h = answer.headline("lenet_300_100", tmp_path, list(got.values()))
     assert h.answer == "no" and h.facts["control_seeds"] == [0, 1, 2, 3, 4] and h.facts["controls"] == 30
     assert [c for c, _, _ in h.numbers] == ["1", "2", "4", "5"]
+    (line,) = answer.claim_lines("lenet_300_100", [got[("1", "path")]], tmp_path)
+    assert "along the pruning path **reproduced**" in line and "against controls: **contradicted**" in line
 
 
 def test_conv4_is_picked_up_when_its_controls_land(tmp_path):

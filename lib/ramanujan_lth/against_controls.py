@@ -376,7 +376,9 @@ def claim_predictive(data: ControlsData | None, model: str = "") -> claims.Verdi
     if data is None:
         return _untested("5", model)
     if len(data.seeds) < 3:
-        return claims.Verdict("5", data.model, "inconclusive", "few_seeds", {"seeds": data.seeds}, kind="controls")
+        return claims.Verdict(
+            "5", data.model, "inconclusive", "few_control_seeds", {"seeds": data.seeds}, kind="controls"
+        )
     tests = population_tests(data)
     paper = {name: t[t["source"] == "paper"] for name, t in tests.items() if name in POPULATIONS}
     supports_both = set.intersection(*(set(t.loc[t["supports"], "quantity"]) for t in paper.values()))

@@ -32,6 +32,7 @@ __all__ = [
     "model_facts",
     "answer_html",
     "model_labels",
+    "claim_lines",
 ]
 
 QUESTION = "Does the Ramanujan property explain the accuracy of winning tickets?"
@@ -209,4 +210,20 @@ def model_labels(stored_root, models=MODELS) -> dict:
         if f.get("low_accuracy"):
             name += f" (low-accuracy subset: {f['dense']:.0f} % dense, paper {f['paper_dense']:.0f} %)"
         out[m] = name
+    return out
+
+
+def claim_lines(model: str, path_verdicts: list, stored_root, link: str = "06_verdict.html") -> list[str]:
+    """Markdown lines for a chapter that shows path verdicts (computed on its own runs): each with
+    the same claim's verdict against the stored controls beside it, so that neither reads alone."""
+    controls = {v.claim: v for v in against_controls.verdicts(model, stored_root)} if stored_root else {}
+    name = tables.MODEL_NAMES.get(model, model)
+    out = []
+    for v in path_verdicts:
+        c = controls.get(v.claim)
+        beside = f"; against controls: **{c.verdict}** ([chapter 6]({link}))" if c is not None else ""
+        out.append(
+            f"* **{name} — {claims.CLAIMS[v.claim]}**: along the pruning path **{v.verdict}**{beside}. "
+            f"{claims.sentence(v)}"
+        )
     return out

@@ -547,6 +547,7 @@ _PLAIN = {
     "few_seeds": "fewer than three seeds stored: no seed can be held out against two others",
     "no_pairs": "no stored -Bound and * pair yet",
     "no_controls": "no controls of this model stored yet",
+    "few_control_seeds": "controls of fewer than three seeds stored: no seed can be held out against two others",
     "not_a_controls_claim": "Table 3 compares pruners with each other; controls do not enter",
 }
 
