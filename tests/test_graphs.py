@@ -129,3 +129,16 @@ def test_second_radius_known_spectra():
         assert graphs.second_radius(cycle(n)) == pytest.approx(2 * math.cos(2 * math.pi / n))
     for n in (5, 7, 9):
         assert graphs.second_radius(cycle(n)) == pytest.approx(2 * math.cos(math.pi / n))
+
+
+def test_spectrum_grid_of_complete_graphs_by_hand():
+    # K4 is the only 3-regular graph on 4 vertices, K6 the only 5-regular one on 6: spectra d, -1, ..., -1
+    hist, summary = graphs.spectrum_grid([3, 5], [4, 6, 7], seeds=[0, 1])
+    assert sorted(set(zip(summary["d"], summary["n"]))) == [(3, 4), (3, 6), (5, 6)]  # 3 x 7 odd, 5 >= 4 skipped
+    k4 = summary[(summary["d"] == 3) & (summary["n"] == 4)]
+    assert np.allclose(k4["t"], 1.0) and k4["ramanujan"].all()
+    assert np.allclose(k4["bound"], 2 * np.sqrt(2), atol=1e-4)
+    counts = hist.groupby(["d", "n", "seed"])["count"].sum()
+    assert counts.loc[(3, 4, 0)] == 3 and counts.loc[(5, 6, 1)] == 5  # every eigenvalue but the trivial d
+    k6 = hist[(hist["d"] == 5) & (hist["n"] == 6) & (hist["seed"] == 0)]  # -1 sits on a bin edge (width 0.25)
+    assert k6["count"].sum() == 5 and k6["lo"].min() >= -1.25 and k6["hi"].max() <= -0.75

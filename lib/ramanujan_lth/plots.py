@@ -37,6 +37,7 @@ __all__ = [
     "output_rate_chart",
     "kinds_accuracy_chart",
     "kinds_accuracy_sets",
+    "spectrum_explorer",
     "difference_chart",
     "kinds_quantity_chart",
     "gain_chart",
@@ -691,6 +692,66 @@ def kinds_accuracy_chart(long_acc: pd.DataFrame, title: str = "", width: int = 4
     )
     bars = base.mark_errorbar(extent="stdev").encode(y=alt.Y("accuracy:Q", title="test accuracy (%)"))
     return alt.layer(bars, line).add_params(pick).properties(title=title, width=width, height=height)
+
+
+def spectrum_explorer(hist: pd.DataFrame, summary: pd.DataFrame, width: int = 420, height: int = 200):
+    """The eigenvalues of one random d-regular graph (trivial ``d`` left out) against ``±2 sqrt(d-1)``,
+    the graph picked with sliders for d, n and the draw seed under the chart; from
+    :func:`ramanujan_lth.graphs.spectrum_grid`, so it works on a static page."""
+    ds, ns, seeds = sorted(summary["d"].unique()), sorted(summary["n"].unique()), sorted(summary["seed"].unique())
+    d = alt.param(
+        name="spec_d",
+        value=int(ds[min(1, len(ds) - 1)]),
+        bind=alt.binding_range(min=int(ds[0]), max=int(ds[-1]), step=1, name="degree d "),
+    )
+    n = alt.param(
+        name="spec_n",
+        value=int(ns[len(ns) // 2]),
+        bind=alt.binding_select(options=[int(x) for x in ns], name="vertices n "),
+    )
+    seed = alt.param(
+        name="spec_seed",
+        value=int(seeds[0]),
+        bind=alt.binding_range(min=int(seeds[0]), max=int(seeds[-1]), step=1, name="draw "),
+    )
+    pick = (alt.datum.d == d) & (alt.datum.n == n) & (alt.datum.seed == seed)
+    bars = (
+        alt.Chart(hist)
+        .transform_filter(pick)
+        .mark_rect(color="#4c78a8")
+        .encode(
+            x=alt.X("lo:Q", title="eigenvalue (the trivial one, d, left out)"),
+            x2="hi:Q",
+            y=alt.Y("count:Q", title="eigenvalues"),
+            y2=alt.datum(0),
+            tooltip=["d:Q", "n:Q", "seed:Q", alt.Tooltip("lo:Q", format=".2f"), "count:Q"],
+        )
+    )
+    s = summary.assign(
+        minus=-summary["bound"], verdict=summary["ramanujan"].map({True: "Ramanujan", False: "not Ramanujan"})
+    )
+    rules = (
+        alt.Chart(s)
+        .transform_filter(pick)
+        .transform_fold(["bound", "minus"], as_=["side", "x"])
+        .mark_rule(color="red", strokeDash=[4, 4])
+        .encode(x="x:Q")
+    )
+    label = (
+        alt.Chart(s)
+        .transform_filter(pick)
+        .transform_calculate(
+            text="'t(G) = ' + format(datum.t, '.3f') + ',  2√(d−1) = ' + format(datum.bound, '.3f')"
+            " + '  →  ' + datum.verdict"
+        )
+        .mark_text(align="left", x=5, y=-8, fontSize=12)
+        .encode(text="text:N")
+    )
+    return (
+        alt.layer(bars, rules, label)
+        .add_params(d, n, seed)
+        .properties(width=width, height=height, title="A random d-regular graph's spectrum against the Ramanujan bound")
+    )
 
 
 def kinds_accuracy_sets(
