@@ -180,3 +180,106 @@ def test_every_chart_and_table_fits_the_column_of_a_laptop_window(built_book):
                 )
     assert len(measured) >= 2, f"measured only {measured}: the page probe found no charts or no tables"
     assert not wide, "\n".join(wide)
+
+
+#: appended to a copy of a page: moves every control of every chart (a slider to another end, a
+#: drop-down to its next option) and records whether the chart's drawing changed
+DRIVE = """<script>
+window.addEventListener("load", function () { setTimeout(async function () {
+  var rows = [], errors = [];
+  window.addEventListener("error", function (e) { errors.push(String(e.message)); });
+  function drawing(c) {
+    var m = c.querySelector("svg.marks, canvas.marks");
+    return m ? (m.tagName === "CANVAS" ? m.toDataURL() : m.outerHTML) : "";
+  }
+  var charts = document.querySelectorAll("div.ramanujan-chart");
+  for (var i = 0; i < charts.length; i++) {
+    var c = charts[i], controls = c.querySelectorAll(".vega-bindings input, .vega-bindings select");
+    for (var j = 0; j < controls.length; j++) {
+      var el = controls[j], before = drawing(c), moved = true;
+      if (el.tagName === "SELECT") {
+        if (el.options.length < 2) { moved = false; } else {
+          el.selectedIndex = (el.selectedIndex + 1) % el.options.length;
+          el.dispatchEvent(new Event("change"));
+        }
+      } else if (el.type === "range") {
+        el.value = parseFloat(el.value) === parseFloat(el.max) ? el.min : el.max;
+        el.dispatchEvent(new Event("input"));
+      } else if (el.type === "radio" || el.type === "checkbox") {
+        if (el.checked && el.type === "radio") { moved = false; } else { el.click(); }
+      } else { moved = false; }
+      await new Promise(function (r) { setTimeout(r, 400); });
+      var title = (c.querySelector("svg.marks, canvas.marks") || {getAttribute: function () { return ""; }});
+      rows.push({control: el.name || el.type, moved: moved, changed: drawing(c) !== before,
+                 title: title.getAttribute("aria-label") || ""});
+    }
+  }
+  var out = document.createElement("pre");
+  out.id = "driven";
+  out.textContent = JSON.stringify({rows: rows, errors: errors});
+  document.body.appendChild(out);
+}, 2000); });
+</script>"""
+
+
+def _probe(page: Path, script: str, marker: str, width: int = 1200) -> dict:
+    copy = page.with_name(f".probe-{page.name}")  # beside it: the same relative links
+    copy.write_text(page.read_text().replace("</body>", script + "</body>"))
+    try:
+        dom = chromium(f"--window-size={width},2000", "--dump-dom", copy.as_uri()).stdout
+    finally:
+        copy.unlink()
+    found = bs4.BeautifulSoup(dom, "html.parser").select_one(f"pre#{marker}")
+    assert found is not None, f"{page.name}: the probe did not run"
+    return json.loads(found.get_text())
+
+
+def test_every_control_on_every_page_redraws_its_chart(built_book):
+    """A slider or drop-down under a chart that does not change the drawing is a dead control."""
+    dead, moved, errors = [], 0, []
+    for page in pages(built_book):
+        got = _probe(page.resolve(), DRIVE, "driven")
+        errors += [f"{page.name}: {e}" for e in got["errors"]]
+        for r in got["rows"]:
+            if not r["moved"]:
+                continue
+            moved += 1
+            if not r["changed"]:
+                dead.append(f"{page.name}: control {r['control']!r} of {r['title'][:50]!r} changes nothing")
+    print(f"{moved} controls moved")
+    assert moved >= 5, f"only {moved} controls found: the probe found no charts with controls"
+    assert not dead and not errors, "\n".join(dead + errors)
+
+
+#: appended to a copy of a page: the article's height and the height of the code a reader sees
+#: without opening anything (folded cells do not count)
+CODE_SHARE = """<script>
+window.addEventListener("load", function () { setTimeout(function () {
+  var art = document.querySelector(".bd-article") || document.body, code = 0;
+  art.querySelectorAll("div.cell_input").forEach(function (c) {
+    if (!c.closest("details:not([open])")) code += c.getBoundingClientRect().height;
+  });
+  var out = document.createElement("pre");
+  out.id = "code-share";
+  out.textContent = JSON.stringify({height: art.getBoundingClientRect().height, code: code});
+  document.body.appendChild(out);
+}, 2000); });
+</script>"""
+
+#: the most of a chapter's height that visible code may take at 1200 pixels
+MAX_CODE_SHARE = 0.20
+
+
+def test_chapters_show_more_findings_than_code(built_book):
+    """Parameters, imports and drawing code are folded; what stays visible is at most a fifth of a page."""
+    over, lines = [], []
+    for page in pages(built_book):
+        got = _probe(page.resolve(), CODE_SHARE, "code-share")
+        share = got["code"] / got["height"]
+        weight = page.stat().st_size / 1e6
+        lines.append(f"{page.name}: {got['height']:.0f} px, code {share:.0%}, {weight:.2f} MB")
+        if share > MAX_CODE_SHARE:
+            over.append(lines[-1])
+        assert weight < 5, f"{page.name} weighs {weight:.1f} MB"
+    print("\n".join(lines))
+    assert not over, "visible code above 20 % of the page:\n" + "\n".join(over)

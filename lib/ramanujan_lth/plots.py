@@ -38,6 +38,7 @@ __all__ = [
     "kinds_accuracy_chart",
     "kinds_accuracy_sets",
     "spectrum_explorer",
+    "layer_spectrum_explorer",
     "difference_chart",
     "kinds_quantity_chart",
     "gain_chart",
@@ -751,6 +752,67 @@ def spectrum_explorer(hist: pd.DataFrame, summary: pd.DataFrame, width: int = 42
         alt.layer(bars, rules, label)
         .add_params(d, n, seed)
         .properties(width=width, height=height, title="A random d-regular graph's spectrum against the Ramanujan bound")
+    )
+
+
+def layer_spectrum_explorer(hist: pd.DataFrame, summary: pd.DataFrame, width: int = 420, height: int = 200):
+    """A layer's singular values under a random mask (the largest, t1, left out) with t2 and the two
+    bounds marked; the layer, the density and the mask seed picked under the chart. From
+    :func:`ramanujan_lth.sweeps.singular_value_grid`, so it works on a static page."""
+    hist = hist.assign(which=hist["network"] + " · " + hist["layer"])
+    s = summary.assign(which=summary["network"] + " · " + summary["layer"])
+    whichs = list(dict.fromkeys(s["which"]))
+    densities = sorted(s["density"].unique(), reverse=True)
+    seeds = sorted(s["seed"].unique())
+    layer = alt.param(name="sv_layer", value=whichs[0], bind=alt.binding_select(options=whichs, name="layer "))
+    density = alt.param(
+        name="sv_density",
+        value=float(densities[len(densities) // 2]),
+        bind=alt.binding_select(options=[float(d) for d in densities], name="density "),
+    )
+    seed = alt.param(
+        name="sv_seed",
+        value=int(seeds[0]),
+        bind=alt.binding_range(min=int(seeds[0]), max=int(max(seeds[-1], seeds[0] + 1)), step=1, name="mask seed "),
+    )
+    pick = (alt.datum.which == layer) & (alt.datum.density == density) & (alt.datum.seed == seed)
+    bars = (
+        alt.Chart(hist)
+        .transform_filter(pick)
+        .mark_rect(color="#4c78a8")
+        .encode(
+            x=alt.X("lo:Q", title="singular value (t1 left out)"),
+            x2="hi:Q",
+            y=alt.Y("count:Q", title="singular values"),
+            y2=alt.datum(0),
+            tooltip=[alt.Tooltip("lo:Q", format=".2f"), alt.Tooltip("hi:Q", format=".2f"), "count:Q"],
+        )
+    )
+    marks = (
+        alt.Chart(s)
+        .transform_filter(pick)
+        .transform_fold(["t2", "eb", "db"], as_=["what", "x"])
+        .mark_rule(strokeWidth=2)
+        .encode(
+            x="x:Q",
+            color=alt.Color("what:N", title=None, legend=alt.Legend(orient="bottom")),
+            tooltip=["what:N", alt.Tooltip("x:Q", format=".3f")],
+        )
+    )
+    label = (
+        alt.Chart(s)
+        .transform_filter(pick)
+        .transform_calculate(
+            text="'t1 = ' + format(datum.t1, '.2f') + ',  ΔS = ' + format(datum.delta_s, '.3f')"
+            " + ',  ΔR = ' + format(datum.delta_r, '.3f')"
+        )
+        .mark_text(align="left", x=5, y=-8, fontSize=12)
+        .encode(text="text:N")
+    )
+    return (
+        alt.layer(bars, marks, label)
+        .add_params(layer, density, seed)
+        .properties(width=width, height=height, title="A layer's singular values under a random mask")
     )
 
 

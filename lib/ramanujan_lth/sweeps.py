@@ -10,9 +10,9 @@ from tqdm.auto import tqdm
 from .graphs import n_components
 from .models import prunable_layers
 from .network_spectra import layer_report
-from .spectral import biadjacency
+from .spectral import biadjacency, bipartite_spectrum, singular_values
 
-__all__ = ["random_masks", "random_mask_sweep", "loss_density"]
+__all__ = ["random_masks", "random_mask_sweep", "loss_density", "singular_value_grid"]
 
 
 def random_masks(model, density: float, seed: int = 0) -> dict:
@@ -71,3 +71,40 @@ def loss_density(sweep: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def singular_value_grid(models: dict, densities, seeds=(0,), layers=None, bins: int = 40) -> tuple:
+    """The singular values of layers under random masks, for a chart a reader explores without a
+    kernel: per (network, layer, density, mask seed), the histogram of every singular value but the
+    largest (``bins`` equal bins from 0 to ``t1``; empty bins left out) and a summary row with
+    ``t1``, ``t2``, the bounds ``eb`` and ``db`` and ``ΔS``, ``ΔR``. ``models``: name -> model;
+    ``layers``: name -> the layers to include (default: every prunable layer)."""
+    hist, summary = [], []
+    for name, model in models.items():
+        wanted = None if layers is None else set(layers.get(name, ()))
+        for density in densities:
+            for seed in seeds:
+                masks = random_masks(model, density, seed)
+                for layer, mask in masks.items():
+                    if wanted is not None and layer not in wanted:
+                        continue
+                    B = biadjacency(mask)
+                    rec = bipartite_spectrum(B)
+                    s = singular_values(B)[1:]
+                    edges = np.linspace(0.0, max(rec.t1, 1e-9), bins + 1)
+                    counts, _ = np.histogram(s, bins=edges)
+                    key = {"network": name, "layer": layer, "density": float(density), "seed": int(seed)}
+                    hist += [
+                        {**key, "lo": round(float(lo), 4), "hi": round(float(hi), 4), "count": int(c)}
+                        for lo, hi, c in zip(edges[:-1], edges[1:], counts)
+                        if c
+                    ]
+                    summary.append(
+                        {
+                            **key,
+                            **{f: round(float(getattr(rec, f)), 4) for f in ("t1", "t2", "eb", "db")},
+                            "delta_s": float(rec.delta_s),
+                            "delta_r": float(rec.delta_r),
+                        }
+                    )
+    return pd.DataFrame(hist), pd.DataFrame(summary)
