@@ -140,6 +140,7 @@ window.addEventListener("load", function () { setTimeout(function () {
                title: g.getAttribute("aria-label") || ""});
   });
   document.querySelectorAll(".cell_output table").forEach(function (t) {
+    if (t.closest("details:not([open])")) return;  // folded: not on the page until opened
     var head = t.querySelector("caption, th");
     rows.push({kind: "table", right: t.getBoundingClientRect().right, clip: clipOf(t),
                title: head ? head.innerText : ""});

@@ -544,3 +544,39 @@ def test_subset_profile_runs_are_labelled_and_not_compared_in_absolute_accuracy(
 def test_a_spread_of_one_seed_is_named_not_spanned():
     assert report._over_seeds("53.98–53.98", 1) == "one seed"
     assert report._over_seeds("1.00–2.00", 3) == "1.00–2.00 over 3 seeds"
+
+
+def test_table3_grid_places_each_row_as_the_paper_prints_it():
+    rows = pd.DataFrame(
+        [
+            {
+                "quantity": "m no pruning: accuracy %",
+                "paper": 97.16,
+                "reproduced": 97.3,
+                "spread": "96–97 over 10 seeds",
+            },
+            {"quantity": "m IMP α=2.0: accuracy %", "paper": 45.39, "reproduced": 96.06, "spread": "one run"},
+            {
+                "quantity": "m IMP α=2.0, output layer at p_out = 0.2: accuracy %",
+                "paper": 45.39,
+                "reproduced": 75.7,
+                "spread": "one run",
+            },
+            {"quantity": "m IMP-Bound: accuracy %", "paper": 96.74, "reproduced": 96.72, "spread": ""},
+            {"quantity": "m IMP-Bound: density reached %", "paper": 3.6, "reproduced": 1.2, "spread": ""},
+            {"quantity": "m IMP*: accuracy %", "paper": 95.07, "reproduced": float("nan"), "spread": ""},
+            {
+                "quantity": "m IMP-Bound minus IMP*: accuracy difference (points)",
+                "paper": 1.67,
+                "reproduced": 0.06,
+                "spread": "seed spread 0.7 points",
+            },
+            {"quantity": "other IMP α=1.0: accuracy %", "paper": 1.0, "reproduced": 2.0, "spread": ""},
+        ]
+    )
+    grid = report.table3_grid(rows, "m")
+    assert list(grid.columns) == ["α = 1", "α = 2", "-Bound", "-Bound density %", "*", "-Bound − *"]
+    assert grid.loc[("no pruning", "ours"), "α = 1"] == "97.30 (10)"
+    assert grid.loc[("IMP", "paper"), "α = 2"] == "45.39" and grid.loc[("IMP", "ours"), "α = 2"] == "96.06"
+    assert grid.loc[("IMP", "ours"), "*"] == "—" and grid.loc[("IMP", "paper"), "-Bound density %"] == "3.60"
+    assert grid.loc[("IMP", "ours"), "-Bound − *"] == "0.06"

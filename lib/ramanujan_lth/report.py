@@ -11,6 +11,8 @@ each (``reasons``) and their text (``explanation``), written in one place
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -24,6 +26,7 @@ __all__ = [
     "explain",
     "loss_rows",
     "table3_rows",
+    "table3_grid",
     "iclr_table4_rows",
     "seed_crossings",
     "bound_star_pairs",
@@ -672,3 +675,51 @@ def iclr_table4_rows(stored_root) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------ Table 3 as the paper prints it
+#: the grid's columns, in the paper's order
+GRID_COLUMNS = ("α = 1", "α = 1.5", "α = 2", "-Bound", "-Bound density %", "*", "-Bound − *")
+_GRID_ROW = re.compile(r"^(?P<model>\S+) (?P<what>.+): (?P<unit>[^:]+)$")
+
+
+def _grid_place(what: str, unit: str) -> tuple[str, str] | None:
+    """(row, column) of one :func:`table3_rows` quantity in the paper's grid, or None (ours alone)."""
+    if what == "no pruning":
+        return "no pruning", "α = 1"
+    if ", " in what:  # the output-rate test and the every-seed comparison: ours alone
+        return None
+    if m := re.fullmatch(r"(\S+) α=([\d.]+)", what):
+        return m.group(1), f"α = {float(m.group(2)):g}"
+    if m := re.fullmatch(r"(\S+)-Bound minus \S+\*", what):
+        return m.group(1), "-Bound − *"
+    if m := re.fullmatch(r"(\S+)-Bound", what):
+        return m.group(1), "-Bound density %" if unit.startswith("density") else "-Bound"
+    if m := re.fullmatch(r"(\S+)\*", what):
+        return m.group(1), "*"
+    return None
+
+
+def table3_grid(rows: pd.DataFrame, model: str) -> pd.DataFrame:
+    """``model``'s rows of :func:`table3_rows` as the paper's Table 3: per pruner a row of the
+    paper's numbers and one of ours beneath it, a column per setting (ours "—" where not stored;
+    "(n)" after a mean over n seeds)."""
+    cells: dict = {}
+    for r in rows.itertuples():
+        m = _GRID_ROW.match(r.quantity)
+        if not m or m.group("model") != model or (place := _grid_place(m.group("what"), m.group("unit"))) is None:
+            continue
+        row, col = place
+        paper = "—" if r.paper is None or not np.isfinite(r.paper) else f"{r.paper:.2f}"
+        ours = "—" if not np.isfinite(r.reproduced) else f"{r.reproduced:.2f}"
+        seeds = re.search(r"over (\d+) seeds", str(r.spread))
+        if seeds and np.isfinite(r.reproduced) and col != "-Bound − *":
+            ours += f" ({seeds.group(1)})"
+        cells.setdefault((row, "paper"), {})[col] = paper
+        cells.setdefault((row, "ours"), {})[col] = ours
+    grid = pd.DataFrame(cells).T
+    if grid.empty:
+        return grid
+    grid = grid[[c for c in GRID_COLUMNS if c in grid.columns]].fillna("")
+    grid.index = pd.MultiIndex.from_tuples(grid.index, names=["pruner", ""])
+    return grid
