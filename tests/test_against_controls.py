@@ -1,7 +1,6 @@
 """The claims against controls (SPEC §11) and the book's answer, on fabricated networks whose right
 verdict is known: each rule on both sides of its threshold."""
 
-import json
 import re
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from ramanujan_lth import against_controls as AC
 from ramanujan_lth import answer, claims, plans
 from ramanujan_lth.controls import control_params
 from ramanujan_lth.params import load_run
+from test_claims import write_run
 
 LAYERS = ["fc1", "fc2", "fc3"]
 SEEDS = range(5)
@@ -222,15 +222,6 @@ def _record(t, layers, ramanujan, accuracy, seed):
     }
 
 
-def _write(root: Path, name: str, params, records):
-    folder = root / name
-    folder.mkdir(parents=True)
-    data = {"n_train": 17_435, "n_test": 10_000, "subset": True, "note": ""}
-    (folder / "params.json").write_text(json.dumps({"params": params.resolved().as_dict(), "data": data}))
-    (folder / "records.json").write_text(json.dumps({"complete": True, "records": records, "data": data}))
-    return folder
-
-
 def stored_study(root: Path, model: str, control_lead: float, with_controls=True):
     """Regime runs of ``model`` (seeds 0-4, 12 rounds: fully Ramanujan through round 3, one
     studied layer fewer every two rounds after, accuracy holding through round 3 then falling)
@@ -242,7 +233,7 @@ def stored_study(root: Path, model: str, control_lead: float, with_controls=True
         for t in ROUNDS:
             ram = len(layers) if t < 4 else max(0, len(layers) - (t - 2) // 2)
             records.append(_record(t, layers, ram, 0.97 - 0.02 * max(0, t - 3), seed))
-        folder = _write(root, f"{model}-lth-s{seed}", plans.lth_params(model, "paper", [seed])[0], records)
+        folder = write_run(root, f"{model}-lth-s{seed}", plans.lth_params(model, "paper", [seed])[0], records)
         if not with_controls:
             continue
         ticket = load_run(folder)
@@ -250,7 +241,7 @@ def stored_study(root: Path, model: str, control_lead: float, with_controls=True
             for kind in ("random", "biregular"):
                 acc = records[t]["accuracy"] + control_lead / 100 + 0.0005 * ((seed * 3 + t) % 4)
                 rec = _record(t, layers, len(layers), acc, 0) | {"round": 0}
-                _write(root, f"{model}-{kind}-control-t{t}-s{seed}", control_params(ticket, t, kind), [rec])
+                write_run(root, f"{model}-{kind}-control-t{t}-s{seed}", control_params(ticket, t, kind), [rec])
 
 
 def test_path_reproduced_while_the_controls_contradict(tmp_path):

@@ -156,15 +156,7 @@ window.addEventListener("load", function () { setTimeout(function () {
 def output_extents(page: Path, width: int) -> list[dict]:
     """Where each drawn chart and output table of ``page`` ends and where it is
     clipped, in a window ``width`` pixels wide."""
-    copy = page.with_name(f".measure-{page.name}")  # beside it: the same relative links
-    copy.write_text(page.read_text().replace("</body>", MEASURE + "</body>"))
-    try:
-        dom = chromium(f"--window-size={width},2000", "--dump-dom", copy.as_uri()).stdout
-    finally:
-        copy.unlink()
-    found = bs4.BeautifulSoup(dom, "html.parser").select_one("pre#chart-extents")
-    assert found is not None, f"{page.name}: the measuring script did not run"
-    return json.loads(found.get_text())
+    return _probe(page, MEASURE, "chart-extents", width)
 
 
 def test_every_chart_and_table_fits_the_column_of_a_laptop_window(built_book):

@@ -695,6 +695,33 @@ def kinds_accuracy_chart(long_acc: pd.DataFrame, title: str = "", width: int = 4
     return alt.layer(bars, line).add_params(pick).properties(title=title, width=width, height=height)
 
 
+def _picked_histogram(hist: pd.DataFrame, pick, x_title: str, y_title: str):
+    """Bars of a pre-binned histogram (``lo``, ``hi``, ``count``) for the rows ``pick`` selects."""
+    return (
+        alt.Chart(hist)
+        .transform_filter(pick)
+        .mark_rect(color="#4c78a8")
+        .encode(
+            x=alt.X("lo:Q", title=x_title),
+            x2="hi:Q",
+            y=alt.Y("count:Q", title=y_title),
+            y2=alt.datum(0),
+            tooltip=[alt.Tooltip("lo:Q", format=".2f"), alt.Tooltip("hi:Q", format=".2f"), "count:Q"],
+        )
+    )
+
+
+def _picked_label(summary: pd.DataFrame, pick, expression: str):
+    """One line of text above the plot (a Vega expression over the selected summary row)."""
+    return (
+        alt.Chart(summary)
+        .transform_filter(pick)
+        .transform_calculate(text=expression)
+        .mark_text(align="left", x=5, y=-8, fontSize=12)
+        .encode(text="text:N")
+    )
+
+
 def spectrum_explorer(hist: pd.DataFrame, summary: pd.DataFrame, width: int = 420, height: int = 200):
     """The eigenvalues of one random d-regular graph (trivial ``d`` left out) against ``±2 sqrt(d-1)``,
     the graph picked with sliders for d, n and the draw seed under the chart; from
@@ -716,18 +743,6 @@ def spectrum_explorer(hist: pd.DataFrame, summary: pd.DataFrame, width: int = 42
         bind=alt.binding_range(min=int(seeds[0]), max=int(seeds[-1]), step=1, name="draw "),
     )
     pick = (alt.datum.d == d) & (alt.datum.n == n) & (alt.datum.seed == seed)
-    bars = (
-        alt.Chart(hist)
-        .transform_filter(pick)
-        .mark_rect(color="#4c78a8")
-        .encode(
-            x=alt.X("lo:Q", title="eigenvalue (the trivial one, d, left out)"),
-            x2="hi:Q",
-            y=alt.Y("count:Q", title="eigenvalues"),
-            y2=alt.datum(0),
-            tooltip=["d:Q", "n:Q", "seed:Q", alt.Tooltip("lo:Q", format=".2f"), "count:Q"],
-        )
-    )
     s = summary.assign(
         minus=-summary["bound"], verdict=summary["ramanujan"].map({True: "Ramanujan", False: "not Ramanujan"})
     )
@@ -738,16 +753,12 @@ def spectrum_explorer(hist: pd.DataFrame, summary: pd.DataFrame, width: int = 42
         .mark_rule(color="red", strokeDash=[4, 4])
         .encode(x="x:Q")
     )
-    label = (
-        alt.Chart(s)
-        .transform_filter(pick)
-        .transform_calculate(
-            text="'t(G) = ' + format(datum.t, '.3f') + ',  2√(d−1) = ' + format(datum.bound, '.3f')"
-            " + '  →  ' + datum.verdict"
-        )
-        .mark_text(align="left", x=5, y=-8, fontSize=12)
-        .encode(text="text:N")
+    label = _picked_label(
+        s,
+        pick,
+        "'t(G) = ' + format(datum.t, '.3f') + ',  2√(d−1) = ' + format(datum.bound, '.3f') + '  →  ' + datum.verdict",
     )
+    bars = _picked_histogram(hist, pick, "eigenvalue (the trivial one, d, left out)", "eigenvalues")
     return (
         alt.layer(bars, rules, label)
         .add_params(d, n, seed)
@@ -776,18 +787,6 @@ def layer_spectrum_explorer(hist: pd.DataFrame, summary: pd.DataFrame, width: in
         bind=alt.binding_range(min=int(seeds[0]), max=int(max(seeds[-1], seeds[0] + 1)), step=1, name="mask seed "),
     )
     pick = (alt.datum.which == layer) & (alt.datum.density == density) & (alt.datum.seed == seed)
-    bars = (
-        alt.Chart(hist)
-        .transform_filter(pick)
-        .mark_rect(color="#4c78a8")
-        .encode(
-            x=alt.X("lo:Q", title="singular value (t1 left out)"),
-            x2="hi:Q",
-            y=alt.Y("count:Q", title="singular values"),
-            y2=alt.datum(0),
-            tooltip=[alt.Tooltip("lo:Q", format=".2f"), alt.Tooltip("hi:Q", format=".2f"), "count:Q"],
-        )
-    )
     marks = (
         alt.Chart(s)
         .transform_filter(pick)
@@ -799,16 +798,13 @@ def layer_spectrum_explorer(hist: pd.DataFrame, summary: pd.DataFrame, width: in
             tooltip=["what:N", alt.Tooltip("x:Q", format=".3f")],
         )
     )
-    label = (
-        alt.Chart(s)
-        .transform_filter(pick)
-        .transform_calculate(
-            text="'t1 = ' + format(datum.t1, '.2f') + ',  ΔS = ' + format(datum.delta_s, '.3f')"
-            " + ',  ΔR = ' + format(datum.delta_r, '.3f')"
-        )
-        .mark_text(align="left", x=5, y=-8, fontSize=12)
-        .encode(text="text:N")
+    label = _picked_label(
+        s,
+        pick,
+        "'t1 = ' + format(datum.t1, '.2f') + ',  ΔS = ' + format(datum.delta_s, '.3f') + ',  ΔR = ' + "
+        "format(datum.delta_r, '.3f')",
     )
+    bars = _picked_histogram(hist, pick, "singular value (t1 left out)", "singular values")
     return (
         alt.layer(bars, marks, label)
         .add_params(layer, density, seed)
