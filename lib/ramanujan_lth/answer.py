@@ -128,10 +128,15 @@ def _numbers(v: claims.Verdict) -> str:
             return "no matched density where a control is fully Ramanujan and the ticket is not"
         noisy = t[t["test set"] == t["test set"].iloc[-1]]
         d = ", ".join(f"{100 * x:.3g}" for x in sorted(clean["density"].unique(), reverse=True))
+
+        def span(x) -> str:
+            lo, hi = pts(x.min()), pts(x.max())
+            return lo if lo == hi else f"{lo} to {hi}"
+
         return (
-            f"where a control is fully Ramanujan and the ticket is not ({d} % density), the ticket is "
-            f"{pts(clean['ticket − control'].min())} to {pts(clean['ticket − control'].max())} points more "
-            f"accurate (clean; up to {pts(noisy['ticket − control'].max())} at {noisy['test set'].iloc[0]})"
+            f"where a control is fully Ramanujan and the ticket is not ({d} % density), ticket − control is "
+            f"{span(clean['ticket − control'])} points clean, {span(noisy['ticket − control'])} at "
+            f"{noisy['test set'].iloc[0]}"
         )
     if v.reason == "controls_share_order":
         s = n["sets"]["clean"]
