@@ -106,6 +106,15 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="parked copies (default: parked/ beside --to); an export removes its own",
     )
+    e.add_argument(
+        "--mask-round",
+        type=int,
+        default=None,
+        metavar="R",
+        help="instead: write the masks round R trained with as a portable FOLDER-NAME.roundR.mask.npz "
+        "(one boolean array per weight, keyed by parameter name), in the current folder or --mask-file",
+    )
+    e.add_argument("--mask-file", default=None, help="with --mask-round and one folder: the file to write")
     k = sub.add_parser(
         "park",
         help="keep unfinished runs in the book so that another machine can resume them",
@@ -141,6 +150,37 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("--runs-dir", default=None, help=f"default: $RAMANUJAN_LTH_RUNS or {default_runs_dir()}")
     st.add_argument("--unfinished", action="store_true", help="only runs that are not finished")
     st.add_argument("--parked", default="book/parked", help="parked runs to list too (default: book/parked)")
+    an = sub.add_parser(
+        "analyse",
+        help="the spectral report of any PyTorch model or mask, layer by layer",
+        description="One row per prunable weight (Linear, Conv1d/2d/3d, grouped convolutions, attention's "
+        "q, k, v and output maps): graph size, density, t1, t2, both bounds, ΔS, ΔR, Ramanujan, r, IMDB, "
+        "NaRC and the weighted spectral gap; then the network's regime. Masks come from --masks, from "
+        "torch.nn.utils.prune's *_mask entries of the checkpoint, or from the weights' zeros.",
+    )
+    an.add_argument(
+        "checkpoint", nargs="?", default=None, help="a state_dict file (torch.save); omit it to measure --masks alone"
+    )
+    an.add_argument(
+        "--model",
+        default=None,
+        metavar="SPEC",
+        help="the architecture: torchvision:NAME (e.g. torchvision:resnet18), ramanujan_lth:NAME (e.g. "
+        "ramanujan_lth:conv4) or package.module:function",
+    )
+    an.add_argument(
+        "--masks", default=None, metavar="FILE.mask.npz", help="one boolean array per weight, by parameter name"
+    )
+    an.add_argument(
+        "--layers", nargs="+", default=None, help="the layers that decide the regime (default: both sides ≥ 10)"
+    )
+    an.add_argument("--csv", default=None, metavar="OUT.csv", help="write the full table")
+    an.add_argument("--html", default=None, metavar="OUT.html", help="write the per-layer chart and table as one page")
+    an.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="read a checkpoint that holds pickled objects (a whole model): loading it runs code from the file",
+    )
     x = sub.add_parser(
         "reproduce",
         help="execute the chapters with papermill under a profile",
@@ -218,6 +258,9 @@ def _export(a) -> int:
     from .export import export_run
     from .parked import discard
 
+    if a.mask_round is not None:
+        return _export_masks(a)
+
     parked_root = Path(a.parked) if a.parked else Path(a.to).parent / "parked"
     for folder in a.folders:
         try:
@@ -229,6 +272,64 @@ def _export(a) -> int:
         print(f"{folder} -> {dest}")
         if discard(parked_root, dest.name):
             print(f"    removed its parked copy {parked_root / dest.name}")
+    return 0
+
+
+def _export_masks(a) -> int:
+    import numpy as np
+
+    from . import mask_file
+
+    if a.mask_file and len(a.folders) > 1:
+        sys.stderr.write("ramanujan_lth: error: --mask-file names one file: export one folder at a time\n")
+        return 2
+    for folder in a.folders:
+        out = a.mask_file or f"{Path(folder).name}.round{a.mask_round}{mask_file.SUFFIX}"
+        try:
+            masks = mask_file.from_run(folder, a.mask_round)
+            mask_file.write(out, masks)
+        except (FileNotFoundError, ValueError) as err:
+            sys.stderr.write(f"ramanujan_lth: error: {folder}: {err}\n")
+            return 2
+        kept = sum(int(np.count_nonzero(m)) for m in masks.values())
+        total = sum(m.size for m in masks.values())
+        print(f"{folder} round {a.mask_round} -> {out} ({len(masks)} weights, {kept / total:.2%} kept)")
+    return 0
+
+
+def _analyse(ap, a) -> int:
+    from . import analyse, checkpoints, mask_file
+
+    if a.checkpoint is None and a.masks is None:
+        ap.error("give a CHECKPOINT (with --model SPEC), or --masks FILE.mask.npz to measure masks alone")
+    try:
+        masks = mask_file.read(a.masks) if a.masks else {}
+        model = checkpoints.build(a.model) if a.model else None
+        if a.checkpoint is None and model is None:
+            table = analyse.masks(masks, layers=a.layers)
+        else:
+            found = {}
+            if a.checkpoint is not None:
+                model, found = checkpoints.load(a.checkpoint, model, trust_pickle=a.trust_pickle)
+            merged = {**found, **masks}
+            table = analyse.network(model, merged, layers=a.layers, trained=a.checkpoint is not None, progress=True)
+    except (FileNotFoundError, ValueError) as err:
+        ap.error(str(err))
+    import pandas as pd
+
+    with pd.option_context("display.width", 250, "display.max_rows", None, "display.max_columns", None):
+        print(analyse.readable(table).to_string(index=False, float_format=lambda x: f"{x:.4g}", na_rep="-"))
+    print()
+    for layer, why in zip(table["layer"], table["undefined"]):
+        if why:
+            print(f"  {layer}: {why}")
+    print(analyse.describe(table))
+    if a.csv:
+        table.to_csv(a.csv, index=False)
+        print(f"table: {a.csv}")
+    if a.html:
+        Path(a.html).write_text(analyse.page(table, f"{a.model or a.masks}: {a.checkpoint or a.masks}"))
+        print(f"chart: {a.html}")
     return 0
 
 
@@ -313,6 +414,8 @@ def main(argv=None) -> int:
         return _status(a)
     if a.command == "reproduce":
         return _reproduce(ap, a)
+    if a.command == "analyse":
+        return _analyse(ap, a)
     return _run(ap, a)
 
 

@@ -15,7 +15,7 @@ from .metrics import later_fields
 from .models import prunable_layers
 from .spectral import biadjacency, bipartite_spectrum, to_numpy
 
-__all__ = ["GRAPHS", "layer_report", "regime"]
+__all__ = ["GRAPHS", "graph_fields", "layer_report", "regime"]
 
 
 def _lookup(table, name):
@@ -28,6 +28,14 @@ def _lookup(table, name):
 
 
 GRAPHS = ("unweighted", "weighted", "score")
+
+
+def graph_fields(mask_B: np.ndarray, values_B: np.ndarray, graph: str, method: str = "auto") -> dict:
+    """The spectral record of one graph (bi-adjacency ``values_B``) and the
+    later measures of :mod:`ramanujan_lth.metrics` (``mask_B``: its 0/1
+    pattern): every per-layer number of the book's reports comes from here."""
+    rec = bipartite_spectrum(values_B, method=method)
+    return {**rec.as_dict(), **later_fields(mask_B, rec, graph)}
 
 
 def layer_report(model, masks=None, graph: str = "unweighted", scores=None, method: str = "auto") -> pd.DataFrame:
@@ -72,8 +80,6 @@ def layer_report(model, masks=None, graph: str = "unweighted", scores=None, meth
             base = to_numpy(score if score is not None else w)
             values = np.abs(base) * m
         B = biadjacency(values)
-        rec = bipartite_spectrum(B, method=method)
-        later = later_fields(biadjacency(m), rec, graph)
         rows.append(
             {
                 "layer": name,
@@ -85,8 +91,7 @@ def layer_report(model, masks=None, graph: str = "unweighted", scores=None, meth
                 "edges": int(m.sum()),
                 "total": int(m.size),
                 "density": float(m.sum() / m.size),
-                **rec.as_dict(),
-                **later,
+                **graph_fields(biadjacency(m), B, graph, method),
             }
         )
     return pd.DataFrame(rows)

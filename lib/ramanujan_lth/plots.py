@@ -45,6 +45,7 @@ __all__ = [
     "regime_rules_chart",
     "rejection_chart",
     "criterion_charts",
+    "layer_chart",
     "KIND_COLORS",
     "QUANTITY_NAMES",
 ]
@@ -1147,3 +1148,49 @@ def bound_gain_chart(gain: pd.DataFrame, width: int = 420, title: str = ""):
         height=max(45, 18 * len(sources)) * n_scores,
         title=title or "Does the bound beat plain pruning at the density it reaches?",
     )
+
+
+# ------------------------------------------------------------------ any network, layer by layer
+def layer_chart(table: pd.DataFrame, title: str = "", cap: float = 2.0, height: int = 170) -> alt.VConcatChart:
+    """Per layer of :func:`ramanujan_lth.analyse.network`'s report: the
+    larger Δ of the two bounds (top) and the normalised margin r (bottom),
+    in the network's order, with the Ramanujan bound (0) as a line. A layer
+    above the line has the property; infinite or larger Δ is drawn at
+    ``cap`` as a triangle."""
+    df = table.reset_index(drop=True).copy()
+    df["order"] = np.arange(len(df))
+    df["delta"] = df[["delta_s", "delta_r"]].max(axis=1, skipna=True)
+    df = finite(df, ["delta"], cap=cap)
+    df["shown"] = np.where(df["delta"] >= cap, f"≥ {cap:g} or infinite", "as computed")
+    df["Ramanujan"] = np.where(df["ramanujan"].astype(bool), "yes", "no")
+    width = int(min(1000, max(360, 14 * len(df))))
+    x = alt.X(
+        "layer:N",
+        scale=alt.Scale(domain=list(df["layer"])),
+        title=None,
+        axis=alt.Axis(labelAngle=-60, labelLimit=170),
+    )
+    color = alt.Color(
+        "Ramanujan:N",
+        scale=alt.Scale(domain=["yes", "no"], range=["#4c78a8", "#e45756"]),
+        legend=alt.Legend(title="Ramanujan layer", orient="top"),
+    )
+    shape = alt.Shape(
+        "shown:N",
+        scale=alt.Scale(domain=["as computed", f"≥ {cap:g} or infinite"], range=["circle", "triangle-up"]),
+        legend=alt.Legend(title="Δ", orient="top"),
+    )
+    tips = ["layer", "kind", "n_left", "n_right", "density", "delta_s", "delta_r", "r", "undefined"]
+    base = alt.Chart(df).encode(x=x, color=color, tooltip=tips)
+    zero = alt.Chart(pd.DataFrame({"y": [0.0], "label": ["Ramanujan bound"]}))
+    rule = zero.mark_rule(strokeDash=[4, 3], color="#555").encode(y="y:Q")
+    label = zero.mark_text(align="right", dy=-6, color="#555").encode(y="y:Q", text="label:N", x=alt.value(width))
+
+    def panel(y, y_title, data, shape):
+        marks = data.mark_point(filled=True, size=45).encode(y=alt.Y(y, title=y_title), shape=shape)
+        return alt.layer(marks, rule, label).properties(width=width, height=height)
+
+    top = panel("delta:Q", "Δ = max(ΔS, ΔR)", base, shape)
+    bottom = panel("r:Q", "r = 1 − t2 / db", base.transform_filter("isValid(datum.r)"), alt.value("circle"))
+    chart = alt.vconcat(top, bottom)
+    return chart.properties(title=title) if title else chart

@@ -83,22 +83,50 @@ def to_numpy(x) -> np.ndarray:
     return np.asarray(x, dtype=np.float64)
 
 
-def biadjacency(weight) -> np.ndarray:
+def biadjacency(weight, groups: int = 1) -> np.ndarray:
     """Bi-adjacency matrix of a layer weight (book/methods.md §1).
 
     * Linear weight ``(n_out, n_in)`` -> ``W.T`` of shape ``(n_in, n_out)``;
     * Conv2d weight ``(c_out, c_in, kh, kw)`` -> ``(c_in*kh*kw, c_out)``, one
-      left vertex per (input channel, kernel row, kernel column).
+      left vertex per (input channel, kernel row, kernel column); Conv1d and
+      Conv3d alike, one left vertex per input channel and kernel position;
+    * a grouped convolution (``groups > 1``, weight ``(c_out, c_in/groups,
+      ...)``) -> the union of its groups' blocks: ``(c_in*k, c_out)`` where
+      group ``g``'s outputs connect only to group ``g``'s inputs, so the graph
+      has at least ``groups`` components.
 
     The entries keep their sign and value: take ``abs`` for a weighted graph,
     or pass a 0/1 mask for the unweighted one.
+
+    Examples
+    --------
+    Paper Figure 2: a 2x2 kernel from 2 input to 3 output channels.
+
+    >>> import numpy as np
+    >>> biadjacency(np.ones((3, 2, 2, 2))).shape
+    (8, 3)
+    >>> biadjacency(np.ones((4, 1, 3)), groups=2).astype(int).T
+    array([[1, 1, 1, 0, 0, 0],
+           [1, 1, 1, 0, 0, 0],
+           [0, 0, 0, 1, 1, 1],
+           [0, 0, 0, 1, 1, 1]])
     """
     w = to_numpy(weight)
-    if w.ndim == 2:
+    if w.ndim == 2 and groups == 1:
         return np.ascontiguousarray(w.T)
-    if w.ndim == 4:
-        return np.ascontiguousarray(w.reshape(w.shape[0], -1).T)
-    raise ValueError(f"biadjacency expects a 2-D (Linear) or 4-D (Conv2d) weight, got shape {tuple(w.shape)}")
+    if w.ndim < 3:
+        raise ValueError(f"biadjacency expects a 2-D (Linear) or 3- to 5-D (Conv) weight, got shape {tuple(w.shape)}")
+    c_out = w.shape[0]
+    flat = w.reshape(c_out, -1)
+    if groups == 1:
+        return np.ascontiguousarray(flat.T)
+    if groups < 1 or c_out % groups:
+        raise ValueError(f"groups={groups} does not divide the {c_out} output channels of a weight {tuple(w.shape)}")
+    per_in, per_out = flat.shape[1], c_out // groups
+    B = np.zeros((per_in * groups, c_out))
+    for g in range(groups):
+        B[g * per_in : (g + 1) * per_in, g * per_out : (g + 1) * per_out] = flat[g * per_out : (g + 1) * per_out].T
+    return B
 
 
 # --------------------------------------------------------------------------
