@@ -37,6 +37,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) benchmarks/spectral.py
+	OMP_NUM_THREADS=1 $(PY) benchmarks/analyse.py
 	OMP_NUM_THREADS=1 $(PY) benchmarks/train_throughput.py
 	OMP_NUM_THREADS=1 $(PY) benchmarks/batched_seeds.py
 	OMP_NUM_THREADS=1 $(PY) benchmarks/forks.py

@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import pytest
+from ramanujan_lth import estimates as E
 from ramanujan_lth import parked, plans
 from ramanujan_lth import reproduce as R
 from ramanujan_lth import tasks as T
@@ -216,7 +217,7 @@ def test_the_comparison_plan_has_each_table3_run_and_the_output_rate_runs(tmp_pa
 def test_dry_run_counts_a_shared_run_once(tmp_path, monkeypatch):
     out = io.StringIO()
     # keep the test fast: no timing (and leave the module's measurements as they were)
-    monkeypatch.setattr(R, "_SPEED", {("lenet_300_100", "cpu", "fp32"): 0.001, ("conv4", "cpu", "fp32"): 0.1})
+    monkeypatch.setattr(E, "_SPEED", {("lenet_300_100", "cpu", "fp32"): 0.001, ("conv4", "cpu", "fp32"): 0.1})
     seconds = R.dry_run(["03_regimes", "05_significance"], "paper", tmp_path, device="cpu", out=out)
     text = out.getvalue()
     assert "in 03_regimes" in text  # LeNet seeds 0-9 belong to both chapters
@@ -227,7 +228,7 @@ def test_dry_run_counts_a_shared_run_once(tmp_path, monkeypatch):
 
 
 def test_dry_run_gives_the_wall_clock_time_of_runs_in_parallel(tmp_path, monkeypatch):
-    monkeypatch.setattr(R, "_SPEED", {("lenet_300_100", "cpu", "fp32"): 0.001, ("conv4", "cpu", "fp32"): 0.1})
+    monkeypatch.setattr(E, "_SPEED", {("lenet_300_100", "cpu", "fp32"): 0.001, ("conv4", "cpu", "fp32"): 0.1})
     out = io.StringIO()
     seconds = R.dry_run(["03_regimes"], "paper", tmp_path, device="cpu", out=out, jobs=2)
     # five Conv4 runs of 67,500 s: three on one worker; the ten LeNet runs (1,100 s each) fill the other
@@ -247,19 +248,19 @@ def test_wall_clock_starts_the_longest_runs_first():
 
 def test_cpu_timing_uses_one_thread_like_each_run(monkeypatch):
     seen = []
-    monkeypatch.setattr(R, "_SPEED", {})
-    monkeypatch.setattr(R, "_time_step", lambda *a: seen.append(R.torch.get_num_threads()) or 0.5)
-    before = R.torch.get_num_threads()
-    R.torch.set_num_threads(2)
+    monkeypatch.setattr(E, "_SPEED", {})
+    monkeypatch.setattr(E, "_time_step", lambda *a: seen.append(E.torch.get_num_threads()) or 0.5)
+    before = E.torch.get_num_threads()
+    E.torch.set_num_threads(2)
     try:
-        assert R.seconds_per_iteration("conv4", R.torch.device("cpu"), precision="bf16") == 0.5
-        assert seen == [1] and R.torch.get_num_threads() == 2
+        assert R.seconds_per_iteration("conv4", E.torch.device("cpu"), precision="bf16") == 0.5
+        assert seen == [1] and E.torch.get_num_threads() == 2
     finally:
-        R.torch.set_num_threads(before)
+        E.torch.set_num_threads(before)
 
 
 def test_dry_run_says_when_runs_train_beside_its_timings(tmp_path, monkeypatch):
-    monkeypatch.setattr(R, "_SPEED", {("lenet_300_100", "cpu", "fp32"): 0.001, ("conv4", "cpu", "fp32"): 0.1})
+    monkeypatch.setattr(E, "_SPEED", {("lenet_300_100", "cpu", "fp32"): 0.001, ("conv4", "cpu", "fp32"): 0.1})
     for name, pid in (("live", os.getpid()), ("stopped", None)):
         folder = tmp_path / "runs" / name
         folder.mkdir(parents=True)
@@ -344,7 +345,7 @@ def test_dry_run_says_when_reproduce_would_refuse_the_data(tmp_path, monkeypatch
     data_root = tmp_path / "data"
     _stored_subset_run(tmp_path / "book" / "results", data_root)
     monkeypatch.setenv("RAMANUJAN_LTH_DATA", str(data_root))
-    monkeypatch.setattr(R, "_SPEED", {("lenet_300_100", "cpu", "fp32"): 0.001, ("conv4", "cpu", "bf16"): 0.1})
+    monkeypatch.setattr(E, "_SPEED", {("lenet_300_100", "cpu", "fp32"): 0.001, ("conv4", "cpu", "bf16"): 0.1})
     out = io.StringIO()
     R.dry_run(["03_regimes"], "subset", tmp_path, device="cpu", out=out)
     refusals = [line for line in out.getvalue().splitlines() if line.startswith("reproduce would refuse")]
@@ -390,7 +391,7 @@ def test_the_batch_starts_the_longest_chain_of_training_first(tmp_path, monkeypa
     """2 trainings, 6, and 10 after the 2: the 2 heads the longest chain (12),
     then the 10 it frees; a derived run (7 trainings) counts for the run it
     waits on (6 + 7 = 13, ahead of all)."""
-    monkeypatch.setattr(R, "_SPEED", {("lenet_300_100", "cpu", "fp32"): 0.001})
+    monkeypatch.setattr(E, "_SPEED", {("lenet_300_100", "cpu", "fp32"): 0.001})
     s, lg, t, c = _order_tasks()
     order = lambda tasks: [x.label for x in R.start_order(tasks, tmp_path / "results", tmp_path / "runs", "cpu")]  # noqa: E731
     assert order([s, lg]) == ["long", "short"]
@@ -400,7 +401,7 @@ def test_the_batch_starts_the_longest_chain_of_training_first(tmp_path, monkeypa
 
 
 def test_reproduce_hands_the_executor_the_longest_chain_first(toy_book, monkeypatch):
-    monkeypatch.setattr(R, "_SPEED", {("lenet_300_100", "cpu", "fp32"): 0.001})
+    monkeypatch.setattr(E, "_SPEED", {("lenet_300_100", "cpu", "fp32"): 0.001})
     s, lg, t, _ = _order_tasks()
     monkeypatch.setattr(R.T, "chapter_tasks", lambda name, profile, stored_root: [s, lg, t])
     seen = []

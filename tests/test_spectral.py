@@ -37,8 +37,18 @@ def test_figure2_conv_unfolding_entry_by_entry():
 
 
 def test_biadjacency_rejects_other_ranks():
-    with pytest.raises(ValueError, match="2-D .* 4-D"):
-        biadjacency(np.zeros((2, 3, 4)))
+    for shape in ((5,), (1, 2, 3, 4, 5, 6)):
+        with pytest.raises(ValueError, match="2-D .* 3- to 5-D"):
+            biadjacency(np.zeros(shape))
+
+
+def test_biadjacency_of_conv1d_and_conv3d_has_one_left_vertex_per_channel_and_tap():
+    W1 = np.arange(2 * 3 * 4.0).reshape(2, 3, 4)  # (c_out, c_in, k)
+    assert biadjacency(W1).shape == (12, 2) and biadjacency(W1)[1 * 4 + 2, 1] == W1[1, 1, 2]
+    W3 = np.arange(2 * 3 * 8.0).reshape(2, 3, 2, 2, 2)
+    assert biadjacency(W3).shape == (24, 2) and biadjacency(W3)[2 * 8 + 5, 0] == W3[0, 2, 1, 0, 1]
+    with pytest.raises(ValueError, match="groups=4 does not divide"):
+        biadjacency(np.zeros((6, 1, 3)), groups=4)
 
 
 # ---------------------------------------------------------------- known spectra

@@ -22,8 +22,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-
 from . import parked, paths, plans, results, stored_masks
 from . import prune as P
 from . import runs as runs_lib
@@ -31,6 +29,7 @@ from . import tasks as T
 from .catalog import MODEL_DATASET, count_train_images
 from .catalog import data_root as data_root_of
 from .data import pick_device
+from .estimates import bf16_note, seconds_per_iteration
 from .executor import execute_tasks
 from .export import export_run
 from .models import build_model
@@ -243,56 +242,12 @@ def check_subset_data(tasks, stored_root, data_root=None) -> None:
 
 
 # ------------------------------------------------------------------ estimates
-_SPEED: dict = {}
-
-
-def seconds_per_iteration(model_name: str, device, batch_size: int = 60, precision: str = "fp32") -> float:
-    """Measured seconds of one training step (forward, backward, Adam) of
-    ``model_name`` on ``device`` with random data, in ``precision`` (bf16:
-    autocast and, for conv nets, channels-last, as training does): the unit
-    of the estimates. On a CPU the step runs on one thread, as each run does
-    when ``reproduce`` trains one per core."""
-    key = (model_name, str(device), precision)
-    if key not in _SPEED:
-        threads = torch.get_num_threads()
-        if device.type == "cpu":
-            torch.set_num_threads(1)
-        try:
-            _SPEED[key] = _time_step(model_name, device, batch_size, precision)
-        finally:
-            torch.set_num_threads(threads)
-    return _SPEED[key]
-
-
-def _time_step(model_name: str, device, batch_size: int, precision: str) -> float:
-    """Seconds of one training step, averaged over at least a second (or 200 steps)."""
-    model = build_model(model_name, seed=0).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-4)
-    x = torch.randn(batch_size, *model.input_shape, device=device)
-    y = torch.randint(0, 10, (batch_size,), device=device)
-    low = precision == "bf16"
-    if low and x.dim() == 4:
-        model.to(memory_format=torch.channels_last)
-        x = x.contiguous(memory_format=torch.channels_last)
-
-    def step():
-        opt.zero_grad(set_to_none=True)
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=low):
-            logits = model(x)
-        torch.nn.functional.cross_entropy(logits.float(), y).backward()
-        opt.step()
-
-    step()
-    step()
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    n, t0 = 0, time.perf_counter()
-    while n < 3 or (time.perf_counter() - t0 < 1.0 and n < 200):
-        step()
-        n += 1
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    return (time.perf_counter() - t0) / n
+def _say_bf16(tasks, device, out) -> None:
+    """One line per model the tasks train in bf16 where this machine emulates it."""
+    for model in sorted({t.params.model for t in tasks if t.params is not None and t.params.precision == "bf16"}):
+        note = bf16_note(model, device)
+        if note:
+            print(f"warning: {note}", file=out, flush=True)
 
 
 def _hms(seconds: float) -> str:
@@ -339,6 +294,7 @@ def dry_run(names, profile: str, root, device=None, out=sys.stdout, jobs: int | 
             check_subset_data(tasks, stored_root)
         except ValueError as e:
             print(f"reproduce would refuse to start: {e}", file=out)
+        _say_bf16(tasks, device, out)
     for name in names:
         planned = plan(name, profile, stored_root, runs_dir)
         for q in planned:  # a run two chapters share is made once
@@ -530,6 +486,7 @@ def reproduce(
     tasks = T.unique(t for name in names for t in T.chapter_tasks(name, profile, stored_root))
     if profile == "subset":
         check_subset_data(tasks, stored_root)
+        _say_bf16([t for t in tasks if not t.stored], pick_device(device), stderr)
     failed_runs = []
     for folder, k in parked.unpark_all(root / "book" / paths.PARKED, runs_dir):
         print(f"resumes {folder.name} from book/{paths.PARKED}: {k} training{'s' * (k != 1)} done", file=stdout)

@@ -627,6 +627,12 @@ def run(
     p = params.resolved()
     data = _prepare_data(p, data, data_root, download, device)
     r = _Run(p, data, runs_dir, park_to)
+    if progress and p.precision == "bf16" and not r.complete:
+        from .estimates import bf16_note
+
+        note = bf16_note(p.model, data.device)
+        if note:
+            print(f"warning: {note}", file=sys.stderr, flush=True)
     done_here = 0
     try:
         while not r.complete:

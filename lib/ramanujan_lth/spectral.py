@@ -114,7 +114,7 @@ def biadjacency(weight, groups: int = 1) -> np.ndarray:
     w = to_numpy(weight)
     if w.ndim == 2 and groups == 1:
         return np.ascontiguousarray(w.T)
-    if w.ndim < 3:
+    if not 3 <= w.ndim <= 5:
         raise ValueError(f"biadjacency expects a 2-D (Linear) or 3- to 5-D (Conv) weight, got shape {tuple(w.shape)}")
     c_out = w.shape[0]
     flat = w.reshape(c_out, -1)
