@@ -54,10 +54,11 @@ def test_commands_that_read_start_without_torch(tmp_path, command):
 
 
 def test_catalogue_names_what_the_library_implements():
-    from ramanujan_lth import models, prune
+    from ramanujan_lth import models, oneshot, prune
 
     assert set(models.MODELS) == set(catalog.MODEL_DATASET) == set(catalog.DEFAULTS)
-    assert set(prune.SCORES) == set(catalog.PRUNING_SCORES)
+    assert set(prune.SCORES) | set(oneshot.METHODS) == set(catalog.PRUNING_SCORES)
+    assert set(catalog.ONESHOT_ONLY) == set(oneshot.METHODS) - set(prune.SCORES)
     assert set(catalog.MODEL_DATASET.values()) <= set(catalog.DATASETS)
 
 

@@ -12,6 +12,7 @@ import pytest
 import torch
 from ramanujan_lth import parked, paths, stored_masks
 from ramanujan_lth.export import export_run
+from ramanujan_lth.parked import parking
 from ramanujan_lth.runs import RunInUse, RunParams, run
 
 QUICK = dict(model="lenet_300_100", iterations=30, n_train=2000, n_test=500, noise_sigmas=(0.2,))
@@ -177,16 +178,16 @@ def test_a_run_parks_itself_after_every_round_and_a_lost_machine_resumes_there(m
     p = RunParams(rounds=3, **QUICK)
     full = run(p, runs_dir=tmp_path / "a", data=mnist, progress=False)
     book = tmp_path / "book" / "parked"
-    part = run(p, runs_dir=tmp_path / "b", data=mnist, progress=False, stop_after=2, park_to=book)
+    part = run(p, runs_dir=tmp_path / "b", data=mnist, progress=False, stop_after=2, after_round=parking(book))
     assert parked.parked_rounds(book / part.folder.name) == 2
     shutil.rmtree(tmp_path / "b")  # the machine is gone; the book is not
     parked.unpark(book / part.folder.name, tmp_path / "b")
-    resumed = run(p, runs_dir=tmp_path / "b", data=mnist, progress=False, park_to=book)
+    resumed = run(p, runs_dir=tmp_path / "b", data=mnist, progress=False, after_round=parking(book))
     assert records_text(resumed) == records_text(full)
     assert parked.parked_rounds(book / part.folder.name) == 3  # its last round is not parked: it is exported
     late = RunParams(rounds=2, rewind_iteration=5, **QUICK)
     capsys.readouterr()
-    run(late, runs_dir=tmp_path / "b", data=mnist, progress=False, park_to=book)
+    run(late, runs_dir=tmp_path / "b", data=mnist, progress=False, after_round=parking(book))
     assert capsys.readouterr().err.count("not parked: ") == 1  # said once, and the run went on
 
 

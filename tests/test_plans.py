@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from ramanujan_lth import experiments, plans, results, tasks
+from ramanujan_lth import experiments, plans, stored_runs, tasks
 from ramanujan_lth.catalog import PRUNING_SCORES
 from ramanujan_lth.params import RunParams, RunResult
 
@@ -25,18 +25,18 @@ def store(root: Path, params: RunParams, name: str, complete: bool = True) -> No
 
 def test_stored_all_is_all_or_nothing(tmp_path):
     wanted = [RunParams(seed=s) for s in range(3)]
-    assert results.stored_all(wanted, tmp_path) is None
+    assert stored_runs.stored_all(wanted, tmp_path) is None
     store(tmp_path, wanted[0], "s0")
     store(tmp_path, wanted[1], "s1")
-    assert results.stored_all(wanted, tmp_path) is None  # two of three
+    assert stored_runs.stored_all(wanted, tmp_path) is None  # two of three
     store(tmp_path, wanted[2], "s2", complete=False)
-    assert results.stored_all(wanted, tmp_path) is None  # the third unfinished
+    assert stored_runs.stored_all(wanted, tmp_path) is None  # the third unfinished
     (tmp_path / "s2" / "records.json").write_text(
         (tmp_path / "s2" / "records.json").read_text().replace('"complete": false', '"complete": true')
     )
-    got = results.stored_all(wanted, tmp_path)
+    got = stored_runs.stored_all(wanted, tmp_path)
     assert [r.folder.name for r in got] == ["s0", "s1", "s2"]
-    assert results.stored_all([], tmp_path) is None and results.stored_all(wanted, None) is None
+    assert stored_runs.stored_all([], tmp_path) is None and stored_runs.stored_all(wanted, None) is None
 
 
 def test_a_stored_appendix_group_names_its_seeds_not_its_runs(tmp_path):
@@ -165,7 +165,9 @@ def test_a_conv4_study_stored_seed_by_seed_is_shown_with_the_seeds_it_has(comput
     planned = [t for t in tasks.chapter_tasks("03_regimes", "quick", tmp_path) if t.params.model == "conv4"]
     assert [(t.params.seed, t.stored) for t in planned] == [(0, True), (2, True)]
     assert planned[0].label.endswith("(stored subset-profile run)")
-    assert results.stored_some(wanted, tmp_path / "nothing") is None and results.stored_some(wanted, None) is None
+    assert (
+        stored_runs.stored_some(wanted, tmp_path / "nothing") is None and stored_runs.stored_some(wanted, None) is None
+    )
     for p in (wanted[0], wanted[2]):  # none stored: the quick runs are trained
         shutil.rmtree(tmp_path / f"conv4-s{p.seed}")
     res, source = experiments.load_lth("conv4", "quick", 5, tmp_path, tmp_path / "runs", quick_seeds=1)

@@ -16,8 +16,8 @@ from ramanujan_lth import reproduce as R
 from ramanujan_lth import tasks as T
 from ramanujan_lth.export import export_run
 from ramanujan_lth.params import run_dir
-from ramanujan_lth.results import book_root
 from ramanujan_lth.runs import RunParams, run
+from ramanujan_lth.stored_runs import book_root
 
 HEADER = """---
 jupytext:

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 import torch
-from ramanujan_lth import export, runs
+from ramanujan_lth import export, paths, runs, stored_runs
 from ramanujan_lth import prune as P
 from ramanujan_lth.models import build_model
 from ramanujan_lth.runs import RunParams, run
@@ -276,7 +276,6 @@ def test_density_target_and_parameter_conflicts(mnist, tmp_path):
 
 
 def test_export_and_find_stored(mnist, tmp_path, monkeypatch):
-    from ramanujan_lth import results
 
     p = RunParams(rounds=1, **QUICK)
     res = run(p, runs_dir=tmp_path / "runs", data=mnist, progress=False)
@@ -284,9 +283,9 @@ def test_export_and_find_stored(mnist, tmp_path, monkeypatch):
     assert out.returncode == 0, out.stderr
     stored = tmp_path / "stored" / res.folder.name
     assert sorted(f.name for f in stored.iterdir()) == ["masks.npz", "params.json", "records.json", "timings.json"]
-    found = results.find_stored(p, tmp_path / "stored")
+    found = stored_runs.find_stored(p, tmp_path / "stored")
     assert found is not None and records_text(found) == records_text(res)
-    assert results.find_stored(RunParams(rounds=2, **QUICK), tmp_path / "stored") is None
+    assert stored_runs.find_stored(RunParams(rounds=2, **QUICK), tmp_path / "stored") is None
 
     def boom(*a, **k):
         raise AssertionError("stored runs must not be recomputed")
@@ -324,6 +323,22 @@ def test_a_run_that_prunes_less_far_starts_from_a_longer_runs_rounds(mnist, tmp_
     monkeypatch.undo()
     alone = run(short_p, runs_dir=tmp_path / "alone", data=mnist, progress=False)
     assert "forked_from" not in json.loads((alone.folder / "params.json").read_text())
+    assert records_text(short) == records_text(alone)
+
+
+def test_a_damaged_round_file_of_the_donor_is_said_and_only_the_rounds_before_it_are_shared(mnist, tmp_path, capsys):
+    shared = tmp_path / "shared"
+    long = run(RunParams(alpha=1.0, **FORK), runs_dir=shared, data=mnist, progress=False)
+    damaged = long.folder / "rounds" / "3.pt"
+    damaged.write_bytes(damaged.read_bytes()[:100])  # truncated, as a copy cut short leaves it
+    capsys.readouterr()
+    short_p = RunParams(alpha=0.5, **FORK)
+    short = run(short_p, runs_dir=shared, data=mnist, progress=False)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "3.pt is damaged" in err[0]
+    meta = json.loads((short.folder / "params.json").read_text())
+    assert meta["forked_from"] == {"run": long.folder.name, "rounds_copied": 2}  # round 2's masks start it
+    alone = run(short_p, runs_dir=tmp_path / "alone", data=mnist, progress=False)
     assert records_text(short) == records_text(alone)
 
 
@@ -436,9 +451,7 @@ def _write_lock(folder, pid, host=None):
     import socket
 
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / runs.LOCK_NAME).write_text(
-        json.dumps({"pid": pid, "host": host or socket.gethostname(), "since": "earlier"})
-    )
+    (folder / paths.LOCK).write_text(json.dumps({"pid": pid, "host": host or socket.gethostname(), "since": "earlier"}))
 
 
 def test_a_run_in_use_by_a_live_process_is_not_trained_twice(mnist, tmp_path, monkeypatch):
@@ -450,7 +463,7 @@ def test_a_run_in_use_by_a_live_process_is_not_trained_twice(mnist, tmp_path, mo
         monkeypatch.setattr(runs, "train", lambda *a, **k: pytest.fail("a run in use must not train"))
         with pytest.raises(runs.RunInUse, match=f"process {other.pid}"):
             run(p, runs_dir=tmp_path, data=mnist, progress=False)
-        assert json.loads((folder / runs.LOCK_NAME).read_text())["pid"] == other.pid  # left to its owner
+        assert json.loads((folder / paths.LOCK).read_text())["pid"] == other.pid  # left to its owner
         cli = subprocess.run(
             [
                 sys.executable,
@@ -491,9 +504,9 @@ def test_a_stale_or_own_or_foreign_lock_is_taken_over_and_released(mnist, tmp_pa
             folder = runs.run_dir(p, runs._prepare_data(p, mnist).sizes, tmp_path)
             _write_lock(folder, pid, host)
             part = run(p, runs_dir=tmp_path, data=mnist, progress=False, stop_after=1)
-            assert not part.complete and not (folder / runs.LOCK_NAME).exists()  # released when it stops
+            assert not part.complete and not (folder / paths.LOCK).exists()  # released when it stops
             assert run(p, runs_dir=tmp_path, data=mnist, progress=False).complete
-            assert not (folder / runs.LOCK_NAME).exists()
+            assert not (folder / paths.LOCK).exists()
     finally:
         live.kill()
         live.wait()
@@ -508,7 +521,7 @@ def test_the_lock_is_released_when_a_round_fails(mnist, tmp_path, monkeypatch):
     monkeypatch.setattr(runs, "train", interrupted)
     with pytest.raises(KeyboardInterrupt):
         run(p, runs_dir=tmp_path, data=mnist, progress=False)
-    assert not (runs.run_dir(p, runs._prepare_data(p, mnist).sizes, tmp_path) / runs.LOCK_NAME).exists()
+    assert not (runs.run_dir(p, runs._prepare_data(p, mnist).sizes, tmp_path) / paths.LOCK).exists()
 
 
 def test_single_criterion_bound_runs_replay_the_plain_run_and_record_the_criterion(mnist, tmp_path):

@@ -12,6 +12,7 @@ import json
 import sys
 from pathlib import Path
 
+from .catalog import PROFILES
 from .params import RunParams, default_runs_dir, load_run
 
 
@@ -192,7 +193,7 @@ def _parser() -> argparse.ArgumentParser:
     x.add_argument(
         "--profile",
         required=True,
-        choices=["quick", "paper", "subset"],
+        choices=list(PROFILES),
         help="quick: minutes on a laptop CPU; paper: the paper's hyper-parameters (a GPU); subset: "
         "the CIFAR-10 networks with iterations scaled to the images present, in bfloat16 (a CPU)",
     )
@@ -431,7 +432,10 @@ def _run(ap, a) -> int:
     if a.seeds is not None and a.eval_every:
         ap.error("--seeds trains seeds together and records no history: leave --eval-every at 0")
     kw = dict(runs_dir=a.runs_dir, data_root=a.data_root, download=a.download, device=a.device, progress=not a.quiet)
-    kw["park_to"] = a.park_to
+    if a.park_to:
+        from .parked import parking
+
+        kw["after_round"] = parking(a.park_to)
     try:
         if a.seeds is not None:
             if len(set(a.seeds)) != len(a.seeds):

@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from . import claims, plans, predict, results, stats
+from . import claims, plans, predict, stats, stored_runs
+from .labels import regime_of
 
 __all__ = [
     "ALPHA",
@@ -109,8 +110,9 @@ def _ticket_regimes(networks: pd.DataFrame, layers) -> pd.DataFrame:
     rows = []
     for rnd, g in t.groupby("round"):
         lost = sum(stats.one_sided_t(g[f"delta_{layer}"], 0.0, "less", ALPHA)["rejected"] for layer in layers)
-        regime = "non" if lost == len(layers) else "partially" if lost else "fully"
-        rows.append({"round": rnd, "density": g["density"].mean(), "regime": regime})
+        rows.append(
+            {"round": rnd, "density": g["density"].mean(), "regime": regime_of(len(layers) - lost, len(layers))}
+        )
     return pd.DataFrame(rows)
 
 
@@ -419,11 +421,11 @@ def coverage(model: str, stored_root) -> dict:
     control_plan`) and how many of them are stored, with the seeds that have all of theirs."""
     lth, _ = plans.stored_lth(model, stored_root)
     plan = plans.control_plan(lth)
-    stored = (results.stored_some(plan, stored_root) or []) if plan else []
+    stored = (stored_runs.stored_some(plan, stored_root) or []) if plan else []
     names = {r.folder.name for r in stored}
     per_seed = {}
     for p in plan:
-        per_seed.setdefault(p.seed, []).append(results.find_stored(p, stored_root) is not None)
+        per_seed.setdefault(p.seed, []).append(stored_runs.find_stored(p, stored_root) is not None)
     return {
         "planned": len(plan),
         "stored": len(names),

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .labels import REGIME_NAMES
 from .network_spectra import graph_fields, regime
 from .spectral import biadjacency, to_numpy
 
@@ -321,8 +322,7 @@ def describe(table: pd.DataFrame) -> str:
         line = f"no layer studied (every layer has a side under {MIN_SIDE} vertices): no regime"
     else:
         n, k = len(a["studied"]), int(round(a["share"] * len(a["studied"])))
-        names = {"fully": "fully Ramanujan", "partially": "partially Ramanujan", "non": "non-Ramanujan"}
-        line = f"{names[a['regime']]}: {k} of {n} studied layers have the Ramanujan property ({a['share']:.0%})"
+        line = f"{REGIME_NAMES[a['regime']]}: {k} of {n} studied layers have the Ramanujan property ({a['share']:.0%})"
     if a.get("skipped"):
         line += f"; not studied: {', '.join(a['skipped'])}"
     return line

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import against_controls, claims, paper, plans, tables
+from . import against_controls, claims, labels, paper, plans, tables
 from .catalog import DATASETS, MODEL_DATASET
 
 __all__ = [
@@ -216,7 +216,7 @@ def model_labels(stored_root, models=MODELS) -> dict:
     out = {}
     for m in models:
         f = model_facts(m, stored_root)
-        name = tables.MODEL_NAMES.get(m, m)
+        name = labels.MODEL_NAMES.get(m, m)
         if f.get("low_accuracy"):
             name += f" (low-accuracy subset: {f['dense']:.0f} % dense, paper {f['paper_dense']:.0f} %)"
         out[m] = name
@@ -227,7 +227,7 @@ def claim_lines(model: str, path_verdicts: list, stored_root, link: str = "06_ve
     """Markdown lines for a chapter that shows path verdicts (computed on its own runs): each with
     the same claim's verdict against the stored controls beside it, so that neither reads alone."""
     controls = {v.claim: v for v in against_controls.verdicts(model, stored_root)} if stored_root else {}
-    name = tables.MODEL_NAMES.get(model, model)
+    name = labels.MODEL_NAMES.get(model, model)
     out = []
     for v in path_verdicts:
         c = controls.get(v.claim)

@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "PROFILES",
+    "STORED_PROFILES",
+    "check_profile",
+    "NOISE_SIGMAS",
     "MODEL_DATASET",
     "DEFAULTS",
     "BATCH_SIZE",
@@ -28,11 +32,30 @@ __all__ = [
     "count_train_images",
     "PRUNING_SCORES",
     "SCHEDULES",
+    "ONESHOT_ONLY",
     "GUARDS",
     "CRITERIA",
     "check_criteria",
     "CONTROLS",
 ]
+
+#: the run profiles: ``quick`` (minutes on a laptop CPU, a pipeline check),
+#: ``paper`` (the paper's hyper-parameters) and ``subset`` (the CIFAR-10
+#: networks with iterations scaled to the images present, in bfloat16)
+PROFILES = ("quick", "paper", "subset")
+#: the profiles whose finished runs are stored with the book (``book/results``)
+STORED_PROFILES = ("paper", "subset")
+
+
+def check_profile(profile: str) -> str:
+    """``profile`` if it is one of :data:`PROFILES`; else one clear ``ValueError``."""
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
+    return profile
+
+
+#: the noise standard deviations of the noisy test sets (the paper's Figure 3)
+NOISE_SIGMAS = (0.1, 0.2, 0.3)
 
 #: the dataset each model is trained on in the paper (its keys: the models)
 MODEL_DATASET = {
@@ -119,9 +142,11 @@ def count_train_images(name: str, root=None) -> int:
 
 
 #: the pruning scores (``magnitude`` is IMP's; :mod:`ramanujan_lth.prune` implements them)
-PRUNING_SCORES = ("magnitude", "snip", "synflow")
-#: layer-wise rates, or one global threshold
-SCHEDULES = ("layerwise", "global")
+PRUNING_SCORES = ("magnitude", "snip", "synflow", "grasp", "erk", "uniform")
+#: layer-wise rates, one global threshold, or once at initialisation (:mod:`ramanujan_lth.oneshot`)
+SCHEDULES = ("layerwise", "global", "oneshot")
+#: the scores that prune once at initialisation only (GraSP, and ERK and uniform random placement)
+ONESHOT_ONLY = ("grasp", "erk", "uniform")
 #: Algorithm 1's layer-collapse guards (:mod:`ramanujan_lth.bound_pruner`)
 GUARDS = ("average", "minimum")
 #: single criteria of the paper's Table 1: (graph, bound)

@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import plans, predict, results, stats
+from . import labels, plans, predict, results, stats
 from .catalog import DATASETS, DEFAULTS
+from .labels import regime_of
 from .params import load_run
-from .report import bound_star_pairs
 
 __all__ = [
     "VERDICTS",
@@ -183,7 +183,7 @@ def regimes(spec: pd.DataFrame, layers, rule: str = "t-test") -> pd.DataFrame:
             {
                 "round": rnd,
                 "density": g["overall_density"].mean(),
-                "regime": "non" if lost == len(g) else "partially" if lost else "fully",
+                "regime": regime_of(len(g) - lost, len(g)),
             }
         )
     return pd.DataFrame(rows).sort_values("round").reset_index(drop=True)
@@ -404,8 +404,8 @@ def claim_bound(model: str, stored_root) -> Verdict:
     lth, _ = plans.stored_lth(model, stored_root)
     base = plans.comparison_base(model, plans.stored_profile(model, stored_root))
     per_score = {}
-    for score, key in plans.SCORE_NAMES.items():
-        pairs = bound_star_pairs(score, base, stored_root)
+    for score, key in labels.SCORE_PAPER_KEYS.items():
+        pairs = plans.bound_star_pairs(score, base, stored_root)
         if not pairs:
             continue
         diffs = []
@@ -598,7 +598,7 @@ def sentence(v: Verdict) -> str:
     if v.reason == "bound_gain":
         parts = []
         for key, s in n["scores"].items():
-            label = {v: plans.SCORE_LABELS[k] for k, v in plans.SCORE_NAMES.items()}[key]
+            label = {v: labels.SCORE_LABELS[k] for k, v in labels.SCORE_PAPER_KEYS.items()}[key]
             each = ", ".join(f"seed {p['seed']} {p['diff']:+.2f} at {_pct(p['density'])}" for p in s["pairs"])
             seeds = len(s["pairs"])
             parts.append(
@@ -735,9 +735,9 @@ def evidence_table(v: Verdict) -> pd.DataFrame:
         }
         return pd.DataFrame(rows).T
     if v.reason == "bound_gain":
-        labels = {key: plans.SCORE_LABELS[k] for k, key in plans.SCORE_NAMES.items()}
+        names = {key: labels.SCORE_LABELS[k] for k, key in labels.SCORE_PAPER_KEYS.items()}
         rows = {
-            labels[key]: {
+            names[key]: {
                 "-Bound − * (points)": f"{s['mean']:+.2f}",
                 "noise (points)": f"±{s['noise']:.1f}",
                 "seeds": len(s["pairs"]),

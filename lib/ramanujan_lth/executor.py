@@ -30,7 +30,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import results
+from . import stored_runs
+from .parked import parking
 from .runs import RunInUse, load_run, run
 from .tasks import Task, derive_params, unique
 
@@ -71,7 +72,7 @@ def run_task(task: Task, ctx: dict, *firsts) -> dict:
                 raise ValueError(f"{task.label}: the run its parameters come from was not planned")
             params = derive_params(task, load_run(firsts[0]["folder"]))
             print(f"parameters derived from {firsts[0]['folder']}: {params}", flush=True)
-        stored = results.find_stored(params, ctx["stored_root"]) if ctx.get("stored_root") else None
+        stored = stored_runs.find_stored(params, ctx["stored_root"]) if ctx.get("stored_root") else None
         if stored is not None:
             return {"folder": str(stored.folder), "complete": True, "log": str(log), "stored": True}
         res = run(
@@ -81,7 +82,7 @@ def run_task(task: Task, ctx: dict, *firsts) -> dict:
             data_root=ctx.get("data_root"),
             download=ctx.get("download", False),
             progress=False,
-            park_to=ctx.get("park_to"),
+            after_round=parking(ctx["park_to"]) if ctx.get("park_to") else None,
         )
         print(f"--- finished: {res.folder} ({len(res.records)} rounds)", flush=True)
     return {"folder": str(res.folder), "complete": res.complete, "log": str(log), "stored": False}
@@ -92,7 +93,7 @@ def _resolved(task: Task, stored_root, runs_dir) -> dict | None:
     if task.params is None:
         return None
     for root in (stored_root, runs_dir):
-        found = results.find_stored(task.params, root) if root else None
+        found = stored_runs.find_stored(task.params, root) if root else None
         if found is not None:
             return {"folder": str(found.folder), "complete": True, "log": "", "stored": root == stored_root}
     return None

@@ -2,7 +2,7 @@
 
 What each experiment runs per profile is in :mod:`ramanujan_lth.plans`; this
 module finds those runs in the book's stored results
-(:func:`ramanujan_lth.results.find_stored`) or computes them
+(:func:`ramanujan_lth.stored.find_stored`) or computes them
 (:func:`ramanujan_lth.runs.get_runs`):
 
 * the regime study of chapters 3 and 5 (:func:`load_lth`, :func:`load_runs`);
@@ -14,22 +14,21 @@ module finds those runs in the book's stored results
 
 In the ``quick`` profile a chapter shows an experiment's stored full runs
 instead of its quick runs when every one of them is stored
-(:func:`ramanujan_lth.results.stored_all`, the one rule); a CIFAR-10 regime
+(:func:`ramanujan_lth.stored.stored_all`, the one rule); a CIFAR-10 regime
 study, stored seed by seed in the ``subset`` profile, is shown with the seeds
-stored so far (:func:`ramanujan_lth.results.stored_some`).
+stored so far (:func:`ramanujan_lth.stored.stored_some`).
 """
 
 from __future__ import annotations
 
-from . import plans, results
-from .catalog import MODEL_DATASET
+from . import plans, stored_runs
+from .catalog import MODEL_DATASET, NOISE_SIGMAS, check_profile
 from .params import RunResult
 from .plans import (
     ALPHAS,
     BOUND_CAP,
     CONTROL_DENSITIES,
     OUTPUT_RATES,
-    PROFILES,
     chapter_seeds,
     comparison_base,
     control_plan,
@@ -66,7 +65,7 @@ def load_runs(
     parameter records, and a label of where they come from.
 
     In the quick profile, the stored full (paper-profile) runs are shown when
-    every one is stored and ``use_stored`` (:func:`ramanujan_lth.results.stored_all`),
+    every one is stored and ``use_stored`` (:func:`ramanujan_lth.stored.stored_all`),
     else the stored ``subset``-profile runs (records ``subset``) of the seeds
     stored so far, when there is one (the label says how many of how many:
     those take hours a seed on a CPU and are stored seed by seed); otherwise
@@ -75,17 +74,16 @@ def load_runs(
     (``paper`` holds that profile's records) and computes the rest
     (``device``, ``download`` go to :func:`ramanujan_lth.runs.run`).
     """
-    if profile not in PROFILES:
-        raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
+    check_profile(profile)
     run_kw = dict(device=device, download=download)
     if profile == "quick":
-        stored = results.stored_all(paper, stored_root) if use_stored else None
+        stored = stored_runs.stored_all(paper, stored_root) if use_stored else None
         if stored:
-            return stored, f"stored full runs ({results.seed_count(stored)})"
-        found = results.stored_some(subset or [], stored_root) if use_stored else None
+            return stored, f"stored full runs ({stored_runs.seed_count(stored)})"
+        found = stored_runs.stored_some(subset or [], stored_root) if use_stored else None
         if found:
             of = "" if len(found) == len(subset) else f" of {len(subset)}"
-            return found, f"stored subset-profile runs ({results.seed_count(found)}{of})"
+            return found, f"stored subset-profile runs ({stored_runs.seed_count(found)}{of})"
         res, _ = get_runs(quick, None, runs_dir, False, **run_kw)
         return res, "quick profile"
     res, src = get_runs(paper, stored_root, runs_dir, use_stored, **run_kw)
@@ -100,7 +98,7 @@ def load_lth(
     runs_dir,
     use_stored: bool = True,
     quick_seeds: int | None = None,
-    noise_sigmas=(0.1, 0.2, 0.3),
+    noise_sigmas=NOISE_SIGMAS,
     rewind_iteration: int = 0,
     device=None,
     download: bool = False,
@@ -180,7 +178,7 @@ def output_rate_runs(
     noise-free copy of chapter 3's seed 0), else computes its own."""
     paper = output_rate_params(model, "paper", score)
     if profile == "quick" and use_stored:
-        stored = results.stored_all(paper, stored_root)
+        stored = stored_runs.stored_all(paper, stored_root)
         if stored:
             return dict(zip(OUTPUT_RATES, stored)), "stored full runs"
     chosen = paper if profile == "paper" else output_rate_params(model, "quick", score)
@@ -212,13 +210,12 @@ def load_controls(
     paper profile takes ``n_seeds`` (default: chapter 6's,
     :data:`ramanujan_lth.plans.CHAPTER_SEEDS`) stored (or computed) tickets
     and their controls (stored, or trained now)."""
-    if profile not in PROFILES:
-        raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
+    check_profile(profile)
     run_kw = dict(device=device, download=download)
     if profile == "quick":
         full = n_seeds or chapter_seeds("06_verdict", model, "paper")
-        stored = results.stored_all(lth_params(model, "paper", range(full)), stored_root) if use_stored else None
-        found = results.stored_all(control_plan(stored, densities), stored_root) if stored else None
+        stored = stored_runs.stored_all(lth_params(model, "paper", range(full)), stored_root) if use_stored else None
+        found = stored_runs.stored_all(control_plan(stored, densities), stored_root) if stored else None
         if found:
             return stored, found, f"stored full runs ({len(stored)} seeds, {len(found)} controls)"
         quick = n_seeds or chapter_seeds("06_verdict", model, "quick")
@@ -242,7 +239,7 @@ def criterion_runs(
     its own after the plain quick run."""
     plain_full, full = criterion_params("paper")
     if profile == "quick" and use_stored:
-        stored = results.stored_all([plain_full, *full.values()], stored_root)
+        stored = stored_runs.stored_all([plain_full, *full.values()], stored_root)
         if stored:
             return dict(zip(full, stored[1:])), stored[0], "stored full runs"
     plain, chosen = criterion_params(profile)
@@ -265,7 +262,7 @@ def load_appendix(
     runs_dir,
     use_stored: bool = True,
     n_seeds: int | None = None,
-    noise_sigmas=(0.1, 0.2, 0.3),
+    noise_sigmas=NOISE_SIGMAS,
     device=None,
     download: bool = False,
 ) -> dict:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import metrics, paths, stored_masks
 from .params import RunResult
-from .runs import read_masks
+from .run_files import read_masks
 
 __all__ = ["export_run"]
 

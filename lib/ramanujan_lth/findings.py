@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from . import plans
+from . import labels
 
 __all__ = ["random_masks", "bound_pruner"]
 
@@ -84,7 +84,7 @@ def bound_pruner(runs: dict, names: dict, paper: dict) -> str:
 
     lines = []
     for score, r in runs.items():
-        pp = paper.get(plans.SCORE_NAMES[score], {})
+        pp = paper.get(labels.SCORE_PAPER_KEYS[score], {})
         name = names[score]
         parts = []
         if 2.0 in r:

@@ -99,7 +99,7 @@ def from_run(folder, round: int) -> dict:
         f = paths.round_masks(folder, round)
         if not f.is_file():
             raise FileNotFoundError(f"{folder}: no masks of round {round} (neither {stored_masks.MASKS_FILE} nor {f})")
-        from .runs import read_masks
+        from .run_files import read_masks
 
         layers = {n: m.numpy() for n, m in read_masks(f).items()}
     return {f"{name}.weight": np.asarray(m).astype(bool) for name, m in layers.items()}

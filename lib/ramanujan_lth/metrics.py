@@ -52,7 +52,21 @@ LATER_FIELDS = ("r", "imdb", "narc", "spectral_gap")
 
 
 def normalized_margin(t2: float, d_left: float, d_right: float) -> float:
-    """``r = (db - t2) / db``; NaN when a degree is below :data:`MIN_DEGREE` (or NaN)."""
+    """``r = (db - t2) / db``; NaN when a degree is below :data:`MIN_DEGREE` (or NaN).
+
+    Examples
+    --------
+    A complete bipartite layer (``t2 = 0``) scores 1, the most.
+
+    >>> normalized_margin(0.0, 89, 10)
+    1.0
+
+    K_{4,4} minus a perfect matching: 3-regular, ``t2 = 1``, ``db = 2 sqrt(2)``; the 8-cycle's degree 2 is too low.
+
+    >>> import math
+    >>> round(normalized_margin(1.0, 3, 3), 4), normalized_margin(math.sqrt(2), 2, 2)
+    (0.6464, nan)
+    """
     if not (d_left >= MIN_DEGREE and d_right >= MIN_DEGREE):
         return math.nan
     db = spectral.degree_bound(d_left, d_right)
@@ -65,7 +79,27 @@ def _r_of(B: np.ndarray) -> float:
 
 
 def imdb(B) -> float:
-    """IMDB of a 0/1 bi-adjacency matrix (rows: left vertices); NaN when no group is scored."""
+    """IMDB of a 0/1 bi-adjacency matrix (rows: left vertices); NaN when no group is scored.
+
+    Examples
+    --------
+    K_{4,4} minus a perfect matching has singular values 3, 1, 1, 1: one degree group, ``r = 1 - 1/(2 sqrt 2)``.
+
+    >>> import numpy as np
+    >>> J = 1 - np.eye(4)
+    >>> round(imdb(J), 4)
+    0.6464
+
+    Add three rows of degree 4 (a complete K_{3,4}, ``r = 1``): IMDB is the mean of the two groups.
+
+    >>> round(imdb(np.vstack([np.ones((3, 4)), J])), 4)
+    0.8232
+
+    The 8-cycle (degrees 2) and a group of only two left vertices are not scored.
+
+    >>> imdb(np.eye(4) + np.roll(np.eye(4), 1, axis=1)), imdb(np.ones((2, 5)))
+    (nan, nan)
+    """
     B = np.asarray(B, dtype=np.float64) != 0
     deg = B.sum(axis=1)
     scores = []
@@ -81,7 +115,22 @@ def imdb(B) -> float:
 
 def narc(edges: float, n_left: int, n_right: int, n_in: int, n_out: int, t2: float) -> float:
     """NaRC from the counts of a layer's unweighted graph (``n_left``/``n_right``:
-    non-isolated vertices; ``n_in``/``n_out``: the layer's full sides)."""
+    non-isolated vertices; ``n_in``/``n_out``: the layer's full sides).
+
+    Examples
+    --------
+    The 8-cycle as a 4x4 layer: ``E = 8``, ``dL = 2``, ``t2 = sqrt(2)``, so the spread
+    ``|8 - 2/4 * 16|`` is 0 and NaRC ``= (2/4 + 1) * 4 / 16``.
+
+    >>> import math
+    >>> narc(8, 4, 4, 4, 4, math.sqrt(2))
+    0.375
+
+    A complete K_{89,10} (``t2 = 0``) gives ``sqrt(890) / 890 = 1 / sqrt(890)``; no edge, no value.
+
+    >>> round(narc(890, 89, 10, 89, 10, 0.0), 4), narc(0, 0, 0, 4, 4, 0.0)
+    (0.0335, nan)
+    """
     if edges <= 0 or n_left <= 0 or n_right <= 0:
         return math.nan
     d_left = edges / n_left
@@ -90,7 +139,16 @@ def narc(edges: float, n_left: int, n_right: int, n_in: int, n_out: int, t2: flo
 
 
 def spectral_gap(t1: float, t2: float) -> float:
-    """``σ1 - σ2`` (with the strict ``t2``)."""
+    """``σ1 - σ2`` (with the strict ``t2``).
+
+    Examples
+    --------
+    The 8-cycle ``I + P``: ``2 - sqrt(2)``.
+
+    >>> import math
+    >>> round(spectral_gap(2.0, math.sqrt(2)), 4)
+    0.5858
+    """
     return t1 - t2
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .labels import regime_of
 from .metrics import later_fields
 from .models import prunable_layers
 from .spectral import biadjacency, bipartite_spectrum, to_numpy
@@ -49,6 +50,21 @@ def layer_report(model, masks=None, graph: str = "unweighted", scores=None, meth
     Besides the paper's fields, each row has the later measures of
     :mod:`ramanujan_lth.metrics` (``spectral_gap``; ``r``, ``imdb`` and
     ``narc`` on the unweighted graph, NaN on the others).
+
+    Examples
+    --------
+    Layer ``0`` is complete (K_{3,10}: ``t2 = 0``); layer ``1`` is masked to two
+    complete blocks K_{5,5} and K_{5,4}, whose ``σ = 5`` and ``sqrt(20)`` leave
+    ``t2 = 4.4721`` above both bounds.
+
+    >>> import torch
+    >>> net = torch.nn.Sequential(torch.nn.Linear(3, 10), torch.nn.Linear(10, 9))
+    >>> B = torch.zeros(10, 9); B[:5, :5] = 1; B[5:, 5:] = 1
+    >>> report = layer_report(net, masks={"1": B.T})
+    >>> report[["layer", "edges", "t1", "t2", "eb", "db", "ramanujan"]].round(4)
+      layer  edges      t1      t2      eb      db  ramanujan
+    0     0     30  5.4772  0.0000  4.2319  4.4142       True
+    1     1     45  5.0000  4.4721  4.0000  3.8708      False
     """
     if graph not in GRAPHS:
         raise ValueError(f"graph must be one of {GRAPHS}, got {graph!r}")
@@ -102,6 +118,13 @@ def regime(report: pd.DataFrame, layers=None) -> str:
 
     ``layers``: the names of the studied layers (default: every row); the
     paper leaves out layers with a tiny side, so the caller chooses.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> report = pd.DataFrame({"layer": ["fc1", "fc2"], "ramanujan": [True, False]})
+    >>> regime(report), regime(report, layers=["fc1"]), regime(report, layers=["fc2"])
+    ('partially', 'fully', 'non')
     """
     if "ramanujan" not in report or "layer" not in report:
         raise ValueError("regime expects a layer_report DataFrame (columns 'layer' and 'ramanujan')")
@@ -114,9 +137,4 @@ def regime(report: pd.DataFrame, layers=None) -> str:
         rows = report[report["layer"].isin(layers)]
     if len(rows) == 0:
         raise ValueError("regime needs at least one studied layer")
-    flags = rows["ramanujan"].astype(bool)
-    if flags.all():
-        return "fully"
-    if flags.any():
-        return "partially"
-    return "non"
+    return regime_of(int(rows["ramanujan"].astype(bool).sum()), len(rows))

@@ -31,6 +31,8 @@ from .catalog import (
     DEFAULTS,
     GUARDS,
     MODEL_DATASET,
+    NOISE_SIGMAS,
+    ONESHOT_ONLY,
     PRECISIONS,
     PRUNING_SCORES,
     SCHEDULES,
@@ -69,8 +71,16 @@ class RunParams:
 
     model: str = _opt("lenet_300_100", "network", choices=sorted(MODEL_DATASET))
     dataset: str | None = _opt(None, "default: the model's dataset in the paper", choices=sorted(DATASETS))
-    score: str = _opt("magnitude", "pruning score (magnitude = IMP)", choices=PRUNING_SCORES)
-    schedule: str = _opt("layerwise", "layer-wise rates, or one global threshold", choices=SCHEDULES)
+    score: str = _opt(
+        "magnitude",
+        "pruning score (magnitude = IMP); grasp, erk and uniform (random placement) prune once, at initialisation",
+        choices=PRUNING_SCORES,
+    )
+    schedule: str = _opt(
+        "layerwise",
+        "layer-wise rates, one global threshold, or oneshot: once at initialisation to --density, then one training",
+        choices=SCHEDULES,
+    )
     p_fc: float = _opt(0.2, "layer-wise rate of fully connected layers, in (0, 1)")
     p_conv: float = _opt(0.1, "layer-wise rate of convolutions, in (0, 1)")
     p_out: float = _opt(0.1, "layer-wise rate of the output layer, in (0, 1)")
@@ -83,7 +93,7 @@ class RunParams:
     eval_every: int = _opt(0, "test every N iterations (0: at the end of each round only)")
     rewind_iteration: int = _opt(0, "iteration the survivors rewind to (0 = the original initialisation)")
     seed: int = _opt(0, "seed of the initialisation and the batch order")
-    noise_sigmas: tuple = _opt((0.1, 0.2, 0.3), "noise standard deviations of the noisy test sets", option="--noise")
+    noise_sigmas: tuple = _opt(NOISE_SIGMAS, "noise standard deviations of the noisy test sets", option="--noise")
     n_train: int | None = _opt(None, "use only the first N training images")
     snip_batch: int = _opt(256, "SNIP's batch size")
     density: float | None = _opt(None, "prune to exactly this overall density, in (0, 1]")
@@ -127,6 +137,11 @@ class RunParams:
             lr=self.lr or d["lr"],
             noise_sigmas=tuple(float(s) for s in self.noise_sigmas),
         )
+
+    def key(self) -> str:
+        """The run's identity as one string (:func:`identity` of the resolved
+        parameters, as JSON): equal keys are the same run."""
+        return json.dumps(identity(self.resolved()), sort_keys=True)
 
     def validate(self) -> None:
         def bad(msg):
@@ -194,6 +209,15 @@ class RunParams:
                 bad("a control run trains one fixed mask: no bound, alpha or density, and rounds = 0")
             if self.rewind_iteration:
                 bad("a control run starts from the initialisation: rewind_iteration must be 0")
+        if self.schedule == "oneshot":
+            if self.score == "magnitude":
+                bad("one-shot pruning at initialisation takes snip, synflow, grasp, erk or uniform, not magnitude")
+            if self.alpha is None and self.density is None:
+                bad("a one-shot run prunes to a target: give density (or alpha)")
+            if self.bound or self.control is not None or self.rewind_iteration:
+                bad("a one-shot run trains one mask from the initialisation: no bound, control or rewind_iteration")
+        elif self.score in ONESHOT_ONLY:
+            bad(f"{self.score} prunes once at initialisation: use schedule 'oneshot'")
         if any(not math.isfinite(s) or s < 0 for s in self.noise_sigmas):
             bad(f"noise standard deviations must be finite and >= 0, got {list(self.noise_sigmas)}")
 

@@ -35,9 +35,9 @@ from . import paths, stored_masks
 from . import prune as P
 from .models import build_model
 from .params import RunParams, run_dir
-from .runs import RunInUse, _atomic_write, _lock, _save_masks, _write_json, read_masks
+from .run_files import RunInUse, atomic_write, read_masks, save_masks, take_lock, write_json
 
-__all__ = ["park", "unpark", "restore", "unpark_all", "discard", "parked_rounds"]
+__all__ = ["park", "parking", "unpark", "restore", "unpark_all", "discard", "parked_rounds"]
 
 
 def parked_rounds(folder) -> int:
@@ -46,6 +46,26 @@ def parked_rounds(folder) -> int:
         return len(json.loads((Path(folder) / paths.RECORDS).read_text())["records"])
     except (OSError, ValueError, KeyError):
         return 0
+
+
+def parking(root):
+    """The ``after_round`` of :func:`ramanujan_lth.runs.run` that parks the
+    run under ``root`` after every round it does not finish with, so a lost
+    machine loses at most the round in progress. A failure is said once, on
+    stderr, and the run goes on unparked."""
+    failed = False
+
+    def after_round(folder, complete: bool) -> None:
+        nonlocal failed
+        if complete or failed:
+            return
+        try:
+            park(folder, root)
+        except Exception as err:  # noqa: BLE001 -- the run goes on; a person is told, once
+            print(f"ramanujan_lth: not parked: {err}", file=sys.stderr, flush=True)
+            failed = True
+
+    return after_round
 
 
 def park(run_folder, root) -> Path:
@@ -135,7 +155,7 @@ def _write_run(src: Path, runs_dir, finished: bool) -> Path | None:
     like = P.ones_masks(model)
     init = {name: v.detach().cpu().clone() for name, v in model.state_dict().items()}
     dest.mkdir(parents=True, exist_ok=True)
-    lock = _lock(dest)  # RunInUse while a process trains it
+    lock = take_lock(dest)  # RunInUse while a process trains it
     try:
         for old in dest.iterdir():  # a run with fewer rounds than the copy
             if old != lock:
@@ -149,7 +169,7 @@ def _write_run(src: Path, runs_dir, finished: bool) -> Path | None:
 def _write_back(dest: Path, src: Path, meta: dict, stored: dict, by_round: dict, like: dict, init: dict) -> None:
     k, done = len(stored["records"]), bool(stored.get("complete"))
     for t in range(k):
-        _save_masks(paths.round_masks(dest, t), {n: torch.from_numpy(m) for n, m in by_round[t].items()})
+        save_masks(paths.round_masks(dest, t), {n: torch.from_numpy(m) for n, m in by_round[t].items()})
     current = {n: torch.from_numpy(np.ascontiguousarray(by_round[k - done][n])).to(m.dtype) for n, m in like.items()}
     try:
         timings = json.loads((src / paths.TIMINGS).read_text())["seconds_per_round"]
@@ -163,10 +183,10 @@ def _write_back(dest: Path, src: Path, meta: dict, stored: dict, by_round: dict,
         "timings": timings,
         "complete": done,
     }
-    _write_json(dest / paths.PARAMS, meta)
-    _atomic_write(dest / paths.CHECKPOINT, lambda f: torch.save(state, f))
-    _write_json(dest / paths.RECORDS, {"complete": done, "records": stored["records"], "data": meta["data"]})
-    _write_json(
+    write_json(dest / paths.PARAMS, meta)
+    atomic_write(dest / paths.CHECKPOINT, lambda f: torch.save(state, f))
+    write_json(dest / paths.RECORDS, {"complete": done, "records": stored["records"], "data": meta["data"]})
+    write_json(
         dest / paths.TIMINGS, {"seconds_per_round": timings, ("restored_from" if done else "unparked_from"): str(src)}
     )
 

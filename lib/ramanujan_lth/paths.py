@@ -27,6 +27,8 @@ __all__ = [
     "LOCK",
     "MASKS",
     "PARKED",
+    "stored_root",
+    "parked_root",
     "round_masks",
     "trained",
     "pid_alive",
@@ -41,6 +43,16 @@ LOCK = "running.lock"
 MASKS = "masks.npz"
 #: the book's folder of parked runs (``book/parked``), beside ``book/results``
 PARKED = "parked"
+
+
+def stored_root(book) -> Path:
+    """The folder of the finished runs stored with the book at ``book`` (``book/results``)."""
+    return Path(book) / "book" / "results"
+
+
+def parked_root(book) -> Path:
+    """The folder of the unfinished runs parked in the book at ``book`` (``book/parked``)."""
+    return Path(book) / "book" / PARKED
 
 
 def round_masks(folder, t: int) -> Path:

@@ -25,9 +25,21 @@ import math
 from collections import Counter
 from pathlib import Path
 
-from . import results
-from .catalog import CONTROLS, CRITERIA, DATASETS, DEFAULTS, MODEL_DATASET, count_train_images
+from . import paths, stored_runs
+from .catalog import (
+    CONTROLS,
+    CRITERIA,
+    DATASETS,
+    DEFAULTS,
+    MODEL_DATASET,
+    NOISE_SIGMAS,
+    PROFILES,
+    STORED_PROFILES,
+    check_profile,
+    count_train_images,
+)
 from .controls import control_params, rounds_nearest
+from .labels import SCORE_PAPER_KEYS
 from .params import RunParams
 
 __all__ = [
@@ -39,8 +51,6 @@ __all__ = [
     "lth_params",
     "comparison_base",
     "ALPHAS",
-    "SCORE_NAMES",
-    "SCORE_LABELS",
     "BOUND_CAP",
     "table3_params",
     "APPENDIX",
@@ -49,6 +59,8 @@ __all__ = [
     "stored_profile",
     "stored_lth",
     "stored_comparison",
+    "bound_star_pairs",
+    "STORED_SEEDS",
     "OUTPUT_RATES",
     "output_rate_params",
     "profile_settings",
@@ -64,7 +76,6 @@ __all__ = [
     "criterion_params",
 ]
 
-PROFILES = ("quick", "paper", "subset")
 
 #: how many seeds each chapter runs of each experiment, in the full profiles
 #: (``paper``, ``subset``) and in ``quick``; the chapters' load cells and
@@ -81,8 +92,7 @@ CHAPTER_SEEDS = {
 def chapter_seeds(chapter: str, experiment: str, profile: str) -> int:
     """The number of seeds ``chapter`` runs of ``experiment`` (a model, or
     ``"every study"`` in the appendix) under ``profile``."""
-    if profile not in PROFILES:
-        raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
+    check_profile(profile)
     table = CHAPTER_SEEDS[chapter]
     if experiment not in table and experiment in CHAPTER_SEEDS["03_regimes"]:  # another model's regime runs
         table = CHAPTER_SEEDS["03_regimes"]
@@ -116,7 +126,7 @@ def stored_train_size(dataset: str, stored_root=None) -> int | None:
     on (the most common count; the larger on a tie), None when none is stored."""
     if stored_root is None:
         try:
-            stored_root = results.book_root() / "book" / "results"
+            stored_root = paths.stored_root(stored_runs.book_root())
         except FileNotFoundError:  # the library without its book
             return None
     root = Path(stored_root)
@@ -160,8 +170,7 @@ def profile_settings(model: str, profile: str, n_train: int | None = None) -> di
     nothing (``paper``; ``subset`` for MNIST networks), or, in ``subset`` for
     the CIFAR-10 networks, the iterations scaled to ``n_train`` training
     images (default: :func:`subset_train_size`) and bfloat16."""
-    if profile not in PROFILES:
-        raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
+    check_profile(profile)
     if profile != "subset" or MODEL_DATASET[model] != "cifar10":
         return {}
     n = n_train if n_train is not None else subset_train_size(MODEL_DATASET[model])
@@ -180,14 +189,13 @@ STUDIED_LAYERS = {
 
 
 def lth_params(
-    model: str, profile: str, seeds, noise_sigmas=(0.1, 0.2, 0.3), rewind_iteration: int = 0, n_train: int | None = None
+    model: str, profile: str, seeds, noise_sigmas=NOISE_SIGMAS, rewind_iteration: int = 0, n_train: int | None = None
 ) -> list:
     """Parameter records of the regime experiment, one per seed (``n_train``:
     the training images present, for the ``subset`` profile)."""
-    if profile not in PROFILES:
-        raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
+    check_profile(profile)
     common = dict(model=model, rewind_iteration=rewind_iteration, noise_sigmas=tuple(noise_sigmas))
-    if profile in ("paper", "subset"):
+    if profile in STORED_PROFILES:
         common.update(profile_settings(model, profile, n_train))
         return [RunParams(alpha=2.0, seed=s, **common) for s in seeds]
     if model == "lenet_300_100":
@@ -198,9 +206,7 @@ def lth_params(
 
 
 # ------------------------------------------------------------------ Table 3
-SCORE_NAMES = {"magnitude": "imp", "snip": "snip", "synflow": "synflow"}
 #: how the book names each score
-SCORE_LABELS = {"magnitude": "IMP", "snip": "SNIP", "synflow": "SynFlow"}
 #: Algorithm 1's round cap: the paper's comparison (full profiles), and the quick profile
 BOUND_CAP = {"full": 60, "quick": 25}
 
@@ -222,9 +228,8 @@ ALPHAS = (1.0, 1.5, 2.0)
 
 def comparison_base(model: str, profile: str, seed: int = 0) -> dict:
     """Shared settings of the pruning comparison (Table 3) for a profile."""
-    if profile not in PROFILES:
-        raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
-    if profile in ("paper", "subset"):
+    check_profile(profile)
+    if profile in STORED_PROFILES:
         return dict(model=model, seed=seed, noise_sigmas=(), **profile_settings(model, profile))
     if model == "lenet_300_100":
         return dict(model=model, seed=seed, noise_sigmas=(), iterations=150, n_train=2000, n_test=2000)
@@ -235,10 +240,10 @@ def stored_comparison(model: str, score: str, stored_root, seed: int = 0) -> dic
     """The paper-profile comparison runs of one score when all five are stored
     (``*`` is the one pruned to the density the stored -Bound run reached)."""
     base = comparison_base(model, "paper", seed)
-    first = results.stored_all([table3_params(score, base, v) for v in (*ALPHAS, "bound")], stored_root)
+    first = stored_runs.stored_all([table3_params(score, base, v) for v in (*ALPHAS, "bound")], stored_root)
     if first is None:
         return None
-    star = results.stored_all([table3_params(score, base, ("star", first[-1].records[-1]["density"]))], stored_root)
+    star = stored_runs.stored_all([table3_params(score, base, ("star", first[-1].records[-1]["density"]))], stored_root)
     return dict(zip((*ALPHAS, "bound", "star"), first + star)) if star else None
 
 
@@ -253,8 +258,8 @@ def output_rate_params(
     """The plain ``score`` pruned to ``10^-alpha`` overall density with the
     output layer pruned at each rate in ``rates``, other settings as in
     Table 3 (so the ``p_out = 0.1`` run is Table 3's run at that α)."""
-    if score not in SCORE_NAMES:
-        raise ValueError(f"score must be one of {sorted(SCORE_NAMES)}, got {score!r}")
+    if score not in SCORE_PAPER_KEYS:
+        raise ValueError(f"score must be one of {sorted(SCORE_PAPER_KEYS)} (the paper's), got {score!r}")
     for r in rates:
         if not 0 < r < 1:
             raise ValueError(f"output-layer rates must be in (0, 1), got {r}")
@@ -284,7 +289,7 @@ APPENDIX_GROUPS = (
 )
 
 
-def appendix_params(label: str, profile: str, seeds, noise_sigmas=(0.1, 0.2, 0.3)) -> list:
+def appendix_params(label: str, profile: str, seeds, noise_sigmas=NOISE_SIGMAS) -> list:
     """Parameter records of one appendix experiment, one per seed.
 
     ``paper``: the paper's iterations per model, down to 1 % overall density.
@@ -294,11 +299,10 @@ def appendix_params(label: str, profile: str, seeds, noise_sigmas=(0.1, 0.2, 0.3
     """
     if label not in APPENDIX:
         raise ValueError(f"unknown appendix experiment {label!r}; choose one of {list(APPENDIX)}")
-    if profile not in PROFILES:
-        raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
+    check_profile(profile)
     model, schedule, extra = APPENDIX[label]
     common = dict(model=model, schedule=schedule, noise_sigmas=tuple(noise_sigmas), **extra)
-    if profile in ("paper", "subset"):
+    if profile in STORED_PROFILES:
         return [RunParams(alpha=2.0, seed=s, **common, **profile_settings(model, profile)) for s in seeds]
     if model == "lenet_300_100":
         return [RunParams(alpha=1.5, iterations=300, n_train=4000, seed=s, **common) for s in seeds]
@@ -306,7 +310,7 @@ def appendix_params(label: str, profile: str, seeds, noise_sigmas=(0.1, 0.2, 0.3
     return [RunParams(seed=s, rounds=3, iterations=5, n_train=600, n_test=300, **common) for s in seeds]
 
 
-def appendix_subset_params(label: str, seeds, noise_sigmas=(0.1, 0.2, 0.3)) -> list:
+def appendix_subset_params(label: str, seeds, noise_sigmas=NOISE_SIGMAS) -> list:
     """The ``subset`` profile's runs of appendix study ``label`` when it trains
     a CIFAR-10 network (stored seed by seed, hours each on a CPU, and shown by
     the quick chapter with the seeds stored so far); [] for an MNIST study, or
@@ -339,14 +343,14 @@ def is_paper_scale(params: RunParams, n_train: int | None = None) -> bool:
 def stored_lth(model: str, stored_root, n_seeds: int = 10) -> tuple[list, str]:
     """The stored regime runs of ``model`` and their profile: the paper
     profile's when any is stored, else the ``subset`` profile's."""
-    for profile in ("paper", "subset"):
+    for profile in STORED_PROFILES:
         if profile == "subset" and MODEL_DATASET[model] == "mnist":
             continue
         try:
             params = lth_params(model, profile, range(n_seeds))
         except FileNotFoundError:  # the subset profile counts the images present: none here
             continue
-        found = results.stored_some(params, stored_root)
+        found = stored_runs.stored_some(params, stored_root)
         if found:
             return found, profile
     return [], ""
@@ -355,14 +359,14 @@ def stored_lth(model: str, stored_root, n_seeds: int = 10) -> tuple[list, str]:
 def stored_profile(model: str, stored_root) -> str:
     """``paper`` when the book stores paper-profile Table 3 or regime runs of
     ``model``, else ``subset`` when it stores subset-profile ones, else ``paper``."""
-    for profile in ("paper", "subset"):
+    for profile in STORED_PROFILES:
         try:
             params = lth_params(model, profile, [0]) + [
                 RunParams(alpha=2.0, score="snip", **comparison_base(model, profile))
             ]
         except FileNotFoundError:  # no CIFAR-10 images to count
             continue
-        if any(results.find_stored(p, stored_root) for p in params):
+        if any(stored_runs.find_stored(p, stored_root) for p in params):
             return profile
     return "paper"
 
@@ -412,3 +416,22 @@ def criterion_params(profile: str) -> tuple[RunParams, dict]:
         )
         for c in CRITERIA
     }
+
+
+#: the seeds looked for among the stored runs when a comparison is repeated over seeds
+STORED_SEEDS = range(10)
+
+
+def bound_star_pairs(score: str, base: dict, stored_root) -> list[tuple[int, object, object]]:
+    """(seed, -Bound, ``*``) for every seed with both stored, each ``*`` at
+    its own seed's -Bound density."""
+    pairs = []
+    for seed in STORED_SEEDS:
+        same = dict(base, seed=seed)
+        bound = stored_runs.find_stored(table3_params(score, same, "bound"), stored_root)
+        star = bound and stored_runs.find_stored(
+            table3_params(score, same, ("star", bound.records[-1]["density"])), stored_root
+        )
+        if bound and star:
+            pairs.append((seed, bound, star))
+    return pairs

@@ -18,6 +18,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from .labels import KIND_COLORS, QUANTITY_NAMES, REGIME_COLORS, REGIME_NAMES
+
 __all__ = [
     "candidates_chart",
     "bound_gain_chart",
@@ -258,8 +260,6 @@ def graph_chart(A, highlight=(), title: str = "", size: int = 220) -> alt.Chart:
 
 # ------------------------------------------------------------------ regimes
 #: shading of the regimes: three tints a reader tells apart on white (and in grey scale)
-REGIME_COLORS = {"fully": "#bdbdbd", "partially": "#f4b6b6", "non": "#b9d7ea"}
-REGIME_NAMES = {"fully": "fully Ramanujan", "partially": "partially Ramanujan", "non": "non-Ramanujan"}
 
 
 def _density_x(title="density (log scale, decreasing →)"):
@@ -656,7 +656,6 @@ def output_rate_chart(frame: pd.DataFrame, paper: pd.DataFrame | None = None, wi
 
 
 # ------------------------------------------------------------------ controls and verdicts
-KIND_COLORS = {"ticket": "#4c78a8", "biregular": "#f58518", "random": "#8c8c8c"}
 
 
 def _kind_color(title: str = "mask"):
@@ -863,15 +862,6 @@ def difference_chart(summary: pd.DataFrame, title: str = "", width: int = 460, h
     bars = base.mark_rule().encode(y="lo:Q", y2="hi:Q")
     zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="black").encode(y="y:Q")
     return alt.layer(bars, line, zero).add_params(pick).properties(title=title, width=width, height=height)
-
-
-QUANTITY_NAMES = {
-    "delta": "max(ΔS, ΔR) (clipped to ±1)",
-    "r": "r = 1 − t2/db",
-    "imdb": "IMDB",
-    "narc": "NaRC",
-    "gap": "log weighted spectral gap",
-}
 
 
 def kinds_quantity_chart(long_q: pd.DataFrame, layers, title: str = "", width: int = 460, height: int = 240):
@@ -1182,15 +1172,18 @@ def layer_chart(table: pd.DataFrame, title: str = "", cap: float = 2.0, height: 
     )
     tips = ["layer", "kind", "n_left", "n_right", "density", "delta_s", "delta_r", "r", "undefined"]
     base = alt.Chart(df).encode(x=x, color=color, tooltip=tips)
-    zero = alt.Chart(pd.DataFrame({"y": [0.0], "label": ["Ramanujan bound"]}))
-    rule = zero.mark_rule(strokeDash=[4, 3], color="#555").encode(y="y:Q")
-    label = zero.mark_text(align="right", dy=-6, color="#555").encode(y="y:Q", text="label:N", x=alt.value(width))
+    rule = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(strokeDash=[4, 3], color="#555").encode(y="y:Q")
 
     def panel(y, y_title, data, shape):
         marks = data.mark_point(filled=True, size=45).encode(y=alt.Y(y, title=y_title), shape=shape)
-        return alt.layer(marks, rule, label).properties(width=width, height=height)
+        return alt.layer(marks, rule).properties(width=width, height=height)
 
-    top = panel("delta:Q", "Δ = max(ΔS, ΔR)", base, shape)
-    bottom = panel("r:Q", "r = 1 − t2 / db", base.transform_filter("isValid(datum.r)"), alt.value("circle"))
+    top = panel("delta:Q", ["Δ = max(ΔS, ΔR)", "dashed: the Ramanujan bound"], base, shape)
+    bottom = panel(
+        "r:Q",
+        ["r = 1 − t2 / db", "dashed: the degree bound"],
+        base.transform_filter("isValid(datum.r)"),
+        alt.value("circle"),
+    )
     chart = alt.vconcat(top, bottom)
     return chart.properties(title=title) if title else chart

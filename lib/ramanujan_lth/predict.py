@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import metrics
+from .labels import QUANTITY_NAMES
 
 __all__ = [
     "BASELINES",
@@ -45,12 +46,15 @@ RIDGE = 1.0
 DENSITY_DEGREE = 4
 #: the quantities compared, column -> (label, per layer?, where it comes from)
 QUANTITIES = {
-    "delta": ("Δ (the paper's max(ΔS, ΔR), clipped to ±1)", True, "paper"),
-    "share": ("share of Ramanujan layers", False, "paper"),
-    "r": ("r = 1 - t2/db (normalised margin)", True, "later"),
-    "imdb": ("IMDB", True, "later"),
-    "narc": ("NaRC", True, "later"),
-    "gap": ("weighted spectral gap (log)", True, "later"),
+    q: (QUANTITY_NAMES[q], per_layer, source)
+    for q, per_layer, source in [
+        ("delta", True, "paper"),
+        ("share", False, "paper"),
+        ("r", True, "later"),
+        ("imdb", True, "later"),
+        ("narc", True, "later"),
+        ("gap", True, "later"),
+    ]
 }
 
 

@@ -16,7 +16,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from . import plans, results, stats
+from . import labels, plans, results, stats, stored_runs
 from .catalog import DATASETS
 from .paper import ICLR_FIELDS, PAPER_ICLR_TABLE4, PAPER_LOSS, PAPER_TABLE3
 from .params import RunParams
@@ -29,7 +29,6 @@ __all__ = [
     "table3_grid",
     "iclr_table4_rows",
     "seed_crossings",
-    "bound_star_pairs",
 ]
 
 #: every explanation a row can give, by code. A row's ``reason`` lists its
@@ -293,7 +292,7 @@ def table3_rows(model: str, stored_root) -> pd.DataFrame:
     base = plans.comparison_base(model, profile)
     lth = _stored_lth(model, stored_root)
     rows = [_dense_row(model, paper["no pruning"][1], lth)]
-    for score, key in plans.SCORE_NAMES.items():
+    for score, key in labels.SCORE_PAPER_KEYS.items():
         rows += _score_rows(model, score, paper[key], base, lth, stored_root)
     if profile == "subset":  # fewer training images: the paper's absolute accuracies are out of reach
         for row in rows:
@@ -340,10 +339,10 @@ def _score_rows(model: str, score: str, paper: dict, base: dict, lth: list, stor
     """Table 3's rows of one score: the plain pruner at each α, the output
     layer at the other layers' rate, -Bound (accuracy and density), ``*``
     and -Bound against ``*``."""
-    label = plans.SCORE_LABELS[score]
-    runs = {a: results.find_stored(plans.table3_params(score, base, a), stored_root) for a in plans.ALPHAS}
-    bound = results.find_stored(plans.table3_params(score, base, "bound"), stored_root)
-    star = bound and results.find_stored(
+    label = labels.SCORE_LABELS[score]
+    runs = {a: stored_runs.find_stored(plans.table3_params(score, base, a), stored_root) for a in plans.ALPHAS}
+    bound = stored_runs.find_stored(plans.table3_params(score, base, "bound"), stored_root)
+    star = bound and stored_runs.find_stored(
         plans.table3_params(score, base, ("star", bound.records[-1]["density"])), stored_root
     )
     rows = []
@@ -364,7 +363,7 @@ def _score_rows(model: str, score: str, paper: dict, base: dict, lth: list, stor
         return rows
     rows.append(_cell_row(model, label, "*", paper["star"], star, paper, lth, base))
     rows.append(_bound_gain_row(model, label, paper, bound, star, lth, _other_stars(score, base, star, stored_root)))
-    pairs = bound_star_pairs(score, base, stored_root)
+    pairs = plans.bound_star_pairs(score, base, stored_root)
     if len(pairs) > 1:
         rows.append(_bound_gain_seeds_row(model, label, paper, pairs))
     return rows
@@ -507,10 +506,6 @@ def _bound_gain_row(model: str, label: str, paper: dict, bound, star, lth: list,
     )
 
 
-#: the seeds looked for among the stored runs when a comparison is repeated over seeds
-STORED_SEEDS = range(10)
-
-
 def _paper_gain(paper: dict) -> float | None:
     """The paper's -Bound minus ``*`` (points), None where it gives no ``*``."""
     return None if paper.get("star") is None else paper["bound"][1] - paper["star"]
@@ -520,26 +515,13 @@ def _other_stars(score: str, base: dict, star, stored_root) -> list:
     """The stored ``*`` runs of the other seeds pruned to ``star``'s density
     (with ``star``, a direct measure of seed noise there)."""
     found = [
-        results.find_stored(RunParams(score=score, density=star.params.density, **dict(base, seed=seed)), stored_root)
-        for seed in STORED_SEEDS
+        stored_runs.find_stored(
+            RunParams(score=score, density=star.params.density, **dict(base, seed=seed)), stored_root
+        )
+        for seed in plans.STORED_SEEDS
         if seed != base["seed"]
     ]
     return [r for r in found if r]
-
-
-def bound_star_pairs(score: str, base: dict, stored_root) -> list[tuple[int, object, object]]:
-    """(seed, -Bound, ``*``) for every seed with both stored, each ``*`` at
-    its own seed's -Bound density."""
-    pairs = []
-    for seed in STORED_SEEDS:
-        same = dict(base, seed=seed)
-        bound = results.find_stored(plans.table3_params(score, same, "bound"), stored_root)
-        star = bound and results.find_stored(
-            plans.table3_params(score, same, ("star", bound.records[-1]["density"])), stored_root
-        )
-        if bound and star:
-            pairs.append((seed, bound, star))
-    return pairs
 
 
 def _bound_gain_seeds_row(model: str, label: str, paper: dict, pairs: list) -> dict:
@@ -627,7 +609,7 @@ def _output_rate_row(model: str, score: str, label: str, stored_root, paper_acc:
     at 1 %); ``plain``: our accuracy (%) of the same pruner at p_out = 0.1."""
     params = plans.output_rate_params(model, "paper", score)[-1]
     name = f"{model} {label} α=2.0, output layer at p_out = {params.p_out:g}: accuracy %"
-    res = results.find_stored(params, stored_root)
+    res = stored_runs.find_stored(params, stored_root)
     if res is None:
         return _row(name, paper_acc, [_why("not_run_output_rate")])
     ours = 100 * res.records[-1]["accuracy"]
@@ -648,7 +630,7 @@ def iclr_table4_rows(stored_root) -> pd.DataFrame:
     graph, paper against ours (empty 'reproduced' when not stored), and each
     layer's density (share of its weights kept)."""
     base = plans.comparison_base("lenet_300_100", "paper")
-    res = results.find_stored(plans.table3_params("synflow", base, "bound"), stored_root)
+    res = stored_runs.find_stored(plans.table3_params("synflow", base, "bound"), stored_root)
     last = pd.DataFrame(res.records[-1]["spectral"]) if res else None
     rows = []
     for layer, graphs in PAPER_ICLR_TABLE4.items():

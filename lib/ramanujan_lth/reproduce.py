@@ -22,18 +22,18 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import parked, paths, plans, results, stored_masks
+from . import parked, paths, plans, stored_masks, stored_runs
 from . import prune as P
 from . import runs as runs_lib
 from . import tasks as T
-from .catalog import MODEL_DATASET, count_train_images
+from .catalog import MODEL_DATASET, STORED_PROFILES, check_profile, count_train_images
 from .catalog import data_root as data_root_of
 from .data import pick_device
 from .estimates import bf16_note, seconds_per_iteration
 from .executor import execute_tasks
 from .export import export_run
 from .models import build_model
-from .params import RunParams, identity, load_run
+from .params import RunParams, load_run
 from .status import run_status
 
 __all__ = [
@@ -111,10 +111,10 @@ def _trainings(p: RunParams, donor: RunParams | None = None) -> int:
 
 def _status(label, p: RunParams, stored_root, runs_dir, donor: RunParams | None = None) -> Planned:
     """``donor``: a run this one will start from (computed before it, under ``runs_dir``)."""
-    if results.find_stored(p, stored_root):
+    if stored_runs.find_stored(p, stored_root):
         return Planned(label, p, "stored", 0)
-    found = results.find_stored(p, runs_dir, complete_only=False)
-    kept = results.find_stored(p, Path(stored_root).parent / paths.PARKED, complete_only=False)  # see ``parked``
+    found = stored_runs.find_stored(p, runs_dir, complete_only=False)
+    kept = stored_runs.find_stored(p, Path(stored_root).parent / paths.PARKED, complete_only=False)  # see ``parked``
     if found is not None and found.complete:
         return Planned(label, p, "cached", 0)
     done = max(len(r.records) for r in (found, kept) if r is not None) if found or kept else 0
@@ -144,7 +144,7 @@ def plan_tasks(tasks, stored_root, runs_dir) -> list[Planned]:
             out.append(_status(t.label, t.params, stored_root, runs_dir, donor))
             continue
         first = by_key[t.after[0]]
-        done = results.find_stored(first.params, stored_root) or results.find_stored(first.params, runs_dir)
+        done = stored_runs.find_stored(first.params, stored_root) or stored_runs.find_stored(first.params, runs_dir)
         if done is not None:  # its parameters can be derived now
             p = T.derive_params(t, done)
             label = f"{t.label.split(' (')[0]} (density {p.density:.2%})" if t.derive[0] == "star" else t.label
@@ -167,8 +167,8 @@ def _fork_donor(t, by_key: dict, stored_root, runs_dir) -> RunParams | None:
             continue
         if t.params is not None and runs_lib._fork_key(t.params.resolved()) != runs_lib._fork_key(q.resolved()):
             continue
-        in_runs = results.find_stored(q, runs_dir, complete_only=False) is not None
-        held = results.find_stored(q, stored_root)
+        in_runs = stored_runs.find_stored(q, runs_dir, complete_only=False) is not None
+        held = stored_runs.find_stored(q, stored_root)
         if in_runs or held is None or _restorable(held):
             return q
     return None
@@ -190,11 +190,11 @@ def restore_donors(tasks, stored_root, runs_dir, err=sys.stderr) -> list[Path]:
         if t.stored or (t.derive and t.derive[0] == "control"):  # controls fork from nothing
             continue
         if t.params is not None and (
-            results.find_stored(t.params, stored_root) or results.find_stored(t.params, runs_dir)
+            stored_runs.find_stored(t.params, stored_root) or stored_runs.find_stored(t.params, runs_dir)
         ):
             continue
         q = _fork_donor(t, by_key, stored_root, runs_dir)
-        held = results.find_stored(q, stored_root) if q is not None else None
+        held = stored_runs.find_stored(q, stored_root) if q is not None else None
         if held is None or not _restorable(held):
             continue
         try:
@@ -279,7 +279,7 @@ def dry_run(names, profile: str, root, device=None, out=sys.stdout, jobs: int | 
     seconds of training, all runs one after another."""
     root = Path(root)
     device = pick_device(device)
-    stored_root, runs_dir = root / "book" / "results", root / "runs"
+    stored_root, runs_dir = paths.stored_root(root), root / "runs"
     total, seen, each = 0.0, {}, []
     print(f"profile {profile} on {device}; estimates count training steps only, timed here on random data", file=out)
     busy = _training_now(runs_dir) if device.type == "cpu" else 0
@@ -298,7 +298,7 @@ def dry_run(names, profile: str, root, device=None, out=sys.stdout, jobs: int | 
     for name in names:
         planned = plan(name, profile, stored_root, runs_dir)
         for q in planned:  # a run two chapters share is made once
-            key = json.dumps(identity(q.params.resolved()), sort_keys=True) if q.params else None
+            key = q.params.key() if q.params else None
             if key in seen and q.trainings:
                 q.status, q.trainings = f"in {seen[key]}", 0
             elif key:
@@ -475,20 +475,19 @@ def reproduce(
     status (0, or 1 when a run or a chapter failed: each is named on ``stderr``).
     With ``park`` (paper and subset profiles), every unfinished run is parked
     in ``book/parked`` after each round, to commit."""
-    if profile not in plans.PROFILES:
-        raise ValueError(f"profile must be one of {plans.PROFILES}, got {profile!r}")
-    root = Path(root) if root else results.book_root()
+    check_profile(profile)
+    root = Path(root) if root else stored_runs.book_root()
     names = select(names, chapters(root))
     if dry:
         dry_run(names, profile, root, device, out=stdout, jobs=jobs)
         return 0
-    stored_root, runs_dir = root / "book" / "results", root / "runs"
+    stored_root, runs_dir = paths.stored_root(root), root / "runs"
     tasks = T.unique(t for name in names for t in T.chapter_tasks(name, profile, stored_root))
     if profile == "subset":
         check_subset_data(tasks, stored_root)
         _say_bf16([t for t in tasks if not t.stored], pick_device(device), stderr)
     failed_runs = []
-    for folder, k in parked.unpark_all(root / "book" / paths.PARKED, runs_dir):
+    for folder, k in parked.unpark_all(paths.parked_root(root), runs_dir):
         print(f"resumes {folder.name} from book/{paths.PARKED}: {k} training{'s' * (k != 1)} done", file=stdout)
     for folder in restore_donors(tasks, stored_root, runs_dir, err=stderr):
         print(f"restores {folder.name} from book/results: the runs that share its rounds copy them", file=stdout)
@@ -509,14 +508,14 @@ def reproduce(
                 device=device,
                 progress=progress,
                 out=stdout,
-                park_to=root / "book" / paths.PARKED if park and profile in ("paper", "subset") else None,
-                on_done=store_finished if profile in ("paper", "subset") else None,
+                park_to=paths.parked_root(root) if park and profile in STORED_PROFILES else None,
+                on_done=store_finished if profile in STORED_PROFILES else None,
             )
         except KeyboardInterrupt:
             print("stopped: every run resumes from its checkpoint at the next call", file=stderr)
             return 130
         finally:
-            if profile in ("paper", "subset"):
+            if profile in STORED_PROFILES:
                 for dest in export_paper_runs(runs_dir, stored_root):
                     print(f"    stored {dest.relative_to(root)}", file=stdout)
         failed_runs = [o for o in outcomes if o.state in ("failed", "skipped")]
@@ -549,7 +548,7 @@ def reproduce(
             print(f"ramanujan_lth: chapter {name} failed: {err}", file=stderr, flush=True)
             continue
         finally:
-            if profile in ("paper", "subset"):  # even a failed chapter may have finished some runs
+            if profile in STORED_PROFILES:  # even a failed chapter may have finished some runs
                 for dest in export_paper_runs(runs_dir, stored_root):
                     print(f"    stored {dest.relative_to(root)}", file=stdout)
         print(f"    done in {_hms(time.perf_counter() - t0)} -> {out}", file=stdout, flush=True)

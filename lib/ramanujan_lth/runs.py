@@ -47,18 +47,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import os
-import socket
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from . import paths, results
+from . import paths, results, stored_runs
 from . import prune as P
 from .batched import supports_batching, train_seeds
 from .bound_pruner import bound_prune
@@ -67,8 +63,9 @@ from .controls import control_masks
 from .data import load_dataset
 from .models import build_model, prunable_layers
 from .network_spectra import layer_report
+from .oneshot import oneshot_masks
 from .params import BOUND_ONLY, RunParams, RunResult, default_runs_dir, identity, load_run, run_dir
-from .paths import pid_alive
+from .run_files import DamagedFile, RunInUse, atomic_write, read_masks, save_masks, take_lock, write_json
 from .train import TrainResult, evaluate, train
 
 #: ``RunParams``, ``RunResult``, ``identity``, ``run_dir``, ``load_run`` and
@@ -87,26 +84,6 @@ __all__ = [
     "load_run",
     "default_runs_dir",
 ]
-
-
-def _atomic_write(path: Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.chmod(tmp, 0o644)
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def _write_json(path: Path, obj) -> None:
-    _atomic_write(path, lambda f: f.write(json.dumps(obj, indent=1, sort_keys=True).encode()))
 
 
 # ------------------------------------------------------------------ one round
@@ -167,26 +144,14 @@ TRAINED_SNAPSHOT_MAX = 5_000_000
 def total_rounds(p: RunParams, rates: dict, sizes: dict) -> float:
     """The (fractional) number of prunings of a run: round t prunes to
     ``min(t, total)`` rounds' worth, so runs agree up to ``floor(total)``."""
+    if p.schedule == "oneshot":  # pruned before the first training, which is the only one
+        return 0.0
     if p.alpha is None and p.density is None:
         return float(p.rounds)
     target = P.density_target(p.alpha) if p.alpha is not None else p.density
     if p.schedule == "global":
         return P.rounds_for_density(target, p_global=p.p_global)
     return P.rounds_for_density(target, rates, sizes)
-
-
-def _save_masks(path: Path, masks: dict) -> None:
-    packed = {n: (tuple(m.shape), np.packbits(m.detach().cpu().numpy().astype(bool).ravel())) for n, m in masks.items()}
-    _atomic_write(path, lambda f: torch.save(packed, f))
-
-
-def read_masks(path: Path) -> dict:
-    """The masks of a ``rounds/<t>.pt`` file, layer -> bool tensor."""
-    packed = torch.load(path, map_location="cpu", weights_only=False)
-    return {
-        n: torch.from_numpy(np.unpackbits(bits, count=int(np.prod(shape))).astype(bool).reshape(shape))
-        for n, (shape, bits) in packed.items()
-    }
 
 
 def _load_masks(path: Path, like: dict) -> dict:
@@ -221,7 +186,7 @@ def _find_donor(r: "_Run", runs_dir: Path):
     shares every round (``r.rounds + 1``: nothing left to train). Bound runs
     and control runs neither give nor take."""
     p = r.p
-    if p.bound or p.control:
+    if p.bound or p.control or p.schedule == "oneshot":
         return None
     want, best = _fork_key(p), None
     sigmas = tuple(float(s) for s in p.noise_sigmas)
@@ -229,6 +194,7 @@ def _find_donor(r: "_Run", runs_dir: Path):
         if (
             q.bound
             or q.control
+            or q.schedule == "oneshot"
             or _fork_key(q) != want
             or q.noise_sigmas[: len(sigmas)] != sigmas
             or sizes != tuple(r.data.sizes)
@@ -243,9 +209,34 @@ def _find_donor(r: "_Run", runs_dir: Path):
             k = max((t for t in range(min(shared, r.rounds) + 1) if t in have and set(range(t)) <= have), default=0)
         else:
             continue
+        k = _intact(folder, k, r.rounds)
         if k >= 1 and (best is None or k > best[1]):
             best = (folder, k)
     return best
+
+
+def _intact(folder: Path, k: int, rounds: int) -> int:
+    """The most of ``k`` shared rounds whose files in donor ``folder`` can be
+    read: the round masks a fork copies (``0 .. k-1``), the one it starts
+    from (``k``) and the checkpoint (unless the whole run is copied). A
+    damaged file is said in one line, and the fork shares only the rounds
+    before it."""
+    for t in range(k + 1) if k <= rounds else range(k):
+        try:
+            read_masks(paths.round_masks(folder, t))
+        except (DamagedFile, OSError) as err:
+            print(f"ramanujan_lth: {err}; rounds from {t} on are not taken from {folder.name}", file=sys.stderr)
+            k = t - 1
+            break
+    if 1 <= k <= rounds:
+        try:
+            torch.load(folder / paths.CHECKPOINT, map_location="cpu", weights_only=False)
+        except Exception as err:  # noqa: BLE001 -- any unreadable checkpoint: not a donor
+            print(
+                f"ramanujan_lth: {folder.name}: its checkpoint cannot be read ({type(err).__name__})", file=sys.stderr
+            )
+            return 0
+    return max(k, 0)
 
 
 def _replay_key(p: RunParams) -> dict:
@@ -260,7 +251,7 @@ def _find_replay_donor(r: "_Run", runs_dir: Path):
     """The run under ``runs_dir`` that trains as ``r`` does (same
     parameters but the schedule: how far, bound or not, noise levels; same
     data) and kept the most rounds of trained weights, or None."""
-    if r.p.control:
+    if r.p.control or r.p.schedule == "oneshot":
         return None
     want, best = _replay_key(r.p), None
     for folder, q, sizes in _other_runs(r, runs_dir):
@@ -272,43 +263,8 @@ def _find_replay_donor(r: "_Run", runs_dir: Path):
     return best and best[0]
 
 
-LOCK_NAME = paths.LOCK
-
-
-class RunInUse(RuntimeError):
-    """The run is being trained by another live process on this machine."""
-
-
 class DamagedRun(RuntimeError):
     """A run folder's files cannot be read and cannot be rebuilt from its snapshots."""
-
-
-def _lock(folder: Path) -> Path:
-    """Take ``folder``'s run lock (see the module's text) or raise :class:`RunInUse`."""
-    lock = folder / LOCK_NAME
-    me = {"pid": os.getpid(), "host": socket.gethostname(), "since": time.strftime("%Y-%m-%d %H:%M:%S")}
-    for _ in range(3):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError:
-            try:
-                held = json.loads(lock.read_text())
-            except (OSError, ValueError):  # being written this instant, or torn: look again
-                held = {}
-                time.sleep(0.05)
-            if held and held.get("host") == me["host"] and held.get("pid") != me["pid"] and pid_alive(held.get("pid")):
-                raise RunInUse(
-                    f"run {folder} is being trained by process {held['pid']} on this machine (since "
-                    f"{held.get('since', '?')}); wait for it to finish or stop it. If no such process "
-                    f"runs this experiment, delete {lock}."
-                )
-            if held:  # stale: its process is gone, it is this process's own, or it came from another machine
-                lock.unlink(missing_ok=True)
-            continue
-        with os.fdopen(fd, "w") as f:
-            json.dump(me, f)
-        return lock
-    raise RunInUse(f"could not take the lock {lock}; if no process runs this experiment, delete it")
 
 
 def _finished(folder: Path) -> bool:
@@ -325,8 +281,8 @@ class _Run:
     both write the same files, so either can resume the other's run.
     """
 
-    def __init__(self, p: RunParams, data, runs_dir, park_to=None):
-        self.p, self.data, self.park_to = p, data, park_to
+    def __init__(self, p: RunParams, data, runs_dir, after_round=None):
+        self.p, self.data, self.after_round = p, data, after_round
         self.folder = run_dir(p, data.sizes, runs_dir)
         self.records_path, self.ckpt_path = self.folder / paths.RECORDS, self.folder / paths.CHECKPOINT
         spec = DATASETS[p.dataset]
@@ -344,7 +300,7 @@ class _Run:
         if self._load_finished():
             return
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.lock = _lock(self.folder)
+        self.lock = take_lock(self.folder)
         try:
             self._start()
         except BaseException:
@@ -363,6 +319,10 @@ class _Run:
             shapes = {n: tuple(m.shape) for n, m in self.masks.items()}
             built = control_masks(p.control, shapes, dict(p.control_edges), p.seed, p.control_round)
             self.masks = {n: torch.from_numpy(built[n]).to(m.dtype) for n, m in self.masks.items()}
+        elif p.schedule == "oneshot":
+            target = P.density_target(p.alpha) if p.alpha is not None else p.density
+            built = oneshot_masks(self.model, p.score, target, data, seed=p.seed, snip_batch=p.snip_batch)
+            self.masks = {n: built[n].to(m.dtype) for n, m in self.masks.items()}
         self.rates = P.layer_rates(self.model, p.p_fc, p.p_conv, p.p_out)
         self.sizes = P.layer_sizes(self.masks)
         self.t_total = total_rounds(p, self.rates, self.sizes)
@@ -383,15 +343,15 @@ class _Run:
             if donor:
                 self._fork(*donor)
                 meta["forked_from"] = self.forked_from
-            _write_json(self.folder / paths.PARAMS, meta)
+            write_json(self.folder / paths.PARAMS, meta)
             other = None if donor else _find_replay_donor(self, self.folder.parent)
             if other and self._replay(other):
-                _write_json(self.folder / paths.PARAMS, dict(meta, forked_from=self.forked_from))
+                write_json(self.folder / paths.PARAMS, dict(meta, forked_from=self.forked_from))
             if self.complete:  # a finished copy: nothing to train
-                _write_json(self.records_path, {"complete": True, "records": self.records, "data": self.data_info})
-                _write_json(self.folder / paths.TIMINGS, {"seconds_per_round": self.timings, "copied": True})
+                write_json(self.records_path, {"complete": True, "records": self.records, "data": self.data_info})
+                write_json(self.folder / paths.TIMINGS, {"seconds_per_round": self.timings, "copied": True})
                 if self._copied_state is not None:  # last: a copy killed before it is one without a checkpoint
-                    _atomic_write(self.ckpt_path, lambda f: torch.save(self._copied_state, f))
+                    atomic_write(self.ckpt_path, lambda f: torch.save(self._copied_state, f))
 
     def _load_finished(self) -> bool:
         if self.records_path.exists():
@@ -415,7 +375,7 @@ class _Run:
                 f"delete {self.folder} to train this run again"
             ) from None
         stored = {"complete": bool(ck.get("complete")), "records": ck["records"], "data": self.data_info}
-        _write_json(self.records_path, stored)
+        write_json(self.records_path, stored)
         return stored
 
     def _read_checkpoint(self) -> dict:
@@ -482,7 +442,7 @@ class _Run:
         for t in range(k):
             for src in (paths.round_masks(donor, t), _trained_path(donor, t) if weights else None):
                 if src is not None and src.exists():
-                    _atomic_write(self.folder / ROUNDS_DIR / src.name, lambda f, src=src: f.write(src.read_bytes()))
+                    atomic_write(self.folder / ROUNDS_DIR / src.name, lambda f, src=src: f.write(src.read_bytes()))
 
     def _replay(self, donor: Path) -> int:
         """Take ``donor``'s trained weights for the rounds that start from
@@ -506,7 +466,11 @@ class _Run:
             snap, trained = paths.round_masks(donor, t), _trained_path(donor, t)
             if not (snap.exists() and trained.exists()):
                 break
-            theirs = _load_masks(snap, self.masks)
+            try:
+                theirs = _load_masks(snap, self.masks)
+            except DamagedFile as err:
+                print(f"ramanujan_lth: {err}; replay stops there", file=sys.stderr)
+                break
             if any(not torch.equal(theirs[n], m) for n, m in self.masks.items()):
                 break
             self.begin_round()
@@ -547,10 +511,10 @@ class _Run:
         """Measure, score, prune and checkpoint after the round's training
         (``seconds``: the round's time when it was trained elsewhere)."""
         p, t, data, masks = self.p, self.next_round, self.data, self.masks
-        _save_masks(paths.round_masks(self.folder, t), masks)  # round t's starting masks, for forks
+        save_masks(paths.round_masks(self.folder, t), masks)  # round t's starting masks, for forks
         if sum(v.numel() for v in self.model.state_dict().values()) <= TRAINED_SNAPSHOT_MAX:
             trained = {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}
-            _atomic_write(_trained_path(self.folder, t), lambda f: torch.save(trained, f))
+            atomic_write(_trained_path(self.folder, t), lambda f: torch.save(trained, f))
         if self.rewind_state is None:
             self.rewind_state = {k: v.detach().cpu().clone() for k, v in (res.rewind_state or self.init_state).items()}
         rec = _measure(self.model, self.dev_masks, data, p, t, res.history)
@@ -587,22 +551,11 @@ class _Run:
             "timings": self.timings,
             "complete": complete,
         }
-        _atomic_write(self.ckpt_path, lambda f: torch.save(state, f))
-        _write_json(self.records_path, {"complete": complete, "records": self.records, "data": self.data_info})
-        _write_json(self.folder / paths.TIMINGS, {"seconds_per_round": self.timings, "device": str(data.device)})
-        if self.park_to is not None and not complete:
-            self._park()
-
-    def _park(self) -> None:
-        """Park the run after its round (:mod:`ramanujan_lth.parked`): a lost
-        machine then loses at most the round in progress."""
-        from .parked import park
-
-        try:
-            park(self.folder, self.park_to)
-        except Exception as err:  # noqa: BLE001 -- the run goes on; a person is told, once
-            print(f"ramanujan_lth: not parked: {err}", file=sys.stderr, flush=True)
-            self.park_to = None
+        atomic_write(self.ckpt_path, lambda f: torch.save(state, f))
+        write_json(self.records_path, {"complete": complete, "records": self.records, "data": self.data_info})
+        write_json(self.folder / paths.TIMINGS, {"seconds_per_round": self.timings, "device": str(data.device)})
+        if self.after_round is not None:
+            self.after_round(self.folder, complete)
 
 
 def run(
@@ -614,19 +567,19 @@ def run(
     device=None,
     progress: bool = True,
     stop_after: int | None = None,
-    park_to=None,
+    after_round=None,
 ) -> RunResult:
     """Run (or resume, or load) the iterative-pruning experiment ``params``.
 
     ``data``: an already loaded :class:`TensorData` (else loaded from
     ``data_root``). ``stop_after``: return after that many rounds of this call,
-    as if killed (for tests and for splitting long runs). ``park_to``: park
-    the run there after every round it does not finish with
-    (``book/parked``; see :mod:`ramanujan_lth.parked`).
+    as if killed (for tests and for splitting long runs). ``after_round``:
+    called as ``after_round(folder, complete)`` once each round's files are
+    written (:func:`ramanujan_lth.parked.parking` parks the run there).
     """
     p = params.resolved()
     data = _prepare_data(p, data, data_root, download, device)
-    r = _Run(p, data, runs_dir, park_to)
+    r = _Run(p, data, runs_dir, after_round)
     if progress and p.precision == "bf16" and not r.complete:
         from .estimates import bf16_note
 
@@ -669,7 +622,7 @@ def run_seeds(
     device=None,
     progress: bool = True,
     stop_after: int | None = None,
-    park_to=None,
+    after_round=None,
 ) -> list[RunResult]:
     """:func:`run` for several seeds of one configuration, trained together
     (:func:`ramanujan_lth.batched.train_seeds`) round after round.
@@ -679,7 +632,7 @@ def run_seeds(
     batched run can be resumed alone and the other way round; runs that
     finish early (a ``-Bound`` run that stops) leave the batch. Models with
     batch norm fall back to one seed after another. ``eval_every`` is not
-    supported here (the batched loop records no history). ``park_to`` as in :func:`run`.
+    supported here (the batched loop records no history). ``after_round`` as in :func:`run`.
     """
     ps = [q.resolved() for q in params_list]
     if not ps:
@@ -695,11 +648,13 @@ def run_seeds(
     p0 = ps[0]
     data = _prepare_data(p0, data, data_root, download, device)
     if not supports_batching(build_model(p0.model)):
-        return [run(q, runs_dir, data=data, progress=progress, stop_after=stop_after, park_to=park_to) for q in ps]
+        return [
+            run(q, runs_dir, data=data, progress=progress, stop_after=stop_after, after_round=after_round) for q in ps
+        ]
     runs = []
     try:
         for q in ps:
-            runs.append(_Run(q, data, runs_dir, park_to))
+            runs.append(_Run(q, data, runs_dir, after_round))
         _lockstep(runs, p0, data, progress, stop_after)
     finally:
         for r in runs:
@@ -764,8 +719,8 @@ def get_runs(
     data_kw = {k: run_kwargs.pop(k) for k in ("data_root", "download", "device") if k in run_kwargs}
     todo = {}  # configuration without the seed -> [(index, params)]
     for i, p in enumerate(params_list):
-        res = results.find_stored(p, stored_root) if (use_stored and stored_root) else None
-        cached = results.find_stored(p, runs_dir) if (res is None and runs_dir is not None) else None
+        res = stored_runs.find_stored(p, stored_root) if (use_stored and stored_root) else None
+        cached = stored_runs.find_stored(p, runs_dir) if (res is None and runs_dir is not None) else None
         if res is not None:
             out[i] = res
             sources.add("stored")

@@ -24,6 +24,22 @@ def one_sided_t(x, mu: float, alternative: str, alpha: float = 0.05) -> dict:
 
     Fewer than two finite values, or a sample with no spread, give NaN and
     no rejection (an infinite Δ — a complete layer — is never "below 0").
+
+    Examples
+    --------
+    Mean -2, standard deviation 1, 3 values: ``t = -2 / (1 / sqrt(3)) = -3.4641``, p < 0.05;
+    the bounds are ``-2 ± 4.3027 / sqrt(3)`` (``t(0.975, 2 dof) = 4.3027``).
+
+    >>> r = one_sided_t([-1.0, -2.0, -3.0], 0.0, "less")
+    >>> r["mean"], round(r["t"], 4), round(r["p"], 4), r["rejected"]
+    (-2.0, -3.4641, 0.0371, True)
+    >>> round(float(r["lower"]), 4), round(float(r["upper"]), 4)
+    (-4.4841, 0.4841)
+
+    No spread, or an infinite value: no test.
+
+    >>> one_sided_t([1.0, 1.0, 1.0], 0.0, "less")["rejected"], one_sided_t([float("inf"), 1.0], 0.0, "less")["t"]
+    (False, nan)
     """
     x = np.asarray(x, dtype=float)
     out = {
@@ -57,6 +73,19 @@ def delta_tests(spec: pd.DataFrame, layers, graph: str = "unweighted", alpha: fl
 
     ``spec`` is :func:`ramanujan_lth.results.spectral_table`'s long table.
     ``rejected`` means the layer has lost the property at that round.
+
+    Examples
+    --------
+    Three runs; ``max(ΔS, ΔR)`` is clearly positive at round 0 and clearly negative at round 1.
+
+    >>> import pandas as pd
+    >>> spec = pd.DataFrame({"graph": "unweighted", "layer": "fc1", "round": [0, 0, 0, 1, 1, 1],
+    ...     "max_delta": [1.0, 1.2, 0.8, -0.5, -0.6, -0.4], "overall_density": [1.0] * 3 + [0.8] * 3,
+    ...     "density": [1.0] * 3 + [0.8] * 3})
+    >>> delta_tests(spec, ["fc1"])[["layer", "round", "mean", "rejected"]].round(4)
+      layer  round  mean  rejected
+    0   fc1      0   1.0     False
+    1   fc1      1  -0.5      True
     """
     df = spec[(spec["graph"] == graph) & spec["layer"].isin(layers)]
     rows = []
@@ -77,7 +106,21 @@ def delta_tests(spec: pd.DataFrame, layers, graph: str = "unweighted", alpha: fl
 def loss_points(tests: pd.DataFrame) -> pd.DataFrame:
     """Tables 4 and 5 of the paper: per layer, the first round where ``H0`` is
     rejected (the property is lost), with the layer's density in percent, the
-    sample mean of ``max(ΔS, ΔR)`` and its confidence bounds."""
+    sample mean of ``max(ΔS, ΔR)`` and its confidence bounds.
+
+    Examples
+    --------
+    Layer ``fc1`` loses the property at round 1 (density 80 %); ``fc2`` never does.
+
+    >>> import pandas as pd
+    >>> tests = pd.DataFrame({"layer": ["fc1", "fc1", "fc2"], "round": [0, 1, 0], "rejected": [False, True, False],
+    ...     "layer_density": [1.0, 0.8, 1.0], "overall_density": [1.0, 0.8, 1.0], "mean": [1.0, -0.5, 0.9],
+    ...     "upper": [1.5, -0.25, 1.2], "lower": [0.5, -0.75, 0.6], "p": [0.99, 0.007, 0.98], "n": 3})
+    >>> loss_points(tests)[["layer", "round", "layer density %", "sample mean", "runs"]]
+      layer  round  layer density %  sample mean  runs
+    0   fc1    1.0             80.0         -0.5     3
+    1   fc2    NaN              NaN          NaN     3
+    """
     rows = []
     for layer, g in tests.groupby("layer", sort=False):
         g = g.sort_values("round")
@@ -119,7 +162,21 @@ def accuracy_drop_tests(
 ) -> pd.DataFrame:
     """Per (k, round): the t-test of ``H0: (a0 - a_t) / a0 <= k`` over runs, on
     the test set with noise ``sigma`` (0 = clean). ``rejected`` means accuracy
-    has dropped by more than ``k`` (relative)."""
+    has dropped by more than ``k`` (relative).
+
+    Examples
+    --------
+    Three seeds lose about 10 % (relative) at round 1: more than ``k = 0.01``, not more than ``k = 0.2``.
+
+    >>> import pandas as pd
+    >>> acc = pd.DataFrame({"sigma": 0.0, "seed": [0, 1, 2] * 2, "round": [0, 0, 0, 1, 1, 1],
+    ...     "accuracy": [0.98, 0.99, 0.97, 0.88, 0.90, 0.86], "density": [1.0] * 3 + [0.8] * 3})
+    >>> res = accuracy_drop_tests(acc, ks=(0.01, 0.2))
+    >>> res[res["round"] == 1][["k", "mean_drop", "rejected"]].round(4)
+          k  mean_drop  rejected
+    2  0.01     0.1021      True
+    3  0.20     0.1021     False
+    """
     a = acc[acc["sigma"] == sigma]
     base = a[a["round"] == 0].set_index("seed")["accuracy"]
     rows = []

@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 
 from . import paths
+from .labels import SCORE_LABELS
 from .paths import pid_alive
 
 __all__ = ["run_status", "describe_params"]
 
-_NAMES = {"magnitude": "IMP", "snip": "SNIP", "synflow": "SynFlow"}
 _DEFAULT_P_OUT = 0.1
 
 
@@ -30,7 +30,7 @@ def describe_params(p: dict) -> str:
     'biregular control of round 7', 'IMP α=2, bf16'."""
     if p.get("control"):
         return f"{p['control']} control of round {p['control_round']}" + _precision(p)
-    name = _NAMES.get(p["score"], p["score"]) + ("-Bound" if p.get("bound") else "")
+    name = SCORE_LABELS.get(p["score"], p["score"]) + ("-Bound" if p.get("bound") else "")
     if p.get("bound_criteria"):
         name += " under " + "/".join(p["bound_criteria"])
     if p.get("alpha") is not None:

@@ -11,9 +11,19 @@ import math
 
 import pandas as pd
 
-__all__ = ["Html", "compact_table", "verdict_summary_html", "verdicts_html", "answer_html", "MODEL_NAMES"]
+from .labels import MODEL_NAMES
 
-MODEL_NAMES = {"lenet_300_100": "LeNet-300-100 / MNIST", "conv4": "Conv4 / CIFAR-10"}
+__all__ = [
+    "Html",
+    "compact_table",
+    "verdict_summary_html",
+    "verdicts_html",
+    "answer_html",
+    "regime_summary",
+    "layer_loss_table",
+    "share_table",
+    "pair_table",
+]
 
 
 class Html(str):
@@ -181,3 +191,55 @@ def answer_html(headlines: list, question: str, link: str = "", short: dict | No
         )
     more = f'<p><a href="{html.escape(link)}">Every verdict, its numbers and its rule</a></p>' if link else ""
     return Html("".join(blocks) + more)
+
+
+# ------------------------------------------------------------------ the experiment chapters' tables
+def _pct(d) -> str:
+    return f"{100 * d:.3g} %"
+
+
+def regime_summary(regimes: pd.DataFrame, accuracy: pd.DataFrame):
+    """Chapter 3's round-by-round table: density, regime, ✓/✗ per studied
+    layer (:func:`ramanujan_lth.results.regime_table`) and the mean accuracy
+    per test set (:func:`ramanujan_lth.results.accuracy_table`), styled."""
+    has = {c: c.removeprefix("has_") for c in regimes.columns if c.startswith("has_")}
+    marks = regimes[["round", "density", "regime", *has]].replace({c: {True: "✓", False: "✗"} for c in has})
+    mean_acc = accuracy.pivot_table(index="round", columns="sigma", values="accuracy", aggfunc="mean")
+    mean_acc = mean_acc.rename(columns=lambda s: "clean" if s == 0 else f"σ={s:g}").reset_index()
+    table = marks.rename(columns=has).merge(mean_acc, on="round")
+    acc_cols = [c for c in table.columns if c == "clean" or str(c).startswith("σ")]
+    return (
+        table.style.format({"density": _pct} | {c: "{:.2%}" for c in acc_cols})
+        .hide(axis="index")
+        .set_caption(
+            "✓: the layer has the property, max(ΔS, ΔR) > 0 (mean over seeds); then mean accuracy per test set"
+        )
+    )
+
+
+def layer_loss_table(losses: pd.DataFrame):
+    """Where each studied layer first loses the property, per model and graph
+    (rows of :func:`ramanujan_lth.results.loss_table` with a ``model`` column), styled."""
+    wide = losses.pivot_table(
+        index=["model", "layer"],
+        columns="graph",
+        values=["last density with the property", "first density without"],
+        sort=False,
+    )
+    return wide.style.format(_pct, na_rep="never")
+
+
+def share_table(networks: pd.DataFrame, caption: str = ""):
+    """The mean share of Ramanujan layers of each kind of mask at every
+    matched round (the rounds that have controls), with the density, styled."""
+    matched = networks[networks["round"].isin(networks.loc[networks["kind"] != "ticket", "round"])]
+    shares = matched.pivot_table(index="round", columns="kind", values="share", aggfunc="mean")
+    shares.insert(0, "density %", 100 * matched.groupby("round")["density"].mean())
+    return shares.style.format(precision=2).set_caption(caption)
+
+
+def pair_table(pairs: dict, caption: str = ""):
+    """Claim 2's pair counts against controls (kind pair -> pairs, agree,
+    disagree, p), styled."""
+    table = pd.DataFrame(pairs, index=["pairs", "agree", "disagree", "p"]).T
+    return table.style.format({"p": "{:.2g}"}).set_caption(caption)

@@ -16,10 +16,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from . import plans, results
-from .catalog import MODEL_DATASET
+from . import plans, stored_runs
+from .catalog import MODEL_DATASET, check_profile
 from .controls import control_params, rounds_nearest
-from .params import RunParams, identity
+from .labels import SCORE_LABELS
+from .params import RunParams
 
 __all__ = ["Task", "chapter_tasks", "criterion_tasks", "table3", "derive_params", "unique"]
 
@@ -45,7 +46,7 @@ class Task:
     @property
     def key(self) -> str:
         if self.params is not None:
-            return json.dumps(identity(self.params.resolved()), sort_keys=True)
+            return self.params.key()
         return json.dumps({"derive": self.derive, "after": self.after}, sort_keys=True, default=str)
 
 
@@ -75,7 +76,7 @@ def _lth(chapter: str, profile: str, stored_root) -> list[Task]:
     out = []
     for model in plans.CHAPTER_SEEDS[chapter]:
         full = plans.lth_params(model, "paper", range(plans.chapter_seeds(chapter, model, "paper")))
-        if profile == "quick" and results.stored_all(full, stored_root):  # the chapter shows them
+        if profile == "quick" and stored_runs.stored_all(full, stored_root):  # the chapter shows them
             out += _shown_stored(model, full)
             continue
         if profile == "quick" and MODEL_DATASET[model] == "cifar10":
@@ -83,7 +84,7 @@ def _lth(chapter: str, profile: str, stored_root) -> list[Task]:
                 subset = plans.lth_params(model, "subset", range(len(full)))
             except FileNotFoundError:  # no CIFAR-10 images to count
                 subset = []
-            found = results.stored_some(subset, stored_root)
+            found = stored_runs.stored_some(subset, stored_root)
             if found:  # the seeds stored so far (experiments.load_runs)
                 out += _shown_stored(model, [r.params for r in found], "subset-profile run")
                 continue
@@ -107,7 +108,7 @@ def table3(
     if profile == "quick" and stored_root is not None:
         out, left = [], []
         for score in scores:
-            label = f"{model} {plans.SCORE_LABELS[score]}"
+            label = f"{model} {SCORE_LABELS[score]}"
             full = plans.stored_comparison(model, score, stored_root)
             if full:
                 out += _shown_stored(label, [r.params for r in full.values()])
@@ -116,7 +117,7 @@ def table3(
             if not output_rates:
                 continue
             pair = plans.output_rate_params(model, "paper", score)
-            if results.stored_all(pair, stored_root):
+            if stored_runs.stored_all(pair, stored_root):
                 out += _shown_stored(f"{label}, output layer at each rate", pair)
             else:  # both rates in the quick profile (one of them may be a Table 3 run too)
                 out += [
@@ -134,7 +135,7 @@ def table3(
         out.append(Task(f"{model} IMP seed {regime.seed}", regime))
         first = (_key(regime),)
     for score in scores:
-        name = prefix + plans.SCORE_LABELS[score]
+        name = prefix + SCORE_LABELS[score]
         longest = plans.table3_params(score, base, max(plans.ALPHAS))
         k2 = _key(longest)
         for a in plans.ALPHAS:
@@ -171,8 +172,8 @@ def _model_controls(model: str, profile: str, stored_root) -> list[Task]:
     """Chapter 6's tickets of ``model`` and their random and biregular controls."""
     if profile == "quick":
         tickets = plans.lth_params(model, "paper", range(plans.chapter_seeds("06_verdict", model, "paper")))
-        found = results.stored_all(tickets, stored_root)
-        if found and results.stored_all(plans.control_plan(found), stored_root):
+        found = stored_runs.stored_all(tickets, stored_root)
+        if found and stored_runs.stored_all(plans.control_plan(found), stored_root):
             return _shown_stored(f"{model} (a ticket and its controls)", tickets)
         densities = plans.CONTROL_DENSITIES[:4]
     else:
@@ -200,12 +201,12 @@ def _appendix(profile: str, stored_root) -> list[Task]:
     for group in plans.APPENDIX_GROUPS:  # a group is shown from one profile
         full_seeds = range(plans.chapter_seeds("07_appendix", "every study", "paper"))
         full = {label: plans.appendix_params(label, "paper", full_seeds) for label in group}
-        if profile == "quick" and results.stored_all([p for ps in full.values() for p in ps], stored_root):
+        if profile == "quick" and stored_runs.stored_all([p for ps in full.values() for p in ps], stored_root):
             for label, params in full.items():
                 out += _shown_stored(label, params)
             continue
         if profile == "quick" and len(group) == 1:  # or its subset-profile seeds stored so far
-            found = results.stored_some(plans.appendix_subset_params(group[0], full_seeds), stored_root)
+            found = stored_runs.stored_some(plans.appendix_subset_params(group[0], full_seeds), stored_root)
             if found:  # (experiments.load_appendix)
                 out += _shown_stored(group[0], [r.params for r in found], "subset-profile run")
                 continue
@@ -220,10 +221,10 @@ def criterion_tasks(profile: str, stored_root=None) -> list[Task]:
     (in the quick profile, the stored full runs when all five are stored)."""
     if profile == "quick" and stored_root is not None:
         plain, full = plans.criterion_params("paper")
-        if results.stored_all([plain, *full.values()], stored_root):
+        if stored_runs.stored_all([plain, *full.values()], stored_root):
             return _shown_stored("IMP-Bound under one criterion", [plain, *full.values()])
     plain, runs = plans.criterion_params(profile)
-    label = plans.SCORE_LABELS[plans.CRITERION_SCORE]
+    label = SCORE_LABELS[plans.CRITERION_SCORE]
     return [Task(f"LeNet-300-100 IMP seed {plain.seed} (replayed by the criterion runs)", plain)] + [
         Task(f"{label}-Bound under {c} only, seed {p.seed}", p, after=(_key(plain),)) for c, p in runs.items()
     ]
@@ -231,8 +232,7 @@ def criterion_tasks(profile: str, stored_root=None) -> list[Task]:
 
 def chapter_tasks(chapter: str, profile: str, stored_root) -> list[Task]:
     """The runs ``chapter`` needs under ``profile`` with its default parameters."""
-    if profile not in plans.PROFILES:
-        raise ValueError(f"profile must be one of {plans.PROFILES}, got {profile!r}")
+    check_profile(profile)
     if chapter in ("03_regimes", "05_significance"):
         return _lth(chapter, profile, stored_root)
     if chapter == "04_bound_pruner":
