@@ -33,6 +33,7 @@ __all__ = [
     "PRUNING_SCORES",
     "SCHEDULES",
     "ONESHOT_ONLY",
+    "ONESHOT_METHODS",
     "GUARDS",
     "CRITERIA",
     "check_criteria",
@@ -147,6 +148,8 @@ PRUNING_SCORES = ("magnitude", "snip", "synflow", "grasp", "erk", "uniform")
 SCHEDULES = ("layerwise", "global", "oneshot")
 #: the scores that prune once at initialisation only (GraSP, and ERK and uniform random placement)
 ONESHOT_ONLY = ("grasp", "erk", "uniform")
+#: every method of one-shot pruning at initialisation (:mod:`ramanujan_lth.oneshot`)
+ONESHOT_METHODS = ("snip", "synflow", "grasp", "erk", "uniform")
 #: Algorithm 1's layer-collapse guards (:mod:`ramanujan_lth.bound_pruner`)
 GUARDS = ("average", "minimum")
 #: single criteria of the paper's Table 1: (graph, bound)

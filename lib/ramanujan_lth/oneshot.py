@@ -36,6 +36,7 @@ import torch
 import torch.nn.functional as F
 
 from . import prune as P
+from .catalog import ONESHOT_METHODS
 from .models import prunable_layers
 
 __all__ = [
@@ -51,7 +52,7 @@ __all__ = [
 ]
 
 #: the one-shot methods, by the score name a run carries
-METHODS = ("snip", "synflow", "grasp", "erk", "uniform")
+METHODS = ONESHOT_METHODS
 #: SynFlow's pruning iterations (its paper's 100)
 SYNFLOW_ITERATIONS = 100
 #: GraSP's softmax temperature and its examples per class (its paper's 200 and 10)

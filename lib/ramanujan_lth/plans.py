@@ -19,6 +19,7 @@ with what each waits for, for ``reproduce``.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import math
@@ -33,6 +34,7 @@ from .catalog import (
     DEFAULTS,
     MODEL_DATASET,
     NOISE_SIGMAS,
+    ONESHOT_METHODS,
     PROFILES,
     STORED_PROFILES,
     check_profile,
@@ -71,6 +73,10 @@ __all__ = [
     "CONTROL_DENSITIES",
     "CONTROLS",
     "control_plan",
+    "oneshot_params",
+    "ONESHOT_MODELS",
+    "ONESHOT_METHODS",
+    "oneshot_plan",
     "CRITERION_SCORE",
     "CRITERION_SEED",
     "criterion_params",
@@ -384,6 +390,38 @@ def control_plan(tickets: list, densities=CONTROL_DENSITIES, kinds=CONTROLS) -> 
     for t in tickets:
         for rnd in dict.fromkeys(rounds_nearest(t, densities)):
             out += [control_params(t, rnd, kind) for kind in kinds]
+    return out
+
+
+#: the models whose tickets get one-shot runs at their controls' densities (training is cheap)
+ONESHOT_MODELS = ("lenet_300_100",)
+
+
+def oneshot_params(ticket, round_: int, method: str) -> RunParams:
+    """The one-shot run of ``method`` matched to a stored ticket's round: the
+    ticket's hyper-parameters and seed, pruned at initialisation to exactly
+    the ticket's overall density there (its weight count), trained once."""
+    if method not in ONESHOT_METHODS:
+        raise ValueError(f"unknown one-shot method {method!r}; choose one of {', '.join(ONESHOT_METHODS)}")
+    rec = next((r for r in ticket.records if r["round"] == round_), None)
+    if rec is None:
+        raise ValueError(f"run {ticket.folder.name} has no round {round_} (it has {len(ticket.records)})")
+    kept = sum(int(c) for c in rec["remaining"].values())
+    total = round(kept / rec["density"])
+    p = ticket.params.resolved()
+    return dataclasses.replace(
+        p, score=method, schedule="oneshot", alpha=None, density=kept / total, rounds=0, bound=False
+    )
+
+
+def oneshot_plan(tickets: list, densities=CONTROL_DENSITIES, methods=ONESHOT_METHODS) -> list:
+    """The one-shot runs matched to stored ``tickets`` (the later literature's
+    methods at the controls' densities): per ticket, its rounds nearest each
+    density, each method."""
+    out = []
+    for t in tickets:
+        for rnd in dict.fromkeys(rounds_nearest(t, densities)):
+            out += [oneshot_params(t, rnd, m) for m in methods]
     return out
 
 

@@ -60,6 +60,9 @@ def derive_params(task: Task, first) -> RunParams:
     if kind == "control":
         _, density, control = task.derive
         return control_params(first, rounds_nearest(first, [density])[0], control)
+    if kind == "oneshot":
+        _, density, method = task.derive
+        return plans.oneshot_params(first, rounds_nearest(first, [density])[0], method)
     raise ValueError(f"unknown derivation {kind!r}")
 
 
@@ -192,6 +195,17 @@ def _model_controls(model: str, profile: str, stored_root) -> list[Task]:
             for d in densities
             for kind in plans.CONTROLS
         ]
+        if profile != "quick" and model in plans.ONESHOT_MODELS:  # the later literature's masks, matched
+            out += [
+                Task(
+                    f"{model} seed {p.seed}: {SCORE_LABELS[m]} one-shot near {100 * d:.3g} %",
+                    derive=("oneshot", d, m),
+                    after=(_key(p),),
+                    estimate=1,
+                )
+                for d in densities
+                for m in plans.ONESHOT_METHODS
+            ]
     return out
 
 
