@@ -55,7 +55,8 @@ def main() -> None:
     ap.add_argument("--densities", nargs="+", type=float, default=[0.1, 0.01])
     a = ap.parse_args()
     torch.set_num_threads(1)
-    print(f"{'model':10} {'density':>7} {'weights':>7} {'auto s':>7} {'svd s':>7} {'ratio':>6} {'t1 diff':>8} {'t2 diff':>8}")
+    head = ("model", "density", "weights", "auto s", "svd s", "ratio", "t1 diff", "t2 diff")
+    print(f"{head[0]:10} " + " ".join(f"{h:>7}" for h in head[1:]))
     for name in a.models:
         for density in a.densities:
             model = pruned(name, density)
