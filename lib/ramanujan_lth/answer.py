@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import against_controls, claims, labels, paper, plans, tables
+from . import against_controls, claims, labels, methods, paper, plans, tables
 from .catalog import DATASETS, MODEL_DATASET
 
 __all__ = [
@@ -70,6 +70,8 @@ def all_verdicts(stored_root, models=MODELS) -> list[claims.Verdict]:
     out = claims.verdicts(stored_root, models)
     for model in models:
         out += against_controls.verdicts(model, stored_root)
+        if model in plans.ONESHOT_MODELS:  # the later literature's claim, beside the paper's
+            out.append(methods.claim_ranking(model, stored_root))
     order = {k: i for i, k in enumerate(claims.VERDICT_KINDS)}
     return sorted(out, key=lambda v: (v.claim, models.index(v.model), order[v.kind]))
 

@@ -23,7 +23,7 @@ import pandas as pd
 
 from . import labels, plans, predict, results, stats
 from .catalog import DATASETS, DEFAULTS
-from .labels import regime_of
+from .labels import QUANTITY_NAMES, regime_of
 from .params import load_run
 
 __all__ = [
@@ -55,7 +55,11 @@ VERDICTS = ("reproduced", "partly", "not reproduced", "not tested yet")
 #: verdicts against controls at matched density (claim 3 has none: "n/a")
 CONTROL_VERDICTS = ("supported", "contradicted", "inconclusive", "not tested yet", "n/a")
 #: the two kinds of verdict, as the pages name them
-VERDICT_KINDS = {"path": "along the pruning path", "controls": "against controls"}
+VERDICT_KINDS = {
+    "path": "along the pruning path",
+    "controls": "against controls",
+    "methods": "across pruning methods",
+}
 
 #: A.5's tolerances of the relative accuracy drop (k in H0: drop <= k):
 #: (fully Ramanujan rounds, partially Ramanujan rounds) per model
@@ -71,6 +75,7 @@ CLAIMS = {
     "4": "A.5: accuracy drops by at most 0.1 % (Conv4: 1 %) while every layer is Ramanujan, and by at most 1 % "
     "(Conv4: 5 %) while some are",
     "5": "Beyond the paper: a spectral quantity predicts accuracy better than the layers' densities alone",
+    "6": "Later literature (Hoang et al. 2023): IMDB and NaRC rank pruning methods by accuracy; not part of the answer",
 }
 
 #: the claims in a few words (table rows, the answer's lines)
@@ -80,6 +85,7 @@ CLAIMS_SHORT = {
     "3": "-Bound beats * (Table 3)",
     "4": "A.5's tolerances",
     "5": "a spectral quantity predicts accuracy beyond density",
+    "6": "IMDB / NaRC rank pruning methods (later papers)",
 }
 
 RULES = {
@@ -107,6 +113,9 @@ RULES = {
     f"accuracy) in at least {predict.MIN_FOLD_SHARE:.0%} of folds. Reproduced: a quantity of the paper (Δ, share of "
     "Ramanujan layers) supports; partly: only a later one does; not reproduced: none does.",
 }
+
+#: the rule across pruning methods (the later literature's claim; :mod:`ramanujan_lth.methods` states it)
+METHOD_RULES: dict = {}
 
 #: the rules against controls (SPEC §11), on the seeds that have controls, paired by seed, α = 0.05.
 #: An eligible density for a control kind: a matched density where it is fully Ramanujan in every seed.
@@ -151,7 +160,7 @@ class Verdict:
             "kind": self.kind,
             "verdict": self.verdict,
             "evidence": sentence(self),
-            "rule": (RULES if self.kind == "path" else CONTROL_RULES)[self.claim],
+            "rule": {"path": RULES, "controls": CONTROL_RULES, "methods": METHOD_RULES}[self.kind][self.claim],
             "evidence_table": evidence_table(self),
             "scope": scope(self),
         }
@@ -549,6 +558,7 @@ _PLAIN = {
     "no_controls": "no controls of this model stored yet",
     "few_control_seeds": "controls of fewer than three seeds stored: no seed can be held out against two others",
     "not_a_controls_claim": "Table 3 compares pruners with each other; controls do not enter",
+    "few_densities": "one-shot runs at fewer than two matched densities stored",
 }
 
 
@@ -562,6 +572,8 @@ def sentence(v: Verdict) -> str:
         return f"one run{data}: the tests over seeds need two or more"
     if v.reason.startswith("controls_"):
         return _controls_sentence(v)
+    if v.reason == "ranking":
+        return _ranking_sentence(v)
     runs = f"{n.get('runs', 0)} runs" + (f", {n['data']}" if n.get("data") else "")
     if v.reason == "coupling":
         holds = "; ".join(f"{name} to {_pct(s['hold_density'])}" for name, s in n["sets"].items())
@@ -645,9 +657,20 @@ def scope(v: Verdict) -> str:
         return _seeds(seeds)
     if v.reason == "predictive":
         return f"ticket rounds of {n['seeds']} seeds"
+    if v.reason == "ranking":
+        return f"{_seeds(n['seeds'])}, {len(n['densities'])} matched densities, {len(n['kinds'])} kinds of mask"
     if "runs" in n:
         return f"{n['runs']} seeds, {n['data']}" if n.get("data") else f"{n['runs']} seeds"
     return ""
+
+
+def _ranking_sentence(v: Verdict) -> str:
+    parts = [
+        f"{QUANTITY_NAMES.get(r['quantity'], r['quantity'])}: mean ρ {r['mean rho']:+.2f}, ρ > 0 in "
+        f"{r['rho > 0']:.0%} of {r['cells']} cells ({r['call']})"
+        for r in v.numbers["summary"]
+    ]
+    return "; ".join(parts)
 
 
 def _controls_sentence(v: Verdict) -> str:
@@ -749,6 +772,12 @@ def evidence_table(v: Verdict) -> pd.DataFrame:
         return pd.DataFrame(rows).T
     if v.reason == "predictive":
         return _quantity_rows(n["quantities"])
+    if v.reason == "ranking":
+        t = pd.DataFrame(n["summary"]).set_index("quantity")
+        t.index = [QUANTITY_NAMES.get(q, q) for q in t.index]
+        return t.assign(
+            **{"mean rho": t["mean rho"].map("{:+.2f}".format), "rho > 0": t["rho > 0"].map("{:.0%}".format)}
+        )[["mean rho", "rho > 0", "densities", "cells", "call"]]
     if v.reason == "controls_coupling":
         t = n["table"]
         if t.empty:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import metrics
+from .catalog import ONESHOT_METHODS
 from .labels import QUANTITY_NAMES
 
 __all__ = [
@@ -58,7 +59,8 @@ QUANTITIES = {
 }
 
 
-def _rows_of(res, kind: str, layers, sigmas) -> list[dict]:
+def _rows_of(res, kind: str, layers, sigmas, rnd=None) -> list[dict]:
+    """``rnd``: the ticket round a one-shot run is matched to (its own record is round 0)."""
     rows = []
     for rec in res.records:
         spec = pd.DataFrame(rec["spectral"])
@@ -66,12 +68,12 @@ def _rows_of(res, kind: str, layers, sigmas) -> list[dict]:
         recorded = "imdb" in unw.columns  # records from before the later measures lack IMDB (it needs the masks)
         unw = metrics.fill_derived(unw).set_index("layer")
         wei = metrics.fill_derived(spec[spec["graph"] == "weighted"]).set_index("layer")
-        rnd = res.params.control_round if res.params.control else rec["round"]  # a control: its ticket's round
+        at = rnd if rnd is not None else res.params.control_round if res.params.control else rec["round"]
         row = {
             "seed": res.params.seed,
             "kind": kind,
             "run": res.folder.name,
-            "round": rnd,
+            "round": at,
             "density": rec["density"],
             "imdb_recorded": recorded,
             "accuracy": 100 * rec["accuracy"],
@@ -94,20 +96,31 @@ def _rows_of(res, kind: str, layers, sigmas) -> list[dict]:
     return rows
 
 
-def network_table(tickets: list, controls: list, layers) -> pd.DataFrame:
-    """One row per trained network: every round of the ``tickets`` runs and
-    each of the ``controls`` runs (kind from its parameters)."""
-    sigmas = sorted({s for r in [*tickets, *controls] for s in r.records[0]["noisy_accuracy"]}, key=float)
+def network_table(tickets: list, controls: list, layers, oneshot=()) -> pd.DataFrame:
+    """One row per trained network: every round of the ``tickets`` runs, each
+    of the ``controls`` runs (kind from its parameters) and each ``oneshot``
+    run (kind: its method; round: its seed's ticket round of the nearest density)."""
+    sigmas = sorted({s for r in [*tickets, *controls, *oneshot] for s in r.records[0]["noisy_accuracy"]}, key=float)
     rows = []
     for res in tickets:
         rows += _rows_of(res, "ticket", layers, sigmas)
     for res in controls:
         rows += _rows_of(res, res.params.control, layers, sigmas)
+    by_seed = {t.params.seed: t for t in tickets}
+    for res in oneshot:
+        ticket = by_seed.get(res.params.seed)
+        if ticket is None:
+            continue
+        d = math.log(res.records[0]["density"])
+        rnd = min(ticket.records, key=lambda r: abs(math.log(r["density"]) - d))["round"]
+        rows += _rows_of(res, res.params.score, layers, sigmas, rnd=rnd)
     return pd.DataFrame(rows)
 
 
+#: every kind of mask a network table holds: tickets, the controls, the one-shot methods
+MASK_KINDS = ("ticket", "random", "biregular", *ONESHOT_METHODS)
 #: what the baseline model knows besides the quantity: the layers' densities, or
-#: the densities and the kind of mask (ticket, random, biregular)
+#: the densities and the kind of mask (:data:`MASK_KINDS`)
 BASELINES = ("density", "density and kind")
 
 
@@ -118,7 +131,7 @@ def _design(
     degree = degree or DENSITY_DEGREE
     cols = []
     if baseline == "density and kind":
-        cols += [(df["kind"] == k).to_numpy(float) for k in ("random", "biregular")]
+        cols += [(df["kind"] == k).to_numpy(float) for k in MASK_KINDS[1:]]  # absent kinds: zero columns
     for layer in layers:
         x = np.log(df[f"density_{layer}"].to_numpy(dtype=float))
         cols += [x**k for k in range(1, degree + 1)]

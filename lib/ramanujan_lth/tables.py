@@ -78,7 +78,7 @@ def _badge(verdict: str) -> str:
 
 
 #: the kinds of verdict, as column heads
-KIND_NAMES = {"path": "along the pruning path", "controls": "against controls"}
+KIND_NAMES = {"path": "along the pruning path", "controls": "against controls", "methods": "across pruning methods"}
 
 
 def verdict_summary_html(table: pd.DataFrame, labels: dict | None = None) -> Html:
@@ -88,7 +88,8 @@ def verdict_summary_html(table: pd.DataFrame, labels: dict | None = None) -> Htm
     names = {**MODEL_NAMES, **(labels or {})}
     table = table if "kind" in table else table.assign(kind="path")
     models = list(dict.fromkeys(table["model"]))
-    kinds = [k for k in KIND_NAMES if k in set(table["kind"])]
+    # a claim decided across pruning methods only (the later literature's) spans its model's columns
+    kinds = [k for k in KIND_NAMES if k in set(table["kind"]) and k != "methods"] or ["methods"]
     top = "<th rowspan='2'>claim</th>" + "".join(
         f"<th colspan='{len(kinds)}'>{html.escape(names.get(m, m))}</th>" for m in models
     )
@@ -96,11 +97,20 @@ def verdict_summary_html(table: pd.DataFrame, labels: dict | None = None) -> Htm
     body = []
     for claim, g in table.groupby("claim", sort=True):
         by = g.set_index(["model", "kind"])
-        cells = "".join(
-            f"<td>{_badge(by.loc[(m, k), 'verdict'])}</td>" if (m, k) in by.index else "<td>—</td>"
-            for m in models
-            for k in kinds
-        )
+        if set(g["kind"]) == {"methods"} and kinds != ["methods"]:
+            span = f"<td colspan='{len(kinds)}'>"
+            cells = "".join(
+                f"{span}{_badge(by.loc[(m, 'methods'), 'verdict'])} {html.escape(KIND_NAMES['methods'])}</td>"
+                if (m, "methods") in by.index
+                else f"{span}—</td>"
+                for m in models
+            )
+        else:
+            cells = "".join(
+                f"<td>{_badge(by.loc[(m, k), 'verdict'])}</td>" if (m, k) in by.index else "<td>—</td>"
+                for m in models
+                for k in kinds
+            )
         short = g["short"].iloc[0] if "short" in g else g["statement"].iloc[0]
         body.append(
             f"<tr><td title='{html.escape(g['statement'].iloc[0], quote=True)}'>{html.escape(claim)}. "
