@@ -62,8 +62,17 @@ MODEL_NAMES = {
     "vgg19": "VGG19 / CIFAR-10",
 }
 
-#: tickets and the two kinds of control mask (SPEC §10)
-KIND_COLORS = {"ticket": "#4c78a8", "biregular": "#f58518", "random": "#8c8c8c"}
+#: tickets, the two kinds of control mask (SPEC §10) and the one-shot methods
+KIND_COLORS = {
+    "ticket": "#4c78a8",
+    "biregular": "#f58518",
+    "random": "#8c8c8c",
+    "snip": "#54a24b",
+    "synflow": "#b279a2",
+    "grasp": "#e45756",
+    "erk": "#9d755d",
+    "uniform": "#eeca3b",
+}
 
 #: the graph quantities the verdicts compare (SPEC §9, §11), by column
 QUANTITY_NAMES = {

@@ -658,12 +658,14 @@ def output_rate_chart(frame: pd.DataFrame, paper: pd.DataFrame | None = None, wi
 # ------------------------------------------------------------------ controls and verdicts
 
 
-def _kind_color(title: str = "mask"):
+def _kind_color(title: str = "mask", kinds=None):
+    """The kinds of mask in their colours; ``kinds``: those present (default: tickets and controls)."""
+    kinds = [k for k in KIND_COLORS if k in set(kinds)] if kinds is not None else ["ticket", "biregular", "random"]
     return alt.Color(
         "kind:N",
         title=title,
-        scale=alt.Scale(domain=list(KIND_COLORS), range=list(KIND_COLORS.values())),
-        legend=alt.Legend(orient="bottom", labelLimit=300),
+        scale=alt.Scale(domain=kinds, range=[KIND_COLORS[k] for k in kinds]),
+        legend=alt.Legend(orient="bottom", labelLimit=300, columns=4),
     )
 
 
@@ -678,7 +680,9 @@ def kinds_accuracy_chart(long_acc: pd.DataFrame, title: str = "", width: int = 4
     under the chart."""
     pick = _test_set_param("kinds_set", dict.fromkeys(long_acc["test set"]))
     base = (
-        alt.Chart(long_acc).transform_filter(alt.datum["test set"] == pick).encode(x=_density_x(), color=_kind_color())
+        alt.Chart(long_acc)
+        .transform_filter(alt.datum["test set"] == pick)
+        .encode(x=_density_x(), color=_kind_color(kinds=set(long_acc["kind"])))
     )
     line = base.mark_line(point=True).encode(
         y=alt.Y("mean(accuracy):Q", title="test accuracy (%)", scale=alt.Scale(zero=False)),
@@ -819,7 +823,9 @@ def kinds_accuracy_sets(
     default), each with its own accuracy axis; error bars one standard deviation over seeds."""
     panels = []
     for name in [s for s in sets if s in set(long_acc["test set"])]:
-        base = alt.Chart(long_acc[long_acc["test set"] == name]).encode(x=_density_x(), color=_kind_color())
+        base = alt.Chart(long_acc[long_acc["test set"] == name]).encode(
+            x=_density_x(), color=_kind_color(kinds=set(long_acc["kind"]))
+        )
         y = alt.Y("mean(accuracy):Q", title="test accuracy (%)", scale=alt.Scale(zero=False))
         line = base.mark_line(point=True).encode(
             y=y,
@@ -876,7 +882,7 @@ def kinds_quantity_chart(long_q: pd.DataFrame, layers, title: str = "", width: i
     base = (
         alt.Chart(q)
         .transform_filter((alt.datum.name == pick_q) & (alt.datum.layer == pick_l))
-        .encode(x=_density_x(), color=_kind_color())
+        .encode(x=_density_x(), color=_kind_color(kinds=set(q["kind"])))
     )
     line = base.mark_line(point=True).encode(
         y=alt.Y("mean(value):Q", title="value (see the quantity picked)"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import math
 
+import numpy as np
 import pandas as pd
 
 from .labels import MODEL_NAMES
@@ -23,6 +24,8 @@ __all__ = [
     "layer_loss_table",
     "share_table",
     "pair_table",
+    "kind_quantity_table",
+    "prediction_table",
 ]
 
 
@@ -253,3 +256,32 @@ def pair_table(pairs: dict, caption: str = ""):
     disagree, p), styled."""
     table = pd.DataFrame(pairs, index=["pairs", "agree", "disagree", "p"]).T
     return table.style.format({"p": "{:.2g}"}).set_caption(caption)
+
+
+def kind_quantity_table(networks: pd.DataFrame, layers, caption: str = ""):
+    """Per kind of mask, over the matched rounds: clean accuracy and each graph
+    quantity (its mean over ``layers``; the share of Ramanujan layers as it is),
+    means over networks, styled."""
+    from .labels import QUANTITY_NAMES
+
+    matched = networks[networks["round"].isin(networks.loc[networks["kind"] != "ticket", "round"])]
+    cols = {"accuracy": matched["accuracy"], QUANTITY_NAMES["share"]: matched["share"]}
+    for q in ("delta", "r", "imdb", "narc", "gap"):
+        cols[QUANTITY_NAMES[q]] = matched[[f"{q}_{layer}" for layer in layers]].mean(axis=1, skipna=True)
+    table = pd.DataFrame(cols).assign(kind=matched["kind"]).groupby("kind", sort=False).mean()
+    return table.style.format(precision=3).set_caption(caption)
+
+
+def prediction_table(test: pd.DataFrame, caption: str = ""):
+    """A predictive test's rows (:func:`ramanujan_lth.predict.predictive_test`): per quantity the
+    gain beyond the baseline (points, ± s.e.), the share of folds with the paper's sign, ✓/✗, styled."""
+    from .labels import QUANTITY_NAMES
+
+    rows = {}
+    for r in test.itertuples():
+        flag = " ✓" if r.supports else " ✗" if r.contradicts else ""
+        rows[QUANTITY_NAMES.get(r.quantity, r.quantity)] = {
+            "gain (points)": f"{r.gain:+.3f} ± {r.gain_se:.3f}" if np.isfinite(r.gain) else "—",
+            "sign +": f"{r.positive_share:.0%}{flag}" if np.isfinite(r.gain) else "—",
+        }
+    return pd.DataFrame(rows).T.style.set_caption(caption)
