@@ -1,8 +1,8 @@
 """How long a training step takes on this machine: the unit of every time estimate.
 
-:func:`seconds_per_iteration` times the step ``train`` runs (forward,
-backward, Adam; bf16: autocast and channels-last for conv nets) on random
-data. :func:`bf16_note` says, before bf16 training, when this CPU has no
+:func:`seconds_per_iteration` times :func:`ramanujan_lth.train.step`, the
+step ``train`` runs (forward, backward, Adam, masks; bf16: autocast and
+channels-last for conv nets), on random data. :func:`bf16_note` says, before bf16 training, when this CPU has no
 native bfloat16 (no AMX or AVX512-BF16): PyTorch then emulates it, about
 ten times slower than float32.
 """
@@ -39,30 +39,33 @@ def seconds_per_iteration(model_name: str, device, batch_size: int = 60, precisi
 
 
 def _time_step(model_name: str, device, batch_size: int, precision: str) -> float:
-    """Seconds of one training step, averaged over at least a second (or 200 steps)."""
+    """Seconds of one step of :func:`ramanujan_lth.train.step` (the step training runs) on random
+    data, averaged over at least a second (or 200 steps)."""
+    from .models import prunable_layers
+    from .prune import ones_masks
+    from .train import step, uses_channels_last
+
     model = build_model(model_name, seed=0).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
     x = torch.randn(batch_size, *model.input_shape, device=device)
     y = torch.randint(0, 10, (batch_size,), device=device)
     low = precision == "bf16"
-    if low and x.dim() == 4:
+    channels_last = uses_channels_last(model, precision)
+    if channels_last:
         model.to(memory_format=torch.channels_last)
-        x = x.contiguous(memory_format=torch.channels_last)
+    masks = {n: m.to(device) for n, m in ones_masks(model).items()}
+    layers = dict(prunable_layers(model))
 
-    def step():
-        opt.zero_grad(set_to_none=True)
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=low):
-            logits = model(x)
-        torch.nn.functional.cross_entropy(logits.float(), y).backward()
-        opt.step()
+    def one():
+        step(model, opt, x, y, masks, layers, low, channels_last)
 
-    step()
-    step()
+    one()
+    one()
     if device.type == "cuda":
         torch.cuda.synchronize()
     n, t0 = 0, time.perf_counter()
     while n < 3 or (time.perf_counter() - t0 < 1.0 and n < 200):
-        step()
+        one()
         n += 1
     if device.type == "cuda":
         torch.cuda.synchronize()

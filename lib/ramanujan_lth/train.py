@@ -57,6 +57,29 @@ def check_settings(iterations: int, lr: float, precision: str, rewind_iteration:
         raise ValueError(f"rewind iteration {rewind_iteration} is past the last iteration {iterations}")
 
 
+def uses_channels_last(model: nn.Module, precision: str) -> bool:
+    """Whether training keeps ``model`` in channels-last memory: in bf16, when it has a convolution."""
+    return precision == "bf16" and any(isinstance(m, nn.Conv2d) for m in model.modules())
+
+
+def step(model: nn.Module, opt, x, y, masks: dict, layers: dict, low: bool, channels_last: bool):
+    """One training step: forward (bfloat16 autocast when ``low``), cross-entropy in float32,
+    backward, the masked weights' gradients zeroed, Adam, the masks applied again; returns the loss.
+    :func:`train` runs it, and :mod:`ramanujan_lth.estimates` times it."""
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    opt.zero_grad(set_to_none=True)
+    with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=low):
+        logits = model(x)
+    loss = F.cross_entropy(logits.float(), y)
+    loss.backward()
+    for name, mask in masks.items():
+        layers[name].weight.grad.mul_(mask)
+    opt.step()
+    apply_masks(model, masks)
+    return loss
+
+
 def train(
     model: nn.Module,
     data: TensorData,
@@ -82,7 +105,7 @@ def train(
     device = data.device
     model.to(device).train()
     low = precision == "bf16"
-    channels_last = low and any(isinstance(m, nn.Conv2d) for m in model.modules())
+    channels_last = uses_channels_last(model, precision)
     if channels_last:
         model.to(memory_format=torch.channels_last)
     masks = {k: v.to(device) for k, v in (masks or {}).items()}
@@ -98,18 +121,7 @@ def train(
     stream = data.batches(batch_size, seed)
     bar = tqdm(range(1, iterations + 1), desc=desc, disable=not progress, leave=False, mininterval=1.0)
     for it in bar:
-        x, y = next(stream)
-        if channels_last:
-            x = x.contiguous(memory_format=torch.channels_last)
-        opt.zero_grad(set_to_none=True)
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=low):
-            logits = model(x)
-        loss = F.cross_entropy(logits.float(), y)
-        loss.backward()
-        for name, mask in masks.items():
-            layers[name].weight.grad.mul_(mask)
-        opt.step()
-        apply_masks(model, masks)
+        loss = step(model, opt, *next(stream), masks, layers, low, channels_last)
         if rewind_iteration is not None and it == rewind_iteration:
             result.rewind_state = copy.deepcopy(model.state_dict())
         if eval_every and (it % eval_every == 0 or it == iterations):
