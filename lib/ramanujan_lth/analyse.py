@@ -305,14 +305,21 @@ _SHOWN = {
 }
 
 
-def readable(table: pd.DataFrame) -> pd.DataFrame:
+#: the columns of a page-wide table (:func:`readable` with ``brief``)
+_BRIEF = ("layer", "size", "density", "delta_s", "delta_r", "Ramanujan", "r", "imdb")
+
+
+def readable(table: pd.DataFrame, brief: bool = False) -> pd.DataFrame:
     """The report as a reader looks at it: sizes as ``n_left × n_right``,
-    Ramanujan as yes/no, the book's symbols as column names."""
+    Ramanujan as yes/no, the book's symbols as column names. ``brief``: the
+    columns that fit a page, layers named without their ``.weight``."""
     df = table.assign(
         size=[f"{a} × {b}" for a, b in zip(table["n_left"], table["n_right"])],
         Ramanujan=np.where(table["ramanujan"].astype(bool), "yes", "no"),
     )
-    return df[list(_SHOWN)].rename(columns=_SHOWN)
+    if brief:
+        df = df.assign(layer=df["layer"].str.removesuffix(".weight"))
+    return df[list(_BRIEF if brief else _SHOWN)].rename(columns=_SHOWN)
 
 
 def describe(table: pd.DataFrame) -> str:

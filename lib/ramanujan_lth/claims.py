@@ -559,6 +559,7 @@ _PLAIN = {
     "few_control_seeds": "controls of fewer than three seeds stored: no seed can be held out against two others",
     "not_a_controls_claim": "Table 3 compares pruners with each other; controls do not enter",
     "few_densities": "one-shot runs at fewer than two matched densities stored",
+    "no_oneshot": "no one-shot runs of this model stored yet",
 }
 
 

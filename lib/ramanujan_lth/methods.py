@@ -183,7 +183,7 @@ def claim_ranking(model: str, stored_root=None, table=None) -> claims.Verdict:
     accuracy) by :data:`RULE`; ``table``: (network table, layers), else the stored runs."""
     df, layers = table if table is not None else methods_data(model, stored_root)
     if df.empty or not df["kind"].isin(ONESHOT_METHODS).any():
-        return claims.Verdict("6", model, "not tested yet", "no_runs", kind="methods")
+        return claims.Verdict("6", model, "not tested yet", "no_oneshot", kind="methods")
     rhos = rank_correlations(df, layers)
     summary = rank_summary(rhos)
     if summary.empty or summary["densities"].max() < 2:
