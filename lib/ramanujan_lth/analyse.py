@@ -306,7 +306,7 @@ _SHOWN = {
 
 
 #: the columns of a page-wide table (:func:`readable` with ``brief``)
-_BRIEF = ("layer", "size", "density", "delta_s", "delta_r", "Ramanujan", "r", "imdb")
+_BRIEF = ("layer", "size", "density", "delta_s", "delta_r", "Ramanujan", "r")
 
 
 def readable(table: pd.DataFrame, brief: bool = False) -> pd.DataFrame:
