@@ -542,3 +542,24 @@ def test_single_criterion_bound_runs_replay_the_plain_run_and_record_the_criteri
     assert "bound_criteria" not in runs.identity(default)
     with pytest.raises(ValueError, match="bound_criteria"):
         RunParams(bound_criteria=("UE",), **FORK).validate()
+
+
+def test_a_diverged_round_is_recorded_and_said_not_dropped(mnist, tmp_path, monkeypatch):
+    from ramanujan_lth import stored_runs
+
+    real_train = runs.train
+
+    def blow_up(model, *a, **k):
+        res = real_train(model, *a, **k)
+        with torch.no_grad():
+            next(iter(model.parameters())).fill_(float("nan"))
+        return res
+
+    monkeypatch.setattr(runs, "train", blow_up)
+    res = run(RunParams(rounds=3, **QUICK), runs_dir=tmp_path, data=mnist, progress=False)
+    first = res.records[0]
+    assert res.complete and len(res.records) == 1  # nothing to prune a diverged network by: the run ends there
+    assert first["diverged"] and first["at_chance"]
+    weighted = [r for r in first["spectral"] if r["graph"] == "weighted"]
+    assert weighted and all(np.isnan(r["t2"]) and not r["ramanujan"] for r in weighted)
+    assert "1 diverged (non-finite weights) and 1 at chance accuracy" in stored_runs.describe([res])

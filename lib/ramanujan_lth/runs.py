@@ -61,11 +61,13 @@ from .bound_pruner import bound_prune
 from .catalog import DATASETS
 from .controls import control_masks
 from .data import load_dataset
+from .metrics import LATER_FIELDS
 from .models import build_model, prunable_layers
 from .network_spectra import layer_report
 from .oneshot import oneshot_masks
 from .params import BOUND_ONLY, RunParams, RunResult, default_runs_dir, identity, load_run, run_dir
 from .run_files import DamagedFile, RunInUse, atomic_write, read_masks, save_masks, take_lock, write_json
+from .spectral import FIELDS
 from .train import TrainResult, evaluate, train
 
 #: ``RunParams``, ``RunResult``, ``identity``, ``run_dir``, ``load_run`` and
@@ -103,6 +105,12 @@ def _report_rows(model, masks, graph: str, scores=None) -> list:
     return rep.to_dict("records")
 
 
+#: a round whose clean accuracy is within this of chance (1 / classes) is marked ``at_chance`` in its record
+CHANCE_MARGIN = 0.02
+#: the spectral fields of a report row (NaN in a diverged round's weighted rows)
+SPECTRAL_FIELDS = (*FIELDS, *LATER_FIELDS)
+
+
 def _measure(model, masks, data, p: RunParams, t: int, history) -> dict:
     rec = {
         "round": t,
@@ -115,7 +123,20 @@ def _measure(model, masks, data, p: RunParams, t: int, history) -> dict:
         },
         "history": history,
     }
-    rec["spectral"] = _report_rows(model, masks, "unweighted") + _report_rows(model, masks, "weighted")
+    finite = all(bool(torch.isfinite(m.weight).all()) for _, m in prunable_layers(model))
+    if finite:
+        weighted = _report_rows(model, masks, "weighted")
+    else:  # diverged: the weighted graph has no spectrum; the record says so and the run goes on
+        rec["diverged"] = True
+        weighted = [
+            {**row, **{k: math.nan for k in SPECTRAL_FIELDS if k != "ramanujan"}, "ramanujan": False}
+            for row in _report_rows(model, masks, "unweighted")
+        ]
+        for row in weighted:
+            row["graph"] = "weighted"
+    if rec["accuracy"] <= CHANCE_MARGIN + 1 / (int(data.y_test.max()) + 1):
+        rec["at_chance"] = True
+    rec["spectral"] = _report_rows(model, masks, "unweighted") + weighted
     return rec
 
 
@@ -518,8 +539,9 @@ class _Run:
         if self.rewind_state is None:
             self.rewind_state = {k: v.detach().cpu().clone() for k, v in (res.rewind_state or self.init_state).items()}
         rec = _measure(self.model, self.dev_masks, data, p, t, res.history)
-        complete = t == self.rounds
-        if not complete or p.bound:
+        # a diverged network has no scores to prune by: the run ends at this round, which says so
+        complete = t == self.rounds or bool(rec.get("diverged"))
+        if (not complete or p.bound) and not rec.get("diverged"):
             scores = P.SCORES[p.score](
                 self.model, self.dev_masks, data, batch_size=p.snip_batch, seed=p.seed * 10_007 + t
             )

@@ -120,7 +120,16 @@ def describe(results: list[RunResult]) -> str:
             f"{p.model}, subset profile: the paper's hyper-parameters with {p.iterations:,} iterations per round "
             f"(its passes over {images}), bfloat16"
         )
-    return f"{what}; {tail}"
+    return f"{what}; {tail}{_failures(results)}"
+
+
+def _failures(results: list[RunResult]) -> str:
+    """The runs that diverged (non-finite weights) or whose dense training ended at chance accuracy."""
+    diverged = sum(any(r.get("diverged") for r in res.records) for res in results)
+    chance = sum(bool(res.records and res.records[0].get("at_chance")) for res in results)
+    parts = [f"{diverged} diverged (non-finite weights)"] * bool(diverged)
+    parts += [f"{chance} at chance accuracy after dense training"] * bool(chance)
+    return f"; of {len(results)} runs, " + " and ".join(parts) if parts else ""
 
 
 def is_pipeline_check(results: list[RunResult]) -> bool:
