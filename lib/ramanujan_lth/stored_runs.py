@@ -129,7 +129,8 @@ def _failures(results: list[RunResult]) -> str:
     chance = sum(bool(res.records and res.records[0].get("at_chance")) for res in results)
     parts = [f"{diverged} diverged (non-finite weights)"] * bool(diverged)
     parts += [f"{chance} at chance accuracy after dense training"] * bool(chance)
-    return f"; of {len(results)} runs, " + " and ".join(parts) if parts else ""
+    n = len(results)
+    return f"; of {n} run{'s' * (n != 1)}, " + " and ".join(parts) if parts else ""
 
 
 def is_pipeline_check(results: list[RunResult]) -> bool:
