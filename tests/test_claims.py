@@ -57,6 +57,7 @@ def fake_lth(root, cross: int, accuracy, n_rounds: int = 12, seeds=range(5), mod
                     "round": t,
                     "density": 0.8**t,
                     "layers": {layer: 0.8**t for layer in LAYERS},
+                    "remaining": {layer: round(1000 * 0.8**t) for layer in LAYERS},
                     "accuracy": accuracy(t, 0.0, seed),
                     "noisy_accuracy": {s: accuracy(t, float(s), seed) for s in SIGMAS},
                     "spectral": spec,
@@ -84,10 +85,11 @@ def verdict_of(fn, root):
 
 def test_nothing_stored_is_not_tested_yet(tmp_path):
     table = answer.verdict_table(tmp_path)
-    assert len(table) == 20
+    assert len(table) == 21  # 5 claims x 2 models x 2 kinds, and the later papers' claim
     assert set(table.loc[table["kind"] == "path", "verdict"]) == {"not tested yet"}
     assert set(table.loc[table["kind"] == "controls", "verdict"]) == {"not tested yet", "n/a"}
-    assert set(table["claim"]) == {"1", "2", "3", "4", "5"}
+    assert table.loc[table["kind"] == "methods", "verdict"].tolist() == ["not tested yet"]
+    assert set(table["claim"]) == {"1", "2", "3", "4", "5", "6"}
     assert [h.answer for h in answer.headlines(tmp_path)] == ["not tested yet", "not tested yet"]
 
 

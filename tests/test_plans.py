@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from ramanujan_lth import experiments, plans, stored_runs, tasks
-from ramanujan_lth.catalog import PRUNING_SCORES
+from ramanujan_lth.catalog import PAPER_SCORES
 from ramanujan_lth.params import RunParams, RunResult
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,7 +97,7 @@ def _load_chapter(chapter: str, profile: str, root) -> None:
                 quick_seeds=plans.chapter_seeds(chapter, model, "quick"),
             )
     elif chapter == "04_bound_pruner":
-        for score in PRUNING_SCORES:
+        for score in PAPER_SCORES:
             experiments.comparison_runs("lenet_300_100", score, profile, root, runs_dir)
             experiments.output_rate_runs("lenet_300_100", score, profile, root, runs_dir)
     elif chapter == "07_appendix":

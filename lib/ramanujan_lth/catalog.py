@@ -31,6 +31,7 @@ __all__ = [
     "data_root",
     "count_train_images",
     "PRUNING_SCORES",
+    "PAPER_SCORES",
     "SCHEDULES",
     "ONESHOT_ONLY",
     "ONESHOT_METHODS",
@@ -144,6 +145,8 @@ def count_train_images(name: str, root=None) -> int:
 
 #: the pruning scores (``magnitude`` is IMP's; :mod:`ramanujan_lth.prune` implements them)
 PRUNING_SCORES = ("magnitude", "snip", "synflow", "grasp", "erk", "uniform")
+#: the paper's three scores, which prune round after round (Table 3, Algorithm 1)
+PAPER_SCORES = PRUNING_SCORES[:3]
 #: layer-wise rates, one global threshold, or once at initialisation (:mod:`ramanujan_lth.oneshot`)
 SCHEDULES = ("layerwise", "global", "oneshot")
 #: the scores that prune once at initialisation only (GraSP, and ERK and uniform random placement)

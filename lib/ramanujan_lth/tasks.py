@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass
 
 from . import plans, stored_runs
-from .catalog import MODEL_DATASET, check_profile
+from .catalog import MODEL_DATASET, PAPER_SCORES, check_profile
 from .controls import control_params, rounds_nearest
 from .labels import SCORE_LABELS
 from .params import RunParams
@@ -99,7 +99,7 @@ def _lth(chapter: str, profile: str, stored_root) -> list[Task]:
 def table3(
     model: str,
     profile: str,
-    scores=("magnitude", "snip", "synflow"),
+    scores=PAPER_SCORES,
     output_rates: bool = True,
     stored_root=None,
 ) -> list[Task]:
@@ -185,28 +185,25 @@ def _model_controls(model: str, profile: str, stored_root) -> list[Task]:
     out = []
     for p in tickets:
         out.append(Task(f"{model} IMP seed {p.seed} (ticket)", p))
-        out += [
-            Task(
-                f"{model} seed {p.seed}: {kind} control near {100 * d:.3g} %",
-                derive=("control", d, kind),
-                after=(_key(p),),
-                estimate=1,
-            )
-            for d in densities
-            for kind in plans.CONTROLS
-        ]
+        out += _matched(model, p, densities, "control", {k: f"{k} control" for k in plans.CONTROLS})
         if profile != "quick" and model in plans.ONESHOT_MODELS:  # the later literature's masks, matched
-            out += [
-                Task(
-                    f"{model} seed {p.seed}: {SCORE_LABELS[m]} one-shot near {100 * d:.3g} %",
-                    derive=("oneshot", d, m),
-                    after=(_key(p),),
-                    estimate=1,
-                )
-                for d in densities
-                for m in plans.ONESHOT_METHODS
-            ]
+            names = {m: f"{SCORE_LABELS[m]} one-shot" for m in plans.ONESHOT_METHODS}
+            out += _matched(model, p, densities, "oneshot", names)
     return out
+
+
+def _matched(model: str, ticket: RunParams, densities, derive: str, names: dict) -> list[Task]:
+    """One derived task per density and kind (``names``: kind -> label) of runs matched to ``ticket``'s rounds."""
+    return [
+        Task(
+            f"{model} seed {ticket.seed}: {name} near {100 * d:.3g} %",
+            derive=(derive, d, kind),
+            after=(_key(ticket),),
+            estimate=1,
+        )
+        for d in densities
+        for kind, name in names.items()
+    ]
 
 
 def _appendix(profile: str, stored_root) -> list[Task]:
