@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 book: $(STAMP)
-	$(VENV)/bin/jupyter-book build --all .
+	OMP_NUM_THREADS=1 $(VENV)/bin/jupyter-book build --all .  # one thread per process, as CI and the stored runs
 	@echo "book: open _build/html/index.html"
 
 NBVAL := _build/nbval

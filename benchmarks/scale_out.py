@@ -16,7 +16,7 @@ import time
 
 from ramanujan_lth import executor
 from ramanujan_lth.runs import RunParams
-from ramanujan_lth.tasks import Task
+from ramanujan_lth.studies import Task
 
 
 def plan(n_runs: int, iterations: int) -> list[Task]:

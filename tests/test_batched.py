@@ -147,11 +147,11 @@ def test_run_seeds_takes_only_seed_variants(mnist, tmp_path):
     assert run_seeds([], runs_dir=tmp_path) == []
 
 
-def test_get_runs_batches_the_seeds_of_each_configuration(tmp_path, monkeypatch):
+def test_run_all_batches_the_seeds_of_each_configuration(tmp_path, monkeypatch):
     calls = []
     real = runs.run_seeds
     monkeypatch.setattr(runs, "run_seeds", lambda ps, **kw: calls.append([p.seed for p in ps]) or real(ps, **kw))
     ps = [RunParams(rounds=1, seed=s, **QUICK) for s in (0, 1)] + [RunParams(rounds=1, seed=0, lr=2e-3, **QUICK)]
-    got, source = runs.get_runs(ps, None, tmp_path, use_stored=False, progress=False, batched=True)
+    got = runs.run_all(ps, tmp_path, progress=False, batched=True)
     assert calls == [[0, 1]]  # the lone lr=2e-3 run trains alone
-    assert source == "computed" and [r.params for r in got] == [p.resolved() for p in ps]
+    assert [r.params for r in got] == [p.resolved() for p in ps]

@@ -28,7 +28,13 @@ def test_a_parked_run_resumes_on_a_machine_without_runs_bit_identically(mnist, t
     part = run(p, runs_dir=tmp_path / "b", data=mnist, progress=False, stop_after=2)
     dest = parked.park(part.folder, tmp_path / "book" / "parked")
     assert dest.name == part.folder.name and parked.parked_rounds(dest) == 2
-    assert sorted(p.name for p in dest.iterdir()) == ["masks.npz", "params.json", "records.json", "timings.json"]
+    assert sorted(p.name for p in dest.iterdir()) == [
+        "masks.npz",
+        "params.json",
+        "provenance.json",
+        "records.json",
+        "timings.json",
+    ]
     masks = stored_masks.read(dest)
     assert sorted(masks) == [0, 1, 2]  # the two finished rounds and the one the run resumes at
     assert masks[2]["fc1"].sum() == round(784 * 300 * 0.8**2)
@@ -193,7 +199,7 @@ def test_a_run_parks_itself_after_every_round_and_a_lost_machine_resumes_there(m
 
 def test_the_executor_parks_the_runs_it_trains(mnist, tmp_path):
     from ramanujan_lth.executor import execute_tasks
-    from ramanujan_lth.tasks import Task
+    from ramanujan_lth.studies import Task
 
     p = RunParams(rounds=2, **dict(QUICK, n_train=500, n_test=200))
     book = tmp_path / "book" / "parked"

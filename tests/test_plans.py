@@ -1,13 +1,13 @@
-"""One source of what each chapter runs: the chapters' loaders and
-``reproduce``'s tasks agree, under the rules for showing stored runs."""
+"""What each chapter runs, declared once in the study room, under the rules
+for showing stored runs; a plan's load trains exactly its tasks, in the order
+they wait for each other."""
 
 import json
 import shutil
 from pathlib import Path
 
 import pytest
-from ramanujan_lth import experiments, plans, stored_runs, tasks
-from ramanujan_lth.catalog import PAPER_SCORES
+from ramanujan_lth import plans, runs, stored_runs, studies
 from ramanujan_lth.params import RunParams, RunResult
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,7 +44,7 @@ def test_a_stored_appendix_group_names_its_seeds_not_its_runs(tmp_path):
     for label in lenet:
         for p in plans.appendix_params(label, "paper", [0]):
             store(tmp_path, p, f"{p.schedule}-{p.p_out}-s{p.seed}")
-    loaded = experiments.load_appendix(list(lenet), "quick", tmp_path, tmp_path / "runs", n_seeds=1)
+    loaded = {k: p.load(tmp_path / "runs") for k, p in studies.appendix(list(lenet), "quick", tmp_path, 1).items()}
     assert len(loaded) == 3 and all(len(res) == 1 for res, _ in loaded.values())
     assert {source for _, source in loaded.values()} == {"stored full runs (1 seed)"}
 
@@ -65,7 +65,7 @@ def test_chapter_seeds_come_from_one_table():
 
 
 def _key(p: RunParams) -> str:
-    return tasks.Task("", p).key
+    return studies.Task("", p).key
 
 
 @pytest.fixture
@@ -73,50 +73,35 @@ def computed(monkeypatch):
     """What the chapters' loaders would train, recorded instead of trained."""
     asked = []
 
-    def fake_get_runs(params, *a, **k):
+    def fake_run_all(params, *a, **k):
         params = list(params)
         asked.extend(params)
-        recs = [{"round": 0, "density": 0.05, "accuracy": 0.5, "layers": {}, "noisy_accuracy": {}, "spectral": []}]
-        return [RunResult(p.resolved(), Path("computed"), recs, True) for p in params], "computed"
+        recs = [
+            {"round": t, "density": 0.5**t, "accuracy": 0.5, "remaining": {"fc1.weight": 1000 // 2**t}, "spectral": []}
+            for t in range(8)
+        ]
+        return [RunResult(p.resolved(), Path(f"computed-{len(asked)}-{i}"), recs, True) for i, p in enumerate(params)]
 
-    monkeypatch.setattr(experiments, "get_runs", fake_get_runs)
+    monkeypatch.setattr(runs, "run_all", fake_run_all)
     return asked
 
 
-def _load_chapter(chapter: str, profile: str, root) -> None:
-    """Call the loaders of ``chapter``'s load cells with its default parameters."""
-    runs_dir = Path("unused")
-    if chapter in ("03_regimes", "05_significance"):
-        for model in plans.CHAPTER_SEEDS[chapter]:
-            experiments.load_lth(
-                model,
-                profile,
-                plans.chapter_seeds(chapter, model, "paper"),
-                root,
-                runs_dir,
-                quick_seeds=plans.chapter_seeds(chapter, model, "quick"),
-            )
-    elif chapter == "04_bound_pruner":
-        for score in PAPER_SCORES:
-            experiments.comparison_runs("lenet_300_100", score, profile, root, runs_dir)
-            experiments.output_rate_runs("lenet_300_100", score, profile, root, runs_dir)
-    elif chapter == "07_appendix":
-        experiments.load_appendix(list(plans.APPENDIX), profile, root, runs_dir)
-        experiments.criterion_runs(profile, root, runs_dir)
-
-
-@pytest.mark.parametrize("chapter", ["03_regimes", "04_bound_pruner", "05_significance", "07_appendix"])
+@pytest.mark.parametrize("chapter", ["03_regimes", "04_bound_pruner", "05_significance", "06_verdict", "07_appendix"])
 @pytest.mark.parametrize("stored", ["the book's stored runs", "nothing stored"])
-def test_quick_chapters_train_exactly_what_reproduce_plans(chapter, stored, computed, tmp_path):
+def test_a_quick_chapter_trains_exactly_its_tasks(chapter, stored, computed, tmp_path):
+    """Loading a chapter's plans trains each planned run once (runs two
+    studies share, once), derives the derived ones from what they wait for,
+    and trains nothing it shows from the stored runs."""
     root = STORED if stored == "the book's stored runs" else tmp_path
-    _load_chapter(chapter, "quick", root)
-    planned = tasks.chapter_tasks(chapter, "quick", root)
+    planned = studies.tasks(chapter, "quick", root)
+    for plan in studies.chapter_plans(chapter, "quick", root):
+        plan.load(tmp_path / "runs")
     to_train = {t.key for t in planned if not t.stored and t.params is not None}
-    derived = [t for t in planned if t.derive is not None]  # the quick * runs: pruned to what -Bound reached
+    derived = {t.key for t in planned if t.derive is not None}  # * runs and controls: from what they wait for
     trained = {_key(p) for p in computed}
     assert to_train <= trained
-    assert len(trained - to_train) == len(derived)
-    if chapter in ("04_bound_pruner", "05_significance") and stored == "the book's stored runs":
+    assert len(trained - to_train) == len(derived - to_train)
+    if chapter in ("04_bound_pruner", "05_significance", "06_verdict") and stored == "the book's stored runs":
         assert not computed and all(t.stored for t in planned)  # everything shown from the stored runs
 
 
@@ -128,9 +113,10 @@ def _appendix_subset(label: str, seeds) -> list:
 
 
 def test_the_appendix_in_the_subset_profile_trains_what_reproduce_plans(computed, tmp_path):
-    experiments.load_appendix(list(plans.APPENDIX), "subset", tmp_path, tmp_path / "runs")
+    for plan in studies.appendix(list(plans.APPENDIX), "subset", tmp_path).values():
+        plan.load(tmp_path / "runs")
     planned = [
-        t for t in tasks.chapter_tasks("07_appendix", "subset", tmp_path) if t.label.split(" seed")[0] in plans.APPENDIX
+        t for t in studies.tasks("07_appendix", "subset", tmp_path) if t.label.split(" seed")[0] in plans.APPENDIX
     ]
     assert planned and {_key(p) for p in computed} == {_key(t.params) for t in planned}
     conv2 = [p for p in computed if p.model == "conv2"]
@@ -142,10 +128,10 @@ def test_a_cifar10_appendix_study_stored_seed_by_seed_is_shown_with_the_seeds_it
     label = "Conv2, layer-wise"
     wanted = _appendix_subset(label, [0, 1])
     store(tmp_path, wanted[1], "conv2-s1")
-    res, source = experiments.load_appendix([label], "quick", tmp_path, tmp_path / "runs")[label]
+    res, source = studies.appendix([label], "quick", tmp_path)[label].load(tmp_path / "runs")
     assert [r.params.seed for r in res] == [1] and not computed
     assert source == "stored subset-profile runs (1 seed of 2)"
-    planned = [t for t in tasks.chapter_tasks("07_appendix", "quick", tmp_path) if t.params.model == "conv2"]
+    planned = [t for t in studies.tasks("07_appendix", "quick", tmp_path) if t.params.model == "conv2"]
     assert [(t.params.seed, t.stored) for t in planned] == [(1, True)]
     assert planned[0].label.endswith("(stored subset-profile run)")
     assert plans.appendix_subset_params("LeNet-300-100, global", [0]) == []  # MNIST: the paper profile is it
@@ -159,10 +145,10 @@ def test_a_conv4_study_stored_seed_by_seed_is_shown_with_the_seeds_it_has(comput
     for p in (wanted[0], wanted[2]):
         store(tmp_path, p, f"conv4-s{p.seed}")
     store(tmp_path, wanted[1], "conv4-s1", complete=False)  # a parked copy counts for nothing
-    res, source = experiments.load_lth("conv4", "quick", 5, tmp_path, tmp_path / "runs", quick_seeds=1)
+    res, source = studies.regimes("conv4", "quick", tmp_path, seeds=5, quick_seeds=1).load(tmp_path / "runs")
     assert [r.params.seed for r in res] == [0, 2] and not computed
     assert source == "stored subset-profile runs (2 seeds of 5)"
-    planned = [t for t in tasks.chapter_tasks("03_regimes", "quick", tmp_path) if t.params.model == "conv4"]
+    planned = [t for t in studies.tasks("03_regimes", "quick", tmp_path) if t.params.model == "conv4"]
     assert [(t.params.seed, t.stored) for t in planned] == [(0, True), (2, True)]
     assert planned[0].label.endswith("(stored subset-profile run)")
     assert (
@@ -170,7 +156,7 @@ def test_a_conv4_study_stored_seed_by_seed_is_shown_with_the_seeds_it_has(comput
     )
     for p in (wanted[0], wanted[2]):  # none stored: the quick runs are trained
         shutil.rmtree(tmp_path / f"conv4-s{p.seed}")
-    res, source = experiments.load_lth("conv4", "quick", 5, tmp_path, tmp_path / "runs", quick_seeds=1)
+    res, source = studies.regimes("conv4", "quick", tmp_path, seeds=5, quick_seeds=1).load(tmp_path / "runs")
     assert source == "quick profile" and [p.iterations for p in computed] == [10]
 
 

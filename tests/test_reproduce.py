@@ -13,7 +13,7 @@ import pytest
 from ramanujan_lth import estimates as E
 from ramanujan_lth import parked, plans
 from ramanujan_lth import reproduce as R
-from ramanujan_lth import tasks as T
+from ramanujan_lth import studies as T
 from ramanujan_lth.export import export_run
 from ramanujan_lth.params import run_dir
 from ramanujan_lth.runs import RunParams, run
@@ -361,7 +361,7 @@ def test_reproduce_stores_each_run_as_it_finishes(toy_book, mnist, monkeypatch):
     from ramanujan_lth.executor import Outcome
 
     p = RunParams(rounds=1, model="lenet_300_100", iterations=30, n_train=2000, n_test=500, noise_sigmas=())
-    monkeypatch.setattr(R.T, "chapter_tasks", lambda name, profile, stored_root: [T.Task("tiny", p)])
+    monkeypatch.setattr(R.T, "tasks", lambda name, profile, stored_root: [T.Task("tiny", p)])
     monkeypatch.setattr(plans, "is_paper_scale", lambda *a: True)
     stored_then = []
 
@@ -403,7 +403,7 @@ def test_the_batch_starts_the_longest_chain_of_training_first(tmp_path, monkeypa
 def test_reproduce_hands_the_executor_the_longest_chain_first(toy_book, monkeypatch):
     monkeypatch.setattr(E, "_SPEED", {("lenet_300_100", "cpu", "fp32"): 0.001})
     s, lg, t, _ = _order_tasks()
-    monkeypatch.setattr(R.T, "chapter_tasks", lambda name, profile, stored_root: [s, lg, t])
+    monkeypatch.setattr(R.T, "tasks", lambda name, profile, stored_root: [s, lg, t])
     seen = []
     monkeypatch.setattr(R, "execute_tasks", lambda tasks, *a, **kw: seen.extend(x.label for x in tasks) or [])
     assert (

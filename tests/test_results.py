@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from ramanujan_lth import experiments, plans, results, runs
+from ramanujan_lth import plans, results, runs, studies
 from ramanujan_lth.params import RunParams, RunResult
 
 
@@ -128,19 +128,19 @@ def test_experiment_profiles():
     assert plans.profile_settings("lenet_300_100", "subset", n_train=17_435) == {}  # MNIST runs keep the paper's
 
 
-def test_get_runs_computes_then_reuses(tmp_path, monkeypatch):
+def test_run_all_computes_then_reuses(tmp_path, monkeypatch):
     from ramanujan_lth import runs
 
     params = [RunParams(rounds=0, iterations=5, n_train=300, n_test=500, noise_sigmas=(), seed=s) for s in (0, 1)]
-    got, source = runs.get_runs(params, None, tmp_path, use_stored=False, progress=False)
-    assert source == "computed" and [r.params.seed for r in got] == [0, 1]
+    got = runs.run_all(params, tmp_path, progress=False)
+    assert [r.params.seed for r in got] == [0, 1]
     assert all(r.data["n_train"] == 300 and r.data["n_test"] == 500 and r.data["subset"] for r in got)
 
     def boom(*a, **k):
         raise AssertionError("finished runs must be reused")
 
     monkeypatch.setattr(runs, "train", boom)
-    again, _ = runs.get_runs(params, None, tmp_path, use_stored=False, progress=False)
+    again = runs.run_all(params, tmp_path, progress=False)
     # as JSON text: records hold NaN (measures undefined on a graph), which never equals itself
     assert [json.dumps(r.records, sort_keys=True) for r in again] == [
         json.dumps(r.records, sort_keys=True) for r in got
@@ -182,7 +182,7 @@ def test_output_rate_frame_counts_the_output_layer_of_each_run(tmp_path):
     from ramanujan_lth import plots
 
     params = [RunParams(rounds=2, iterations=5, n_train=300, n_test=500, noise_sigmas=(), p_out=r) for r in (0.1, 0.5)]
-    got, _ = runs.get_runs(params, None, tmp_path, use_stored=False, progress=False)
+    got = runs.run_all(params, tmp_path, progress=False)
     frame = results.output_rate_frame(dict(zip([("IMP", 0.1), ("IMP", 0.5)], got)))
     weights = frame.pivot(index="round", columns="output rate", values="output weights")
     # LeNet's output layer has 100 x 10 weights; each round removes p_out of those left
@@ -211,21 +211,17 @@ def test_output_rate_runs_show_stored_full_runs_only_when_both_rates_are_stored(
         (tmp_path / folder / "records.json").write_text(json.dumps({"complete": True, "records": [], "data": data}))
 
     computed = []
-    monkeypatch.setattr(
-        experiments, "get_runs", lambda params, *a, **k: (computed.append(params) or [None] * len(params), "computed")
-    )
+    monkeypatch.setattr(runs, "run_all", lambda params, *a, **k: computed.append(params) or [None] * len(params))
     low, high = plans.output_rate_params("lenet_300_100", "paper", "magnitude")
     store(low, "a")
-    got, src = experiments.output_rate_runs("lenet_300_100", "magnitude", "quick", tmp_path, tmp_path / "runs")
+    got, src = studies.output_rates("lenet_300_100", "magnitude", "quick", tmp_path).load(tmp_path / "runs")
     assert src.startswith("quick profile") and computed[-1] == plans.output_rate_params(
         "lenet_300_100", "quick", "magnitude"
     )
     store(high, "b")
-    got, src = experiments.output_rate_runs("lenet_300_100", "magnitude", "quick", tmp_path, tmp_path / "runs")
+    got, src = studies.output_rates("lenet_300_100", "magnitude", "quick", tmp_path).load(tmp_path / "runs")
     assert src == "stored full runs" and [r.folder.name for r in got.values()] == ["a", "b"] and len(computed) == 1
-    got, src = experiments.output_rate_runs(
-        "lenet_300_100", "magnitude", "quick", tmp_path, tmp_path / "runs", use_stored=False
-    )
+    got, src = studies.output_rates("lenet_300_100", "magnitude", "quick", None).load(tmp_path / "runs")
     assert len(computed) == 2
 
 
@@ -242,24 +238,27 @@ def test_comparison_runs_show_stored_full_runs_only_when_all_five_are_stored(tmp
 
     computed = []
 
-    def fake_one(params, stored_root, runs_dir, use_stored, run_kw):
-        computed.append(params)
-        return type("R", (), {"records": [{"density": 0.05, "accuracy": 0.5}]})()
+    def fake_run_all(params, *a, **k):
+        computed.extend(params)
+        return [type("R", (), {"records": [{"density": 0.05, "accuracy": 0.5}]})() for _ in params]
 
-    monkeypatch.setattr(experiments, "_one", fake_one)
+    def comparison_runs(score, stored_root, max_bound_rounds=None):
+        return studies.table3("lenet_300_100", score, "quick", stored_root, max_bound_rounds).load(tmp_path / "runs")
+
+    monkeypatch.setattr(runs, "run_all", fake_run_all)
     base = plans.comparison_base("lenet_300_100", "paper")
     for a in plans.ALPHAS:
         store(RunParams(score="snip", alpha=a, **base), f"a{a}", 10**-a)
     store(RunParams(score="snip", bound=True, rounds=60, **base), "bound", 0.0421)
-    got, src = experiments.comparison_runs("lenet_300_100", "snip", "quick", tmp_path, tmp_path / "runs")
+    got, src = comparison_runs("snip", tmp_path)
     assert src == "quick profile" and len(computed) == 5  # `*` missing: the quick profile computes its own five
     assert all(p.iterations == 150 for p in computed) and computed[3].rounds == 25
     # `*` must be pruned to the density -Bound reached: another density does not count
     store(RunParams(score="snip", density=0.05, **base), "star_other", 0.05)
-    got, src = experiments.comparison_runs("lenet_300_100", "snip", "quick", tmp_path, tmp_path / "runs")
+    got, src = comparison_runs("snip", tmp_path)
     assert src == "quick profile" and len(computed) == 10
     store(RunParams(score="snip", density=0.0421, **base), "star", 0.0421)
-    got, src = experiments.comparison_runs("lenet_300_100", "snip", "quick", tmp_path, tmp_path / "runs")
+    got, src = comparison_runs("snip", tmp_path)
     assert src == "stored full runs" and len(computed) == 10
     assert {k: r.folder.name for k, r in got.items()} == {
         1.0: "a1.0",
@@ -269,9 +268,9 @@ def test_comparison_runs_show_stored_full_runs_only_when_all_five_are_stored(tmp
         "star": "star",
     }
     # not with use_stored=False, nor under another round cap, nor for another score
-    experiments.comparison_runs("lenet_300_100", "snip", "quick", tmp_path, tmp_path / "runs", use_stored=False)
-    experiments.comparison_runs("lenet_300_100", "snip", "quick", tmp_path, tmp_path / "runs", max_bound_rounds=10)
-    experiments.comparison_runs("lenet_300_100", "synflow", "quick", tmp_path, tmp_path / "runs")
+    comparison_runs("snip", None)
+    comparison_runs("snip", tmp_path, max_bound_rounds=10)
+    comparison_runs("synflow", tmp_path)
     assert len(computed) == 25
 
 

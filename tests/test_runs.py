@@ -282,7 +282,13 @@ def test_export_and_find_stored(mnist, tmp_path, monkeypatch):
     out = cli("export", str(res.folder), "--to", str(tmp_path / "stored"))
     assert out.returncode == 0, out.stderr
     stored = tmp_path / "stored" / res.folder.name
-    assert sorted(f.name for f in stored.iterdir()) == ["masks.npz", "params.json", "records.json", "timings.json"]
+    assert sorted(f.name for f in stored.iterdir()) == [
+        "masks.npz",
+        "params.json",
+        "provenance.json",
+        "records.json",
+        "timings.json",
+    ]
     found = stored_runs.find_stored(p, tmp_path / "stored")
     assert found is not None and records_text(found) == records_text(res)
     assert stored_runs.find_stored(RunParams(rounds=2, **QUICK), tmp_path / "stored") is None
@@ -291,7 +297,10 @@ def test_export_and_find_stored(mnist, tmp_path, monkeypatch):
         raise AssertionError("stored runs must not be recomputed")
 
     monkeypatch.setattr(runs, "train", boom)
-    got, source = runs.get_runs([p], tmp_path / "stored", tmp_path / "other", progress=False)
+    from ramanujan_lth import studies
+
+    task = studies.Task("exported", p)
+    got, source = studies.execute([task], tmp_path / "stored", tmp_path / "other", progress=False)
     assert source == "stored" and records_text(got[0]) == records_text(res)
 
 

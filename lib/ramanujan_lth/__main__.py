@@ -97,8 +97,8 @@ def _parser() -> argparse.ArgumentParser:
     e = sub.add_parser(
         "export",
         help="copy finished runs' records (not checkpoints) into the book's stored results",
-        description="Copy params.json, records.json and timings.json of finished runs into a folder "
-        "the chapters read stored full runs from.",
+        description="Copy params.json, records.json, timings.json and provenance.json of finished runs into a "
+        "folder the chapters read stored full runs from.",
     )
     e.add_argument("folders", nargs="+", help="run folders written by 'run'")
     e.add_argument("--to", default="book/results", help="destination (default: book/results)")

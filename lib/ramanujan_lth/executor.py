@@ -1,4 +1,4 @@
-"""Execute planned runs (:mod:`ramanujan_lth.tasks`): each a Ray task, or inline.
+"""Execute planned runs (:mod:`ramanujan_lth.studies`): each a Ray task, or inline.
 
 With Ray (the default) every run is a task with its resources — one CPU, or
 a share of a GPU — and waits for the runs it comes after through their
@@ -33,7 +33,7 @@ from pathlib import Path
 from . import stored_runs
 from .parked import parking
 from .runs import RunInUse, load_run, run
-from .tasks import Task, derive_params, unique
+from .studies import Task, derive_params, unique
 
 __all__ = ["EXECUTORS", "Outcome", "execute_tasks", "run_task"]
 

@@ -1,6 +1,7 @@
 """A finished run copied into the book (``book/results/<run folder>/``).
 
-The copy holds the run's parameters, records and timings, never its
+The copy holds the run's parameters, records, timings and provenance
+(:mod:`ramanujan_lth.provenance`, when the run kept one), never its
 checkpoint, and every round's masks in one small file
 (:mod:`ramanujan_lth.stored_masks`) when the run folder still has them.
 """
@@ -19,7 +20,7 @@ __all__ = ["export_run"]
 
 
 def export_run(result: RunResult, root) -> Path:
-    """Copy a finished run's records (not its checkpoint) under ``root``, with
+    """Copy a finished run's records, timings and provenance (not its checkpoint) under ``root``, with
     every round's masks (:mod:`ramanujan_lth.stored_masks`) when the run
     folder still has them. Records from before the later graph measures
     (:mod:`ramanujan_lth.metrics`) gain them from those masks."""
@@ -29,9 +30,11 @@ def export_run(result: RunResult, root) -> Path:
     dest = Path(root) / src_dir.name
     dest.mkdir(parents=True, exist_ok=True)
     masks = _round_masks(src_dir, len(result.records))
-    for name in (paths.PARAMS, paths.TIMINGS):
+    for name in (paths.PARAMS, paths.TIMINGS, paths.PROVENANCE):
         if (src_dir / name).exists():
             shutil.copyfile(src_dir / name, dest / name)
+    if not (src_dir / paths.PROVENANCE).exists():  # an older export's would describe other records
+        (dest / paths.PROVENANCE).unlink(missing_ok=True)
     stored = json.loads((src_dir / paths.RECORDS).read_text())
     if masks is not None:
         stored["records"] = metrics.backfill(stored["records"], masks)

@@ -11,9 +11,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from . import labels
+from . import labels, results
 
-__all__ = ["random_masks", "bound_pruner"]
+__all__ = ["random_masks", "regime_events", "bound_pruner"]
 
 
 def _pct(x: float) -> str:
@@ -69,6 +69,31 @@ def random_masks(sweep: pd.DataFrame, lost: pd.DataFrame, weighted: pd.DataFrame
             f"* {model}'s weighted graph (|w| on each kept edge, at initialisation) loses its eigenvalue bound "
             f"(t1 < 1) in some layer from {_pct(d)} density down: the paper reads the property off the "
             "unweighted graph."
+        )
+    return "\n".join(lines)
+
+
+def regime_events(spectral: dict, layers: dict) -> str:
+    """Chapter 3: per network, down to which density it stays fully Ramanujan, where each studied
+    layer first lacks the property (earliest first), where the non-Ramanujan regime starts and which
+    layers get the property back further down (mean Δ over seeds, the shading's rule).
+
+    ``spectral``: model -> :func:`ramanujan_lth.results.spectral_table` of its runs; ``layers``:
+    model -> its studied layers."""
+
+    def pct(d):
+        return "never" if pd.isna(d) else f"{100 * d:.3g} %"
+
+    lines = []
+    for m, spec in spectral.items():
+        ev = results.property_events(results.regime_table(spec, layers[m]))
+        order = sorted(ev["lost"].items(), key=lambda kv: -kv[1] if pd.notna(kv[1]) else float("inf"))
+        back = [f"{layer} (at {', '.join(pct(d) for d in ds)})" for layer, ds in ev["regained"].items() if ds]
+        lines.append(
+            f"* **{labels.MODEL_NAMES.get(m, m)}**: fully Ramanujan down to {pct(ev['fully_down_to'])}; "
+            f"each layer first lacks the property at: {', '.join(f'{k} {pct(d)}' for k, d in order)}; "
+            f"non-Ramanujan from: {pct(ev['non_at'])}; "
+            f"property regained by: {'; '.join(back) if back else 'no layer'}."
         )
     return "\n".join(lines)
 

@@ -3,8 +3,10 @@ another machine can resume it.
 
 A run's hours live in its folder under ``runs/`` until it finishes and is
 exported; a machine that does not keep ``runs/`` loses them. Parking copies
-what a resume needs, small enough to commit: the parameters, the records and
-timings of the finished rounds, and the masks of every round up to the one
+what a resume needs, small enough to commit: the parameters, the records
+and timings of the finished rounds, where each session ran
+(``provenance.json``, :mod:`ramanujan_lth.provenance`: a run resumed
+elsewhere keeps its history), and the masks of every round up to the one
 the run resumes at (:mod:`ramanujan_lth.stored_masks`; about 1 MB for Conv4).
 The weights each round rewinds to are the initial weights, which the seed
 rebuilds, so runs that rewind to a later iteration cannot be parked.
@@ -95,6 +97,8 @@ def park(run_folder, root) -> Path:
         stored = {"complete": False, "records": ck["records"], "data": meta["data"]}
         (tmp / paths.RECORDS).write_text(json.dumps(stored, indent=1, sort_keys=True))
         (tmp / paths.TIMINGS).write_text(json.dumps({"seconds_per_round": ck.get("timings", [])}, indent=1))
+        if (src / paths.PROVENANCE).exists():
+            shutil.copyfile(src / paths.PROVENANCE, tmp / paths.PROVENANCE)
         stored_masks.write(tmp, masks)
         tmp.chmod(0o755)
         old = dest.with_name(f".{src.name}.old")
@@ -184,6 +188,8 @@ def _write_back(dest: Path, src: Path, meta: dict, stored: dict, by_round: dict,
         "complete": done,
     }
     write_json(dest / paths.PARAMS, meta)
+    if (src / paths.PROVENANCE).exists():  # its sessions so far: a resume here adds its own
+        atomic_write(dest / paths.PROVENANCE, lambda f: f.write((src / paths.PROVENANCE).read_bytes()))
     atomic_write(dest / paths.CHECKPOINT, lambda f: torch.save(state, f))
     write_json(dest / paths.RECORDS, {"complete": done, "records": stored["records"], "data": meta["data"]})
     write_json(

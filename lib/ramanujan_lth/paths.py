@@ -6,6 +6,9 @@ A run folder ``<runs dir>/<model>-<dataset>-<kind>-s<seed>-<hash>/`` holds:
 * ``records.json``: one record per finished round (rewritten atomically);
 * ``checkpoint.pt``: masks, rewind weights and records after the last round;
 * ``timings.json``: seconds per round (kept out of the records);
+* ``provenance.json``: where it ran, one session per start or resume (torch,
+  CPU capability, threads, device, precision; :mod:`ramanujan_lth.provenance`),
+  kept out of its identity;
 * ``rounds/<t>.pt``: the masks round ``t`` started from (bit-packed), and
   ``rounds/<t>.trained.pt``: the weights it trained to (small models);
 * ``running.lock``: while a process trains the run;
@@ -23,6 +26,7 @@ __all__ = [
     "RECORDS",
     "CHECKPOINT",
     "TIMINGS",
+    "PROVENANCE",
     "ROUNDS_DIR",
     "LOCK",
     "MASKS",
@@ -38,6 +42,7 @@ PARAMS = "params.json"
 RECORDS = "records.json"
 CHECKPOINT = "checkpoint.pt"
 TIMINGS = "timings.json"
+PROVENANCE = "provenance.json"
 ROUNDS_DIR = "rounds"
 LOCK = "running.lock"
 MASKS = "masks.npz"

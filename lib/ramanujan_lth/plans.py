@@ -12,9 +12,9 @@ experiment (imports no torch).
   under single criteria (:func:`criterion_params`).
 
 ``quick`` runs the same schedules with a few hundred iterations on part of the
-data, for a laptop CPU and for CI. :mod:`ramanujan_lth.experiments` loads (or
-computes) these runs for the chapters, :mod:`ramanujan_lth.tasks` lists them
-with what each waits for, for ``reproduce``.
+data, for a laptop CPU and for CI. :mod:`ramanujan_lth.studies` declares which
+of these runs each study needs, with what each waits for; the chapters load
+them and ``reproduce`` trains them from there.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ __all__ = [
 
 #: how many seeds each chapter runs of each experiment, in the full profiles
 #: (``paper``, ``subset``) and in ``quick``; the chapters' load cells and
-#: ``reproduce`` (:mod:`ramanujan_lth.tasks`) both read it
+#: ``reproduce`` (:mod:`ramanujan_lth.studies`) both read it
 CHAPTER_SEEDS = {
     "03_regimes": {"lenet_300_100": (10, 2), "conv4": (5, 1)},
     "05_significance": {"lenet_300_100": (10, 3), "conv4": (5, 1)},  # Tables 4 and 5

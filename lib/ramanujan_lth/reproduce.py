@@ -25,7 +25,7 @@ from pathlib import Path
 from . import parked, paths, plans, stored_masks, stored_runs
 from . import prune as P
 from . import runs as runs_lib
-from . import tasks as T
+from . import studies as T
 from .catalog import MODEL_DATASET, STORED_PROFILES, check_profile, count_train_images
 from .catalog import data_root as data_root_of
 from .data import pick_device
@@ -126,13 +126,13 @@ def _status(label, p: RunParams, stored_root, runs_dir, donor: RunParams | None 
 
 
 def plan(chapter: str, profile: str, stored_root, runs_dir) -> list[Planned]:
-    """The runs ``chapter`` needs under ``profile`` (:func:`ramanujan_lth.tasks.chapter_tasks`)
+    """The runs ``chapter`` needs under ``profile`` (:func:`ramanujan_lth.studies.tasks`)
     and how much of each is left."""
-    return plan_tasks(T.chapter_tasks(chapter, profile, stored_root), stored_root, runs_dir)
+    return plan_tasks(T.tasks(chapter, profile, stored_root), stored_root, runs_dir)
 
 
 def plan_tasks(tasks, stored_root, runs_dir) -> list[Planned]:
-    """How much of each of ``tasks`` (:class:`ramanujan_lth.tasks.Task`) is left."""
+    """How much of each of ``tasks`` (:class:`ramanujan_lth.studies.Task`) is left."""
     by_key = {t.key: t for t in tasks}
     out = []
     for t in tasks:
@@ -289,7 +289,7 @@ def dry_run(names, profile: str, root, device=None, out=sys.stdout, jobs: int | 
             file=out,
         )
     if profile == "subset":
-        tasks = T.unique(t for name in names for t in T.chapter_tasks(name, profile, stored_root))
+        tasks = T.unique(t for name in names for t in T.tasks(name, profile, stored_root))
         try:
             check_subset_data(tasks, stored_root)
         except ValueError as e:
@@ -482,7 +482,7 @@ def reproduce(
         dry_run(names, profile, root, device, out=stdout, jobs=jobs)
         return 0
     stored_root, runs_dir = paths.stored_root(root), root / "runs"
-    tasks = T.unique(t for name in names for t in T.chapter_tasks(name, profile, stored_root))
+    tasks = T.unique(t for name in names for t in T.tasks(name, profile, stored_root))
     if profile == "subset":
         check_subset_data(tasks, stored_root)
         _say_bf16([t for t in tasks if not t.stored], pick_device(device), stderr)

@@ -12,6 +12,10 @@ covers every parameter and the sizes of the data used:
   finished round, so a killed run resumes where it stopped;
 * ``timings.json`` — seconds per round (kept out of the records so that a
   resumed run's records equal an uninterrupted run's, bit for bit on a CPU);
+* ``provenance.json`` — where it ran: one session per start or resume (torch,
+  CPU capability, threads, device, precision), outside its identity; a
+  resume under other arithmetic says so in one line on stderr
+  (:mod:`ramanujan_lth.provenance`);
 * ``rounds/<t>.pt`` — the masks each round started from, bit-packed.
 
 Asking again for a finished run returns its stored records without training.
@@ -54,7 +58,7 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
-from . import paths, results, stored_runs
+from . import paths, provenance, results, stored_runs
 from . import prune as P
 from .batched import supports_batching, train_seeds
 from .bound_pruner import bound_prune
@@ -80,7 +84,7 @@ __all__ = [
     "DamagedRun",
     "run",
     "run_seeds",
-    "get_runs",
+    "run_all",
     "run_dir",
     "identity",
     "load_run",
@@ -317,16 +321,34 @@ class _Run:
             else ""
         )
         self.data_info = {"n_train": data.sizes[0], "n_test": data.sizes[1], "subset": subset, "note": note}
-        self.complete, self.records, self.lock = False, [], None
+        self.complete, self.records, self.lock, self.provenance_note = False, [], None, None
         if self._load_finished():
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         self.lock = take_lock(self.folder)
         try:
             self._start()
+            self._record_provenance()
         except BaseException:
             self.release()
             raise
+
+    def _record_provenance(self) -> None:
+        """This session in ``provenance.json`` (:mod:`ramanujan_lth.provenance`): where it trains from
+        which round, after the sessions of a fork's or replay's donor; keeps the line a resume under other
+        arithmetic says (:attr:`provenance_note`). A run found finished records nothing."""
+        taken = getattr(self, "forked_from", None) or {}  # unset when the lock's last holder finished the run
+        copied = taken.get("rounds_copied", taken.get("rounds_replayed", 0))
+        if self.complete and not copied:
+            return
+        self.provenance_note = provenance.record(
+            self.folder,
+            None if self.complete else self.next_round,
+            self.data.device,
+            self.p.precision,
+            donor=self.folder.parent / taken["run"] if taken else None,
+            rounds_taken=copied,
+        )
 
     def _start(self) -> None:
         """Under the lock: load the checkpoint, or fork, replay or start afresh."""
@@ -602,6 +624,8 @@ def run(
     p = params.resolved()
     data = _prepare_data(p, data, data_root, download, device)
     r = _Run(p, data, runs_dir, after_round)
+    if r.provenance_note:
+        print(f"warning: {r.provenance_note}", file=sys.stderr, flush=True)
     if progress and p.precision == "bf16" and not r.complete:
         from .estimates import bf16_note
 
@@ -677,6 +701,8 @@ def run_seeds(
     try:
         for q in ps:
             runs.append(_Run(q, data, runs_dir, after_round))
+            if runs[-1].provenance_note:
+                print(f"warning: {runs[-1].provenance_note}", file=sys.stderr, flush=True)
         _lockstep(runs, p0, data, progress, stop_after)
     finally:
         for r in runs:
@@ -716,19 +742,17 @@ def _lockstep(runs: list, p0: RunParams, data, progress: bool, stop_after: int |
             break
 
 
-def get_runs(
+def run_all(
     params_list,
-    stored_root=None,
     runs_dir=None,
-    use_stored: bool = True,
     progress: bool | None = None,
     batched: bool | None = None,
     **run_kwargs,
-) -> tuple[list[RunResult], str]:
-    """Results for every parameter record: the stored full run when
-    ``use_stored`` and one exists under ``stored_root``, else a run (or a
-    cached one under ``runs_dir``). Returns the results and where they came
-    from: ``"stored"``, ``"computed"`` or ``"mixed"``.
+) -> list[RunResult]:
+    """A result for every parameter record: the finished run under
+    ``runs_dir`` when there is one, else a run (or a resumed one), each
+    dataset loaded once. Which runs a chapter takes from the book's stored
+    runs instead is :mod:`ramanujan_lth.studies`' decision.
 
     ``progress``: a bar over the runs (default: only when :func:`ramanujan_lth.results.interactive`).
     ``batched``: train the seeds of one configuration together
@@ -737,18 +761,13 @@ def get_runs(
     """
     params_list = list(params_list)
     progress = results.interactive() if progress is None else progress
-    out, sources, loaded = [None] * len(params_list), set(), {}
+    out, loaded = [None] * len(params_list), {}
     data_kw = {k: run_kwargs.pop(k) for k in ("data_root", "download", "device") if k in run_kwargs}
     todo = {}  # configuration without the seed -> [(index, params)]
     for i, p in enumerate(params_list):
-        res = stored_runs.find_stored(p, stored_root) if (use_stored and stored_root) else None
-        cached = stored_runs.find_stored(p, runs_dir) if (res is None and runs_dir is not None) else None
-        if res is not None:
-            out[i] = res
-            sources.add("stored")
-        elif cached is not None:  # finished under the runs folder: no data to load
+        cached = stored_runs.find_stored(p, runs_dir) if runs_dir is not None else None
+        if cached is not None:  # finished under the runs folder: no data to load
             out[i] = cached
-            sources.add("computed")
         else:
             key = json.dumps({k: v for k, v in identity(p.resolved()).items() if k != "seed"}, sort_keys=True)
             todo.setdefault(key, []).append((i, p))
@@ -775,6 +794,5 @@ def get_runs(
             for i, p in group:
                 out[i] = run(p, runs_dir=runs_dir, progress=False, data=data, **run_kwargs)
                 bar.update(1)
-        sources.add("computed")
     bar.close()
-    return out, sources.pop() if len(sources) == 1 else "mixed"
+    return out

@@ -2,8 +2,9 @@
 
 One row per run folder: what it is, how many of its trainings are done,
 where it got to (density, accuracy), whether a process is training it now
-(from its ``running.lock``), and for an unfinished run roughly how long the
-rest takes at its recent pace. Reads the folders' JSON files only; a folder
+(from its ``running.lock``), for an unfinished run roughly how long the
+rest takes at its recent pace, and where it ran (:func:`ramanujan_lth.provenance.describe`,
+"not recorded" for runs from before ``provenance.json``). Reads the folders' JSON files only; a folder
 being written this instant is shown as it was a moment before.
 """
 
@@ -16,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import paths
+from . import paths, provenance
 from .labels import SCORE_LABELS
 from .paths import pid_alive
 
@@ -69,8 +70,8 @@ def run_status(runs_dir, unfinished_only: bool = False) -> pd.DataFrame:
     """One row per run folder under ``runs_dir`` (those with a ``params.json``):
     run, model, what, iterations, rounds recorded / planned (round 0, the
     dense network, included; a fork's copied rounds count), last density and
-    accuracy, state, and the estimated time left (``≤`` for a ``-Bound`` run,
-    which may stop before its round cap). Running runs first, then stopped,
+    accuracy, state, the estimated time left (``≤`` for a ``-Bound`` run,
+    which may stop before its round cap) and where it ran (``provenance``). Running runs first, then stopped,
     then finished, then folders whose ``params.json`` this library cannot
     read; newest first within each."""
     rows = []
@@ -92,6 +93,7 @@ def run_status(runs_dir, unfinished_only: bool = False) -> pd.DataFrame:
                     "accuracy": np.nan,
                     "state": "not a run folder (or damaged): skipped",
                     "time left": "",
+                    "provenance": "",
                     "_order": 3,
                     "_mtime": 0.0,
                 }
@@ -119,11 +121,23 @@ def run_status(runs_dir, unfinished_only: bool = False) -> pd.DataFrame:
                 "accuracy": last.get("accuracy", np.nan),
                 "state": state,
                 "time left": eta,
+                "provenance": provenance.describe(provenance.of(folder)),
                 "_order": 0 if state.startswith("running") else 1 if not complete else 2,
                 "_mtime": (folder / paths.RECORDS).stat().st_mtime if stored else 0.0,
             }
         )
-    cols = ["run", "model", "what", "iterations", "rounds done", "density", "accuracy", "state", "time left"]
+    cols = [
+        "run",
+        "model",
+        "what",
+        "iterations",
+        "rounds done",
+        "density",
+        "accuracy",
+        "state",
+        "time left",
+        "provenance",
+    ]
     if not rows:
         return pd.DataFrame(columns=cols)
     frame = pd.DataFrame(rows).sort_values(["_order", "_mtime"], ascending=[True, False])

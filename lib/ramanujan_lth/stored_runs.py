@@ -6,7 +6,7 @@ round's masks — into a folder of the book, one sub-folder per run named as
 :func:`ramanujan_lth.params.run_dir` names it. A chapter asks for runs by their
 parameters: :func:`find_stored` matches the parameters whatever data size the
 run used, and the result says which data it saw (:func:`describe`). Reading
-imports no torch: :func:`ramanujan_lth.runs.get_runs` computes what is not
+imports no torch: :mod:`ramanujan_lth.studies` computes what is not
 stored, and :func:`ramanujan_lth.export.export_run` stores a finished run.
 """
 
