@@ -1,0 +1,39 @@
+"""The report's list of long run groups counts what is stored, group by group."""
+
+import json
+
+from ramanujan_lth import plans, run_groups
+
+
+def store(root, params, name, records=None):
+    folder = root / name
+    folder.mkdir(parents=True)
+    data = {"n_train": 5085, "n_test": 1017, "subset": True, "note": ""}
+    (folder / "params.json").write_text(json.dumps({"params": params.resolved().as_dict(), "data": data}))
+    recs = records or [{"round": 0, "density": 1.0, "accuracy": 0.5}]
+    (folder / "records.json").write_text(json.dumps({"complete": True, "records": recs, "data": data}))
+
+
+def test_nothing_stored_counts_zero_of_each_plan(tmp_path):
+    table = run_groups.run_groups(tmp_path).set_index("group")
+    assert list(table.index) == list(run_groups.GROUPS)
+    assert table.loc["Conv4 regime runs, seeds 0-9", "stored"] == "0 of 10"
+    assert table.loc["LeNet one-shot masks, seeds 0-4", "stored"] == "0 of 150"
+    assert table.loc["Conv4 controls, seeds 0-4", "stored"] == "0 of 60"
+    assert set(table["runs"]) == {"none stored yet"}
+
+
+def test_a_stored_output_rate_run_and_a_bound_run_with_its_star_are_counted(tmp_path):
+    imp, snip, _ = run_groups.group_params("Conv4 at the 20 % output rate", tmp_path)
+    assert (imp.p_out, snip.score, imp.precision) == (0.2, "snip", "bf16")
+    store(tmp_path, imp, "rate-imp")
+    bound = run_groups.group_params("Conv4 IMP-Bound and IMP*, seeds 1-2", tmp_path)[0]
+    store(tmp_path, bound, "bound-s1", [{"round": 0, "density": 1.0}, {"round": 1, "density": 0.0321}])
+    table = run_groups.run_groups(tmp_path).set_index("group")
+    assert table.loc["Conv4 at the 20 % output rate", "stored"] == "1 of 3"
+    assert table.loc["Conv4 IMP-Bound and IMP*, seeds 1-2", "stored"] == "1 of 4"  # its * not yet
+    star = plans.table3_params("magnitude", plans.comparison_base("conv4", "subset", 1), ("star", 0.0321))
+    store(tmp_path, star, "star-s1")
+    table = run_groups.run_groups(tmp_path).set_index("group")
+    assert table.loc["Conv4 IMP-Bound and IMP*, seeds 1-2", "stored"] == "2 of 4"
+    assert "subset profile" in table.loc["Conv4 IMP-Bound and IMP*, seeds 1-2", "runs"]
