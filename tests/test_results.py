@@ -406,6 +406,32 @@ def test_rejection_chart_marks_each_test_and_keeps_its_legend_under_the_plot():
     assert d["encoding"]["y"]["sort"] == ["fc1", "fc2"] and d["height"] == 60
 
 
+def test_loss_test_chart_places_each_test_at_the_networks_density_and_says_what_runs():
+    from ramanujan_lth import plots
+
+    tests = pd.DataFrame(
+        {
+            "layer": ["fc1", "fc1"],
+            "round": [1, 2],
+            "overall_density": [0.8, 0.64],
+            "layer_density": [0.7, 0.49],
+            "mean": [0.1, -0.2],
+            "lower": [0.0, -0.3],
+            "upper": [0.2, -0.1],
+            "p": [0.9, 0.01],
+            "n": [3, 3],
+            "rejected": [False, True],
+        }
+    )
+    d = plots.loss_test_chart(tests, ["fc1", "fc2"], "lenet: H0", note="stored runs " * 10).to_dict()
+    (rows,) = d["datasets"].values()
+    assert [(r["density"], r["H0"]) for r in rows] == [(0.8, "not rejected"), (0.64, "rejected: property lost")]
+    assert d["title"]["text"] == "lenet: H0" and len(d["title"]["subtitle"]) == 2  # the note wrapped
+    tips = {t["field"]: t.get("title") for t in d["encoding"]["tooltip"]}
+    assert tips["density"] == "overall density" and {"layer_density", "lower", "upper", "p", "n"} <= set(tips)
+    assert d["height"] == 60  # one line per studied layer
+
+
 def test_candidates_chart_opens_where_the_algorithm_tried_the_most_rates():
     from ramanujan_lth import plots
 

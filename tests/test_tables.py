@@ -61,3 +61,31 @@ def test_charts_draw_with_the_page_libraries_and_fall_back_to_pinned_versions():
     assert all(f"{lib}@" in html for lib in ("vega", "vega-lite", "vega-embed"))
     assert "@6?" not in html and "latest" not in html  # pinned, never "the latest 6"
     assert plots.CDN["vega-lite"].endswith(alt.SCHEMA_VERSION.lstrip("v"))
+
+
+def test_ramanujan_share_table_gives_the_share_per_degree_and_size():
+    graphs = pd.DataFrame({"d": [3, 3, 3, 4], "n": [30, 30, 60, 30], "ramanujan": [True, False, True, False]})
+    styled = tables.ramanujan_share_table(graphs)
+    assert styled.data.index.tolist() == [3, 4] and styled.data.columns.tolist() == [30, 60]
+    assert styled.data.loc[3].tolist() == [0.5, 1.0] and styled.data.loc[4, 30] == 0.0
+    html = styled.to_html()
+    assert ">50%<" in html and ">100%<" in html and "share of random d-regular graphs that are Ramanujan" in html
+
+
+def test_arpack_table_formats_differences_times_and_densities():
+    agree = pd.DataFrame(
+        [
+            {
+                "model": "lenet",
+                "layer": "fc1",
+                "density": 0.05,
+                "rel. diff t1": 1.234e-15,
+                "rel. diff t2": float("nan"),
+                "exact ms": 12.345,
+                "arpack ms": 3.21,
+            }
+        ]
+    )
+    html = tables.arpack_table(agree).to_html()
+    assert all(f">{v}<" in html for v in ("lenet", "fc1", "5%", "1.2e-15", "12.3", "3.2"))
+    assert "row_heading" not in html  # no index column

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "is_subset_run",
     "PROFILES",
     "STORED_PROFILES",
     "check_profile",
@@ -145,6 +146,28 @@ def count_train_images(name: str, root=None) -> int:
 
 #: the pruning scores (``magnitude`` is IMP's; :mod:`ramanujan_lth.prune` implements them)
 PRUNING_SCORES = ("magnitude", "snip", "synflow", "grasp", "erk", "uniform")
+
+
+def is_subset_run(params) -> bool:
+    """Whether a run (resolved parameters, or their dict) is one of the
+    ``subset`` profile: a CIFAR-10 network in bfloat16 on every training image
+    present. The profile is the only one that trains in bfloat16, so the
+    precision names it; a run that cuts its training set is a quick one.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as P
+    >>> is_subset_run(P(model="conv4", precision="bf16", n_train=None))
+    True
+    >>> is_subset_run(P(model="conv4", precision="fp32", n_train=None))
+    False
+    >>> is_subset_run({"precision": "bf16", "n_train": 600})
+    False
+    """
+    get = params.get if isinstance(params, dict) else lambda k: getattr(params, k, None)
+    return get("precision") == "bf16" and get("n_train") is None
+
+
 #: the paper's three scores, which prune round after round (Table 3, Algorithm 1)
 PAPER_SCORES = PRUNING_SCORES[:3]
 #: layer-wise rates, one global threshold, or once at initialisation (:mod:`ramanujan_lth.oneshot`)

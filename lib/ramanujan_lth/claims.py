@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import labels, plans, predict, results, stats
-from .catalog import DATASETS, DEFAULTS
+from .catalog import DATASETS, DEFAULTS, is_subset_run
 from .labels import QUANTITY_NAMES, regime_of
 from .params import load_run
 
@@ -256,7 +256,7 @@ def data_words(lth: list, profile: str = "") -> str:
     spec = DATASETS[p.dataset]
     n = d.get("n_train", 0)
     images = f"{n:,} of {spec.n_train:,} training images" if n else "the training images present"
-    if profile == "subset" or p.precision == "bf16":
+    if profile == "subset" or is_subset_run(p):
         return f"subset profile: {p.iterations:,} iterations a round on {images}, bfloat16"
     if profile == "quick" or p.iterations < DEFAULTS[p.model]["iterations"]:
         return f"quick profile ({p.iterations:,} iterations a round): a pipeline check"

@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import labels, results
 
-__all__ = ["random_masks", "regime_events", "bound_pruner"]
+__all__ = ["random_masks", "regime_events", "pipeline_check", "appendix_losses", "bound_pruner"]
 
 
 def _pct(x: float) -> str:
@@ -94,6 +94,43 @@ def regime_events(spectral: dict, layers: dict) -> str:
             f"each layer first lacks the property at: {', '.join(f'{k} {pct(d)}' for k, d in order)}; "
             f"non-Ramanujan from: {pct(ev['non_at'])}; "
             f"property regained by: {'; '.join(back) if back else 'no layer'}."
+        )
+    return "\n".join(lines)
+
+
+def pipeline_check(label: str, runs: list, what: str) -> str:
+    """The note a study gets instead of its figures when only quick-profile pipeline checks are shown."""
+    last = runs[0].records[-1]
+    return (
+        f"*Pipeline check only* — {label}: {what}; its last round ends at {100 * last['accuracy']:.1f} % accuracy. "
+        "Not a finding: its stored runs are not there yet (`reproduce --profile subset` computes them)."
+    )
+
+
+def appendix_losses(studied: dict, loss: pd.DataFrame, checks: list) -> str:
+    """Chapter 7: per study shown, the order in which its layers lose the property (the density where
+    each layer's mean Δ first stops being positive, unweighted graph), the layers that never do within
+    its runs, and how far its runs went; then the studies shown only as pipeline checks.
+
+    ``studied``: label -> ``{"results", "source", "layers"}``; ``loss``: the
+    :func:`ramanujan_lth.results.loss_table` rows with a ``study`` column; ``checks``: the pipeline-check labels."""
+    lines = []
+    for label, s in studied.items():
+        if label in checks:
+            continue
+        lost = loss[(loss["study"] == label) & (loss["graph"] == "unweighted")].set_index("layer")
+        reached = min(r.records[-1]["density"] for r in s["results"])
+        order = lost["first density without"].dropna().sort_values(ascending=False)
+        never = [layer for layer in s["layers"] if layer not in order.index]
+        parts = [f"{layer} at {100 * d:.3g} %" for layer, d in order.items()]
+        text = "layers lose it in this order: " + ", ".join(parts) if parts else "no layer loses it"
+        if never:
+            text += f"; {', '.join(never)} never within the runs"
+        lines.append(f"* **{label}**, {s['source']}: {text}; the runs stop at {100 * reached:.3g} % overall density.")
+    if checks:
+        lines.append(
+            f"* Not yet a finding: {', '.join(checks)} — only quick-profile pipeline checks are shown "
+            "above (a few iterations a round, near-chance accuracy); their full runs are not stored yet."
         )
     return "\n".join(lines)
 

@@ -66,6 +66,8 @@ __all__ = [
     "OUTPUT_RATES",
     "output_rate_params",
     "profile_settings",
+    "QUICK_SETTINGS",
+    "quick_settings",
     "subset_iterations",
     "present_train_size",
     "stored_train_size",
@@ -171,6 +173,31 @@ def subset_train_size(dataset: str) -> int:
     return stored if stored is not None else present_train_size(dataset)
 
 
+#: what the ``quick`` profile trains, per study and dataset: a few hundred
+#: iterations on part of MNIST; a pipeline check on CIFAR-10 (a conv net costs
+#: about 0.5 s an iteration on a CPU core), with the noisiest test set only
+QUICK_SETTINGS = {
+    "regimes": {
+        "mnist": dict(alpha=1.5, iterations=300, n_train=4000),
+        "cifar10": dict(rounds=5, iterations=10, n_train=1000, n_test=500),
+    },
+    "table3": {
+        "mnist": dict(iterations=150, n_train=2000, n_test=2000),
+        "cifar10": dict(iterations=5, n_train=500, n_test=200),
+    },
+    "appendix": {
+        "mnist": dict(alpha=1.5, iterations=300, n_train=4000),
+        "cifar10": dict(rounds=3, iterations=5, n_train=600, n_test=300),
+    },
+}
+
+
+def quick_settings(model: str, study: str) -> dict:
+    """The ``quick`` profile's settings of ``study`` (``regimes``, ``table3``,
+    ``appendix``) for ``model``, from :data:`QUICK_SETTINGS`."""
+    return dict(QUICK_SETTINGS[study][MODEL_DATASET[model]])
+
+
 def profile_settings(model: str, profile: str, n_train: int | None = None) -> dict:
     """What a profile changes in the paper's hyper-parameters for ``model``:
     nothing (``paper``; ``subset`` for MNIST networks), or, in ``subset`` for
@@ -204,11 +231,9 @@ def lth_params(
     if profile in STORED_PROFILES:
         common.update(profile_settings(model, profile, n_train))
         return [RunParams(alpha=2.0, seed=s, **common) for s in seeds]
-    if model == "lenet_300_100":
-        return [RunParams(alpha=1.5, iterations=300, n_train=4000, seed=s, **common) for s in seeds]
-    # conv nets cost ~0.5 s per iteration on a CPU: a pipeline check, not an experiment
-    common["noise_sigmas"] = tuple(noise_sigmas)[-1:]
-    return [RunParams(rounds=5, iterations=10, n_train=1000, n_test=500, seed=s, **common) for s in seeds]
+    if MODEL_DATASET[model] == "cifar10":  # a pipeline check, not an experiment
+        common["noise_sigmas"] = tuple(noise_sigmas)[-1:]
+    return [RunParams(seed=s, **common, **quick_settings(model, "regimes")) for s in seeds]
 
 
 # ------------------------------------------------------------------ Table 3
@@ -237,9 +262,7 @@ def comparison_base(model: str, profile: str, seed: int = 0) -> dict:
     check_profile(profile)
     if profile in STORED_PROFILES:
         return dict(model=model, seed=seed, noise_sigmas=(), **profile_settings(model, profile))
-    if model == "lenet_300_100":
-        return dict(model=model, seed=seed, noise_sigmas=(), iterations=150, n_train=2000, n_test=2000)
-    return dict(model=model, seed=seed, noise_sigmas=(), iterations=5, n_train=500, n_test=200)
+    return dict(model=model, seed=seed, noise_sigmas=(), **quick_settings(model, "table3"))
 
 
 def stored_comparison(model: str, score: str, stored_root, seed: int = 0) -> dict | None:
@@ -310,10 +333,9 @@ def appendix_params(label: str, profile: str, seeds, noise_sigmas=NOISE_SIGMAS) 
     common = dict(model=model, schedule=schedule, noise_sigmas=tuple(noise_sigmas), **extra)
     if profile in STORED_PROFILES:
         return [RunParams(alpha=2.0, seed=s, **common, **profile_settings(model, profile)) for s in seeds]
-    if model == "lenet_300_100":
-        return [RunParams(alpha=1.5, iterations=300, n_train=4000, seed=s, **common) for s in seeds]
-    common["noise_sigmas"] = tuple(noise_sigmas)[-1:]
-    return [RunParams(seed=s, rounds=3, iterations=5, n_train=600, n_test=300, **common) for s in seeds]
+    if MODEL_DATASET[model] == "cifar10":  # a pipeline check, not an experiment
+        common["noise_sigmas"] = tuple(noise_sigmas)[-1:]
+    return [RunParams(seed=s, **common, **quick_settings(model, "appendix")) for s in seeds]
 
 
 def appendix_subset_params(label: str, seeds, noise_sigmas=NOISE_SIGMAS) -> list:

@@ -18,15 +18,25 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from .graphs import alon_milman_lower, alon_upper
 from .labels import KIND_COLORS, QUANTITY_NAMES, REGIME_COLORS, REGIME_NAMES
+from .spectral import bipartite_spectrum, singular_values
 
 __all__ = [
     "candidates_chart",
     "bound_gain_chart",
+    "layer_split_chart",
+    "pruning_paths_chart",
     "chart_html",
     "bipartite_chart",
     "network_chart",
     "graph_chart",
+    "cheeger_chart",
+    "kesten_mckay",
+    "kesten_mckay_chart",
+    "regular_spectrum_chart",
+    "biregular_chart",
+    "random_bipartite_chart",
     "finite",
     "delta_long",
     "matrix_chart",
@@ -41,11 +51,15 @@ __all__ = [
     "kinds_accuracy_sets",
     "spectrum_explorer",
     "layer_spectrum_explorer",
+    "layer_delta_explorer",
+    "singular_value_chart",
+    "weighted_graph_charts",
     "difference_chart",
     "kinds_quantity_chart",
     "gain_chart",
     "regime_rules_chart",
     "rejection_chart",
+    "loss_test_chart",
     "criterion_charts",
     "layer_chart",
     "KIND_COLORS",
@@ -256,6 +270,133 @@ def graph_chart(A, highlight=(), title: str = "", size: int = 220) -> alt.Chart:
         )
     )
     return (e + v).properties(title=title, width=size, height=size)
+
+
+# ------------------------------------------------------------------ random graphs (chapter 1)
+def cheeger_chart(cheeger: pd.DataFrame) -> alt.LayerChart:
+    """The exact vertex Cheeger constant of small random regular graphs against their spectral gap
+    (:func:`ramanujan_lth.sweeps.cheeger_sample`), with the Alon–Milman lower bound of each degree
+    (dashed) and Alon's upper bound (grey, finite below a gap of 1/2); a degree is picked out by
+    clicking it in the legend."""
+    top = cheeger["gap"].max() * 1.05
+    curve = pd.DataFrame(
+        [
+            {"gap": g, "d": d, "bound": f"lower, d={d}", "h": alon_milman_lower(g, d)}
+            for d in sorted({int(d) for d in cheeger["d"]})
+            for g in np.linspace(0.01, top, 60)
+        ]
+    )
+    upper = pd.DataFrame([{"gap": g, "h": alon_upper(g)} for g in np.linspace(0.005, 0.45, 60)])
+    pick = alt.selection_point(fields=["d"], bind="legend")
+    dots = (
+        alt.Chart(cheeger)
+        .mark_circle(size=60)
+        .encode(
+            x=alt.X("gap:Q", title="spectral gap d − t₂"),
+            y=alt.Y("h:Q", title="vertex Cheeger constant h(G)", scale=alt.Scale(domain=[0, 1.3 * cheeger["h"].max()])),
+            color=alt.Color("d:N", title="degree d"),
+            opacity=alt.condition(pick, alt.value(0.9), alt.value(0.1)),
+            tooltip=["d", "n", alt.Tooltip("gap:Q", format=".3f"), alt.Tooltip("h:Q", format=".3f")],
+        )
+        .add_params(pick)
+    )
+    low = alt.Chart(curve).mark_line(strokeDash=[4, 3], clip=True).encode(x="gap:Q", y="h:Q", color="d:N")
+    up = alt.Chart(upper).mark_line(color="gray", clip=True).encode(x="gap:Q", y="h:Q")
+    return (dots + low + up).properties(
+        width=460, height=300, title="h(G) against the spectral gap; dashed: lower bounds, grey: upper bound"
+    )
+
+
+def kesten_mckay(d: int, x) -> np.ndarray:
+    """The Kesten–McKay density of the eigenvalues of a large random d-regular graph, per unit of
+    ``x``: eigenvalues measured in units of the Ramanujan bound ``2 sqrt(d - 1)`` (0 outside ±1)."""
+    r = 2 * np.sqrt(d - 1)
+    lam = np.asarray(x, dtype=float) * r
+    inside = np.abs(lam) < r
+    f = np.zeros_like(lam)
+    f[inside] = d * np.sqrt(r**2 - lam[inside] ** 2) / (2 * np.pi * (d**2 - lam[inside] ** 2))
+    return f * r
+
+
+def kesten_mckay_chart(spectra: pd.DataFrame, width: int = 440, height: int = 240) -> alt.LayerChart:
+    """Histograms of the eigenvalues of random d-regular graphs (``spectra``: ``d``, ``n``,
+    ``eigenvalue``, from :func:`ramanujan_lth.sweeps.random_regular_sweep`) in units of
+    ``2 sqrt(d - 1)``, as densities, against the Kesten–McKay law (black) and the bound (red);
+    the degree and the size picked under the chart."""
+    degrees = list(dict.fromkeys(int(d) for d in spectra["d"]))
+    sizes = list(dict.fromkeys(int(n) for n in spectra["n"]))
+    spec = spectra.assign(x=spectra["eigenvalue"] / (2 * np.sqrt(spectra["d"] - 1)))
+    bins = np.linspace(-1.6, 1.6, 41)
+    spec["bin"] = pd.cut(spec["x"], bins, labels=(bins[:-1] + bins[1:]) / 2).astype(float)
+    hist = spec.groupby(["d", "n", "bin"]).size().rename("count").reset_index()
+    hist["density"] = hist["count"] / hist.groupby(["d", "n"])["count"].transform("sum") / np.diff(bins)[0]
+    xs = np.linspace(-1.2, 1.2, 121)
+    km = pd.DataFrame([{"d": d, "x": x, "density": y} for d in degrees for x, y in zip(xs, kesten_mckay(d, xs))])
+    d_pick = alt.param(name="deg", value=degrees[0], bind=alt.binding_select(options=degrees, name="degree d "))
+    n_pick = alt.param(name="size", value=sizes[-1], bind=alt.binding_select(options=sizes, name="vertices n "))
+    bars = (
+        alt.Chart(hist)
+        .mark_bar(opacity=0.6)
+        .encode(x=alt.X("bin:Q", title="eigenvalue / 2√(d−1)"), y=alt.Y("density:Q", title="density"))
+        .transform_filter((alt.datum.d == d_pick) & (alt.datum.n == n_pick))
+    )
+    law = alt.Chart(km).mark_line(color="black").encode(x="x:Q", y="density:Q").transform_filter(alt.datum.d == d_pick)
+    edges = alt.Chart(pd.DataFrame({"x": [-1.0, 1.0]})).mark_rule(strokeDash=[4, 4], color="red").encode(x="x:Q")
+    return (
+        (bars + law + edges)
+        .add_params(d_pick, n_pick)
+        .properties(width=width, height=height, title="Spectrum of a random d-regular graph")
+    )
+
+
+def regular_spectrum_chart(ev, d: int, n: int) -> alt.LayerChart:
+    """Histogram of the eigenvalues ``ev`` of one d-regular graph on ``n`` vertices (the trivial
+    ``d`` left out) with ``±2 sqrt(d - 1)`` in red; the title says ``t(G)`` and whether the graph
+    is Ramanujan."""
+    ev = np.asarray(ev, dtype=float)
+    r = 2 * float(np.sqrt(d - 1))
+    t = np.abs(ev).max()
+    bars = (
+        alt.Chart(pd.DataFrame({"eigenvalue": ev}))
+        .mark_bar()
+        .encode(x=alt.X("eigenvalue:Q", bin=alt.Bin(maxbins=50)), y="count()")
+    )
+    rules = alt.Chart(pd.DataFrame({"x": [-r, r]})).mark_rule(color="red", strokeDash=[4, 4]).encode(x="x:Q")
+    verdict = "Ramanujan" if t <= r else "not Ramanujan"
+    return (bars + rules).properties(
+        width=420, height=200, title=f"d={d}, n={n}: t(G) = {t:.3f}, 2√(d−1) = {r:.3f} → {verdict}"
+    )
+
+
+def biregular_chart(bireg: pd.DataFrame) -> alt.Chart:
+    """``t2`` over the bipartite degree bound of random biregular graphs against their number of
+    right vertices, one line per degree pair (:func:`ramanujan_lth.sweeps.biregular_sweep`)."""
+    return (
+        alt.Chart(bireg)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("n_right:Q", scale=alt.Scale(type="log", nice=False, padding=10), title="right vertices"),
+            y=alt.Y("mean(t2 / db):Q", scale=alt.Scale(zero=False), title="t₂ / (√(dL − 1) + √(dR − 1))"),
+            color=alt.Color("degrees:N", title="(left, right) degrees"),
+        )
+        .properties(width=400, height=240, title="Random biregular graphs against the bipartite bound")
+    )
+
+
+def random_bipartite_chart(er: pd.DataFrame, cap: float = 5.0) -> alt.LayerChart:
+    """Box plots of ΔR and ΔS of Erdős–Rényi bipartite graphs per average left degree
+    (:func:`ramanujan_lth.sweeps.random_bipartite_sweep`), ``±inf`` drawn at ``±cap``, with
+    the zero line."""
+    long = finite(er, ["ΔR", "ΔS"], cap=cap).melt(
+        id_vars=["average left degree", "rep"], value_vars=["ΔR", "ΔS"], var_name="Δ"
+    )
+    boxes = (
+        alt.Chart(long)
+        .mark_boxplot(extent="min-max")
+        .encode(x=alt.X("average left degree:O"), y=alt.Y("value:Q", title="Δ"), color="Δ:N", xOffset="Δ:N")
+        .properties(width=480, height=240, title="Random 400×200 bipartite graphs: Δ against the average degree")
+    )
+    return boxes + alt.Chart(pd.DataFrame({"y": [0]})).mark_rule().encode(y="y:Q")
 
 
 # ------------------------------------------------------------------ regimes
@@ -816,6 +957,115 @@ def layer_spectrum_explorer(hist: pd.DataFrame, summary: pd.DataFrame, width: in
     )
 
 
+def layer_delta_explorer(sweep: pd.DataFrame, cap: float = 2.0) -> alt.LayerChart:
+    """ΔS and ΔR of one layer under random masks against the mask's density (mean over masks as a
+    line, each mask a point, hollow circles where the layer's graph fell apart), the network and
+    layer picked under the chart; from :func:`ramanujan_lth.sweeps.random_mask_sweeps`, so it works
+    on a static page. ``±inf`` drawn at ``±cap``."""
+    long = delta_long(
+        finite(sweep, ["delta_s", "delta_r"], cap=cap), ["model", "layer", "seed", "target_density", "components"]
+    )
+    long["label"] = long["model"] + " · " + long["layer"]
+    long["graph is"] = np.where(long["components"] > 1, "disconnected", "connected")
+    labels = list(dict.fromkeys(long["label"]))
+    choice = alt.param(name="layer_pick", value=labels[0], bind=alt.binding_select(options=labels, name="layer "))
+    base = alt.Chart(long).transform_filter(alt.datum.label == choice)
+    x = alt.X("target_density:Q", scale=alt.Scale(type="log", reverse=True), title="density (log, decreasing →)")
+    lines = base.mark_line().encode(
+        x=x,
+        y=alt.Y("mean(delta):Q", title="Δ", scale=alt.Scale(domain=[-1, 2])),
+        color=alt.Color("bound:N", title=None, legend=alt.Legend(orient="bottom")),
+    )
+    points = base.mark_point(size=50, filled=False).encode(
+        x=x,
+        y="delta:Q",
+        color="bound:N",
+        shape=alt.Shape(
+            "graph is:N",
+            scale=alt.Scale(domain=["connected", "disconnected"], range=["square", "circle"]),
+            legend=alt.Legend(orient="bottom"),
+        ),
+        tooltip=[
+            "label",
+            alt.Tooltip("target_density:Q", format=".4f"),
+            "bound",
+            alt.Tooltip("delta:Q", format=".3f"),
+            "components",
+        ],
+    )
+    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="black").encode(y="y:Q")
+    return (
+        (lines + points + zero)
+        .add_params(choice)
+        .properties(width=480, height=280, title="Δ of one layer under random masks")
+    )
+
+
+def singular_value_chart(B, what: str) -> alt.LayerChart:
+    """Histogram of the singular values of the bi-adjacency ``B`` (the largest, ``t1``, left out)
+    with ``t2`` and the two bounds ``eb``, ``db`` marked; the title is ``what`` followed by ``t1``,
+    ΔS and ΔR (:func:`ramanujan_lth.spectral.bipartite_spectrum`)."""
+    s = singular_values(B)
+    rec = bipartite_spectrum(B)
+    marks = pd.DataFrame({"x": [rec.t2, rec.eb, rec.db], "what": ["t2", "eb", "db"]})
+    hist = (
+        alt.Chart(pd.DataFrame({"singular value": s[1:]}))
+        .mark_bar()
+        .encode(x=alt.X("singular value:Q", bin=alt.Bin(maxbins=60)), y="count()")
+    )
+    rules = alt.Chart(marks).mark_rule(strokeWidth=2).encode(x="x:Q", color="what:N", tooltip=["what", "x"])
+    return (hist + rules).properties(
+        width=440,
+        height=200,
+        title=f"{what}: t1={rec.t1:.2f}, ΔS={rec.delta_s:.3f}, ΔR={rec.delta_r:.3f}",
+    )
+
+
+def weighted_graph_charts(weighted: pd.DataFrame, cap: float = 6.0) -> tuple:
+    """Random masks on the weighted graph against the unweighted one, per network (a sweep over
+    both graphs, :func:`ramanujan_lth.sweeps.random_mask_sweeps`): ``t1`` against the density
+    with ``t1 = 1`` in grey, and ΔS (``+inf`` drawn at ``cap``, NaN left out); the two charts
+    share one legend selection of the layer. Returns ``(t1 chart, ΔS chart)``."""
+    x = alt.X(
+        "target_density:Q",
+        scale=alt.Scale(type="log", reverse=True, nice=False, padding=10),
+        title="density of the random mask (log, decreasing →)",
+        axis=alt.Axis(labelOverlap="greedy"),
+    )
+    pick = alt.selection_point(fields=["layer"], bind="legend")
+    enc = dict(
+        x=x,
+        color=alt.Color("layer:N", legend=alt.Legend(orient="bottom")),
+        strokeDash=alt.StrokeDash("graph:N", legend=alt.Legend(symbolType="stroke", orient="bottom")),
+        opacity=alt.condition(pick, alt.value(1), alt.value(0.15)),
+        tooltip=["model", "layer", "graph", "target_density", "t1", "t2", "delta_s"],
+    )
+    t1_line = (
+        alt.Chart()
+        .mark_line(point=True)
+        .encode(y=alt.Y("t1:Q", scale=alt.Scale(type="log"), title="t₁"), **enc)
+        .add_params(pick)
+    )
+    one = alt.Chart().mark_rule(color="gray").encode(y=alt.datum(1.0))
+    t1_chart = (
+        alt.layer(t1_line, one, data=weighted)
+        .properties(width=240, height=220)
+        .facet(column=alt.Column("model:N", title=None))
+        .properties(title="t₁ of the weighted graph; grey: t₁ = 1")
+    )
+    ds = finite(weighted.dropna(subset=["delta_s"]), ["delta_s"], cap=cap)
+    ds_chart = (
+        alt.Chart(ds)
+        .mark_line(point=True)
+        .encode(y=alt.Y("delta_s:Q", title=f"ΔS (capped at {cap:g})"), **enc)
+        .add_params(pick)
+        .properties(width=240, height=220)
+        .facet(column=alt.Column("model:N", title=None))
+        .properties(title=f"ΔS of the weighted graph (+∞ drawn at {cap:g})")
+    )
+    return t1_chart, ds_chart
+
+
 def kinds_accuracy_sets(
     long_acc: pd.DataFrame, sets=("clean", "σ = 0.3"), title: str = "", width: int = 210, height: int = 220
 ):
@@ -980,6 +1230,33 @@ def rejection_chart(tests: pd.DataFrame, row: str, rows, rejected: str, tooltip,
             tooltip=list(tooltip),
         )
         .properties(title=title, width=width, height=30 * len(rows))
+    )
+
+
+def loss_test_chart(tests: pd.DataFrame, layers, title: str = "", note: str = "", width: int = 460):
+    """:func:`rejection_chart` of the layers' t-tests of H0 ``max(ΔS, ΔR) >= 0``
+    (:func:`ramanujan_lth.stats.delta_tests`), one line per layer of ``layers``, red where the
+    layer has significantly lost the property; the tooltip gives the network's and the layer's
+    density, the mean, its confidence bounds, the p-value and the number of runs. ``note``: the
+    subtitle (what runs these are)."""
+    return rejection_chart(
+        tests.rename(columns={"overall_density": "density"}),
+        "layer",
+        layers,
+        "rejected: property lost",
+        tooltip=[
+            "layer",
+            "round",
+            alt.Tooltip("density:Q", format=".4f", title="overall density"),
+            alt.Tooltip("layer_density:Q", format=".4f"),
+            alt.Tooltip("mean:Q", format=".4f"),
+            alt.Tooltip("lower:Q", format=".4f"),
+            alt.Tooltip("upper:Q", format=".4f"),
+            alt.Tooltip("p:Q", format=".3g"),
+            "n",
+        ],
+        title=alt.TitleParams(title, subtitle=subtitle(note)),
+        width=width,
     )
 
 
@@ -1193,3 +1470,63 @@ def layer_chart(table: pd.DataFrame, title: str = "", cap: float = 2.0, height: 
     )
     chart = alt.vconcat(top, bottom)
     return chart.properties(title=title) if title else chart
+
+
+def layer_split_chart(split: pd.DataFrame) -> alt.Chart:
+    """Where the weights went: each layer's density under -Bound and under ``*``
+    at the same overall density, one row per score
+    (:func:`ramanujan_lth.comparison.layer_split_frame`)."""
+    nets = ["X-Bound (Algorithm 1)", "X* (plain, same density)"]
+    return (
+        alt.Chart(split)
+        .mark_point(filled=True, size=90)
+        .encode(
+            x=alt.X("density %:Q", scale=alt.Scale(type="log"), title="share of the layer's weights kept (%, log)"),
+            y=alt.Y("layer:N", title=None),
+            color=alt.Color(
+                "network:N",
+                scale=alt.Scale(domain=nets, range=["#1f77b4", "#ff7f0e"]),
+                legend=alt.Legend(orient="bottom", labelLimit=300),
+            ),
+            shape=alt.Shape(
+                "network:N",
+                scale=alt.Scale(domain=nets, range=["circle", "diamond"]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            row=alt.Row("score:N", title=None),
+            tooltip=["score", "network", "layer", alt.Tooltip("density %:Q", format=".3g")],
+        )
+        .properties(width=380, height=70, title="Where the weights went: X-Bound and X* at the same overall density")
+    )
+
+
+def pruning_paths_chart(paths: pd.DataFrame, title: str, subtitle: str) -> alt.Chart:
+    """Accuracy against density, round after round, of the plain pruner and its
+    -Bound variant per score; click a score in the legend to pick it out
+    (:func:`ramanujan_lth.comparison.trajectory_frame`)."""
+    pick = alt.selection_point(fields=["score"], bind="legend")
+    return (
+        alt.Chart(paths)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(
+                "density:Q",
+                scale=alt.Scale(type="log", reverse=True),
+                title="density (log, decreasing →)",
+                axis=alt.Axis(labelOverlap="greedy"),
+            ),
+            y=alt.Y("accuracy:Q", scale=alt.Scale(zero=False), title="test accuracy"),
+            color="score:N",
+            strokeDash=alt.StrokeDash("variant:N", legend=alt.Legend(symbolType="stroke")),
+            opacity=alt.condition(pick, alt.value(1), alt.value(0.15)),
+            tooltip=[
+                "score",
+                "variant",
+                "round",
+                alt.Tooltip("density:Q", format=".4f"),
+                alt.Tooltip("accuracy:Q", format=".4f"),
+            ],
+        )
+        .add_params(pick)
+        .properties(width=440, height=280, title=alt.TitleParams(title, subtitle=subtitle))
+    )

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import labels, plans, results, stats, stored_runs
-from .catalog import DATASETS
+from .catalog import DATASETS, is_subset_run
 from .paper import ICLR_FIELDS, PAPER_ICLR_TABLE4, PAPER_LOSS, PAPER_TABLE3
 from .params import RunParams
 
@@ -145,7 +145,7 @@ def _describe_data(res_list) -> str:
         f"{d.get('n_train', 0):,} of {spec.n_train:,} {p.dataset.upper()} training images, "
         f"{d.get('n_test', 0):,} of {spec.n_test:,} test images"
     )
-    if p.precision == "bf16":
+    if is_subset_run(p):
         text += f"; subset profile: {p.iterations:,} iterations a round, bfloat16"
     return text
 
@@ -394,7 +394,7 @@ def _cell_row(model: str, label: str, variant: str, paper_acc, res, paper: dict,
     ``-Bound`` or ``*``), judged against seed noise at its density."""
     name = f"{model} {label}{variant}: accuracy %"
     if res is None:
-        if base.get("precision") == "bf16":  # the subset profile's runs: a CPU does them
+        if is_subset_run(base):  # the subset profile's runs: a CPU does them
             return _row(name, paper_acc, [_why("not_run_subset")])
         cost = "hours of CPU per run for LeNet" if model == "lenet_300_100" else "a GPU"
         return _row(name, paper_acc, [_why("not_run_cost", cost=cost)])

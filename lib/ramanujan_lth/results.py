@@ -15,6 +15,7 @@ from .labels import regime_of
 from .params import RunResult
 
 __all__ = [
+    "regime_frames",
     "interactive",
     "accuracy_table",
     "spectral_table",
@@ -109,6 +110,14 @@ def loss_table(spec: pd.DataFrame, layers) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+def regime_frames(results: list[RunResult], layers) -> tuple:
+    """What chapter 3's figures of one network draw: its accuracy table, spectral
+    table, regime per round over ``layers`` and the regime bands that shade them."""
+    spec = spectral_table(results)
+    reg = regime_table(spec, layers)
+    return accuracy_table(results), spec, reg, regime_bands(reg)
 
 
 def property_events(regimes: pd.DataFrame) -> dict:

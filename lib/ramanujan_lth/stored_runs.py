@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 
 from . import paths
-from .catalog import DATASETS, DEFAULTS
+from .catalog import DATASETS, DEFAULTS, is_subset_run
 from .params import RunParams, RunResult, load_run
 
 __all__ = [
@@ -138,4 +138,4 @@ def is_pipeline_check(results: list[RunResult]) -> bool:
     float32): a check that the pipeline runs, never a finding."""
     p = results[0].params.resolved()
     full = p.iterations >= DEFAULTS[p.model]["iterations"] and p.n_train is None
-    return not full and not (p.precision == "bf16" and p.n_train is None)
+    return not full and not is_subset_run(p)

@@ -20,6 +20,8 @@ __all__ = [
     "verdict_summary_html",
     "verdicts_html",
     "answer_html",
+    "ramanujan_share_table",
+    "arpack_table",
     "regime_summary",
     "layer_loss_table",
     "share_table",
@@ -204,6 +206,22 @@ def answer_html(headlines: list, question: str, link: str = "", short: dict | No
         )
     more = f'<p><a href="{html.escape(link)}">Every verdict, its numbers and its rule</a></p>' if link else ""
     return Html("".join(blocks) + more)
+
+
+# ------------------------------------------------------------------ the graph chapters' tables
+def ramanujan_share_table(graphs: pd.DataFrame):
+    """The share of Ramanujan graphs per degree (rows) and size (columns) among random d-regular
+    graphs (:func:`ramanujan_lth.sweeps.random_regular_sweep`), as percentages, styled."""
+    share = graphs.groupby(["d", "n"])["ramanujan"].mean().unstack()
+    return share.style.format("{:.0%}").set_caption("share of random d-regular graphs that are Ramanujan")
+
+
+def arpack_table(agree: pd.DataFrame):
+    """The exact singular values against ARPACK's per layer
+    (:func:`ramanujan_lth.sweeps.arpack_agreement`): relative differences in scientific notation,
+    times in milliseconds, the density as a percentage, styled."""
+    formats = {"rel. diff t1": "{:.1e}", "rel. diff t2": "{:.1e}", "exact ms": "{:.1f}", "arpack ms": "{:.1f}"}
+    return agree.style.format(formats | {"density": "{:.0%}"}).hide(axis="index")
 
 
 # ------------------------------------------------------------------ the experiment chapters' tables
