@@ -37,3 +37,20 @@ def test_a_stored_output_rate_run_and_a_bound_run_with_its_star_are_counted(tmp_
     table = run_groups.run_groups(tmp_path).set_index("group")
     assert table.loc["Conv4 IMP-Bound and IMP*, seeds 1-2", "stored"] == "2 of 4"
     assert "subset profile" in table.loc["Conv4 IMP-Bound and IMP*, seeds 1-2", "runs"]
+
+
+def test_the_report_counts_the_numbers_it_lacks_by_their_first_code():
+    import pandas as pd
+    from ramanujan_lth import report
+
+    rows = pd.DataFrame(
+        {
+            "quantity": ["conv4 a", "conv4 b", "lenet_300_100 c", "conv4 d"],
+            "reproduced": [None, 1.0, None, None],
+            "reason": ["not_run_output_rate", "", "never_rejected+low_accuracy", "not_run_output_rate"],
+        }
+    )
+    iclr = pd.DataFrame({"reproduced": [1.0, None]})
+    assert report.coverage_line(rows, iclr) == "Ours beside 1 of the paper's 4 numbers; ICLR Table 4: 1 of 2."
+    got = report.missing_counts(rows)["missing numbers"].to_dict()
+    assert got == {("conv4", "not_run_output_rate"): 2, ("lenet_300_100", "never_rejected"): 1}

@@ -23,6 +23,8 @@ from .params import RunParams
 
 __all__ = [
     "REASONS",
+    "coverage_line",
+    "missing_counts",
     "explain",
     "loss_rows",
     "table3_rows",
@@ -705,3 +707,20 @@ def table3_grid(rows: pd.DataFrame, model: str) -> pd.DataFrame:
     grid = grid[[c for c in GRID_COLUMNS if c in grid.columns]].fillna("")
     grid.index = pd.MultiIndex.from_tuples(grid.index, names=["pruner", ""])
     return grid
+
+
+def coverage_line(rows: pd.DataFrame, iclr: pd.DataFrame) -> str:
+    """How many of the paper's numbers have ours beside them: ``rows`` the
+    ICML rows (:func:`loss_rows` and :func:`table3_rows` together), ``iclr``
+    :func:`iclr_table4_rows`."""
+    ours, theirs = rows["reproduced"].notna().sum(), iclr["reproduced"].notna().sum()
+    return f"Ours beside {ours} of the paper's {len(rows)} numbers; ICLR Table 4: {theirs} of {len(iclr)}."
+
+
+def missing_counts(rows: pd.DataFrame) -> pd.DataFrame:
+    """The numbers without ours, per network and the first code of their
+    explanation (``not_run…``: runs not stored; others: :data:`REASONS`)."""
+    missing = rows[rows["reproduced"].isna()]
+    network = missing["quantity"].str.split().str[0].rename("network")
+    first_code = missing["reason"].str.split("+").str[0].rename("why")
+    return missing.groupby([network, first_code]).size().rename("missing numbers").to_frame()
