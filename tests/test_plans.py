@@ -214,3 +214,14 @@ def test_a_reader_sees_the_stored_subset_runs_whatever_images_they_hold(tmp_path
         assert plans.stored_profile("conv4", STORED) == "subset"
     finally:
         plans.present_train_size.cache_clear()
+
+
+def test_two_derived_tasks_naming_one_run_train_it_once(computed, tmp_path):
+    """Two control densities nearest the same ticket round derive the same run:
+    it is trained once (batching seeds on a GPU would refuse a repeat)."""
+    ticket = plans.lth_params("lenet_300_100", "quick", [0])[0]
+    tasks = [studies.Task("ticket", ticket)] + studies._matched(
+        "lenet_300_100", ticket, (0.5, 0.49), "control", {"random": "r"}
+    )
+    got, _ = studies.execute(tasks, None, tmp_path / "runs")
+    assert len(computed) == 2 and got[1] is got[2]  # the ticket, then one control for both densities

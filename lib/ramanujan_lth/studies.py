@@ -167,9 +167,10 @@ def execute(tasks, stored_root, runs_dir, progress=None, batched=None, **run_kw)
                 raise FileNotFoundError(f"{t.label}: not under {stored_root}")
             else:
                 todo[t.key] = p
-        if todo:
-            for key, res in zip(todo, run_all(list(todo.values()), runs_dir, progress, batched, **run_kw)):
-                done[key] = res
+        if todo:  # two derived tasks can name one run (two densities nearest one round): run it once
+            runs = {p.key(): p for p in todo.values()}
+            got = dict(zip(runs, run_all(list(runs.values()), runs_dir, progress, batched, **run_kw)))
+            done.update({key: got[p.key()] for key, p in todo.items()})
             origins.add("computed")
         pending = [t for t in pending if t.key not in done]
     return [done[t.key] for t in tasks], (origins.pop() if len(origins) == 1 else "mixed" if origins else "computed")
