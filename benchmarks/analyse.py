@@ -1,4 +1,4 @@
-"""The full spectral report of a large network (``ramanujan_lth.analyse.network``).
+"""The full spectral report of a large network (``ramanujan_lth.your_network.analyse.network``).
 
 torchvision's ResNet-50 and ViT-B/16 (random initialisation, no download),
 pruned by global magnitude (``torch.nn.utils.prune.global_unstructured``

@@ -3,8 +3,8 @@
 For each model, the same S seeds (own initialisation, batch order and a
 pruned mask each) train for the same number of iterations:
 
-* loop:    ``ramanujan_lth.train.train`` once per seed (the one-model loop);
-* batched: ``ramanujan_lth.batched.train_seeds`` with all seeds at once.
+* loop:    ``ramanujan_lth.networks.train.train`` once per seed (the one-model loop);
+* batched: ``ramanujan_lth.networks.batched.train_seeds`` with all seeds at once.
 
 Prints seed-iterations per second (and seeds per second at this length) for
 each and their ratio, in the same run
@@ -21,10 +21,10 @@ import time
 
 import torch
 from ramanujan_lth import prune
-from ramanujan_lth.batched import train_seeds
-from ramanujan_lth.data import load_dataset, pick_device
-from ramanujan_lth.models import build_model
-from ramanujan_lth.train import train
+from ramanujan_lth.networks.batched import train_seeds
+from ramanujan_lth.networks.data import load_dataset, pick_device
+from ramanujan_lth.networks.models import build_model
+from ramanujan_lth.networks.train import train
 
 
 def timed(fn, device):

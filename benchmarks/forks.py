@@ -6,7 +6,7 @@ order) are run twice on the same data with the same parameters:
 * scratch: each run in a runs folder of its own, so each trains every round;
 * shared:  all four in one runs folder, so α = 1.5 and α = 1 start from
   α = 2's masks at the last round they share, and ``-Bound`` replays α = 2's
-  trained rounds while its masks equal α = 2's (``ramanujan_lth.runs``).
+  trained rounds while its masks equal α = 2's (``ramanujan_lth.storage.runs``).
 
 Prints the trainings and seconds of each, checks that the records are equal,
 and prints the ratio of the two times, measured in the same run.
@@ -23,8 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from ramanujan_lth.data import load_dataset, pick_device
-from ramanujan_lth.runs import RunParams, run
+from ramanujan_lth.networks.data import load_dataset, pick_device
+from ramanujan_lth.storage.runs import RunParams, run
 
 
 def table3(runs_dirs, variants, base, data):

@@ -17,12 +17,12 @@ import time
 
 import torch
 from ramanujan_lth import prune
-from ramanujan_lth.batched import train_seeds
-from ramanujan_lth.data import load_dataset, pick_device
-from ramanujan_lth.models import build_model
-from ramanujan_lth.reproduce import dry_run
-from ramanujan_lth.results import book_root
-from ramanujan_lth.train import train
+from ramanujan_lth.batch.reproduce import dry_run
+from ramanujan_lth.evidence.results import book_root
+from ramanujan_lth.networks.batched import train_seeds
+from ramanujan_lth.networks.data import load_dataset, pick_device
+from ramanujan_lth.networks.models import build_model
+from ramanujan_lth.networks.train import train
 
 
 def masked(seed: int):

@@ -17,9 +17,9 @@ import argparse
 import time
 
 import torch
-from ramanujan_lth.data import load_dataset, pick_device
-from ramanujan_lth.models import build_model
-from ramanujan_lth.train import evaluate, train
+from ramanujan_lth.networks.data import load_dataset, pick_device
+from ramanujan_lth.networks.models import build_model
+from ramanujan_lth.networks.train import evaluate, train
 
 MODELS = {"conv4": ("cifar10", 3e-4, 30), "conv2": ("cifar10", 2e-4, 40), "lenet_300_100": ("mnist", 1.2e-3, 1500)}
 
@@ -40,7 +40,7 @@ def main() -> None:
     device = pick_device(a.device)
     torch.set_num_threads(1)
     datasets = {name: load_dataset(name, device=device, quiet=True) for name in ("cifar10", "mnist")}
-    print(f"device {device}, {torch.get_num_threads()} thread(s); samples/s through ramanujan_lth.train")
+    print(f"device {device}, {torch.get_num_threads()} thread(s); samples/s through ramanujan_lth.networks.train")
     for name, (dataset, lr, its) in MODELS.items():
         fp32 = throughput(name, datasets[dataset], lr, its, "fp32")
         bf16 = throughput(name, datasets[dataset], lr, its, "bf16")

@@ -15,8 +15,8 @@ import tempfile
 import time
 
 from ramanujan_lth import executor
-from ramanujan_lth.runs import RunParams
-from ramanujan_lth.studies import Task
+from ramanujan_lth.evidence.studies import Task
+from ramanujan_lth.storage.runs import RunParams
 
 
 def plan(n_runs: int, iterations: int) -> list[Task]:

@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 from ramanujan_lth import spectral
-from ramanujan_lth.spectral import bipartite_spectrum, degree_bound, eigenvalue_bound
+from ramanujan_lth.maths.spectral import bipartite_spectrum, degree_bound, eigenvalue_bound
 
 LENET = [(784, 300), (300, 100), (100, 10)]
 VGG19_CHANNELS = (

@@ -3,7 +3,7 @@
 Both train the same model with Adam at batch 60 for the same number of
 iterations, in the same run:
 
-* library:    ``ramanujan_lth.train.train`` (data held as tensors on the device,
+* library:    ``ramanujan_lth.networks.train.train`` (data held as tensors on the device,
   batches indexed there, masks applied every step);
 * dataloader: a torchvision dataset with ``ToTensor`` + ``Normalize`` behind a
   ``torch.utils.data.DataLoader`` (shuffle, batch 60, no workers), the loop
@@ -25,9 +25,9 @@ import torch.nn.functional as F
 import torchvision
 import torchvision.transforms as T
 from ramanujan_lth import prune
-from ramanujan_lth.data import DATASETS, _cifar_class, data_root, load_dataset, pick_device
-from ramanujan_lth.models import build_model
-from ramanujan_lth.train import train
+from ramanujan_lth.networks.data import DATASETS, _cifar_class, data_root, load_dataset, pick_device
+from ramanujan_lth.networks.models import build_model
+from ramanujan_lth.networks.train import train
 
 
 def dataloader_loop(model, dataset, iterations, device, lr):

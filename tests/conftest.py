@@ -22,14 +22,14 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def mnist():
-    from ramanujan_lth.data import load_dataset
+    from ramanujan_lth.networks.data import load_dataset
 
     return load_dataset("mnist", device="cpu", quiet=True)
 
 
 @pytest.fixture(scope="session")
 def cifar():
-    from ramanujan_lth.data import load_dataset
+    from ramanujan_lth.networks.data import load_dataset
 
     return load_dataset("cifar10", device="cpu", quiet=True)
 

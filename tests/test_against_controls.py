@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from ramanujan_lth import against_controls as AC
 from ramanujan_lth import answer, claims, plans
-from ramanujan_lth.controls import control_params
-from ramanujan_lth.params import load_run
+from ramanujan_lth.networks.controls import control_params
+from ramanujan_lth.storage.params import load_run
 from test_claims import write_run
 
 LAYERS = ["fc1", "fc2", "fc3"]

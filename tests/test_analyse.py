@@ -8,7 +8,7 @@ import pytest
 import torch
 from ramanujan_lth import analyse, checkpoints, mask_file, network_spectra, stored_masks
 from ramanujan_lth.__main__ import main
-from ramanujan_lth.models import build_model
+from ramanujan_lth.networks.models import build_model
 from torch import nn
 from torch.nn.utils import prune
 

@@ -7,10 +7,10 @@ import pytest
 import torch
 from ramanujan_lth import prune as P
 from ramanujan_lth import runs
-from ramanujan_lth.batched import supports_batching, train_seeds
-from ramanujan_lth.models import build_model
-from ramanujan_lth.runs import RunParams, run, run_seeds
-from ramanujan_lth.train import train
+from ramanujan_lth.networks.batched import supports_batching, train_seeds
+from ramanujan_lth.networks.models import build_model
+from ramanujan_lth.networks.train import train
+from ramanujan_lth.storage.runs import RunParams, run, run_seeds
 
 
 def _pruned_masks(model, rounds=2):

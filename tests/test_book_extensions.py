@@ -6,7 +6,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient.exceptions import CellTimeoutError
-from ramanujan_lth.kernel import KernelManager
+from ramanujan_lth.batch.kernel import KernelManager
 
 ROOT = Path(__file__).resolve().parents[1]
 Result = namedtuple("Result", "nb err")

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from ramanujan_lth.bound_pruner import bound_prune, bound_prune_layer
+from ramanujan_lth.networks.bound_pruner import bound_prune, bound_prune_layer
 
 
 def top_two(weight):

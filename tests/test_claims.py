@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from ramanujan_lth import answer, claims, plans, predict
-from ramanujan_lth.runs import RunParams
+from ramanujan_lth.storage.runs import RunParams
 
 LAYERS = ["fc1", "fc2", "fc3"]
 SIGMAS = ("0.1", "0.3")

@@ -8,7 +8,7 @@ import sys
 import pytest
 import torch
 from ramanujan_lth import status
-from ramanujan_lth.runs import RunParams, run
+from ramanujan_lth.storage.runs import RunParams, run
 
 TINY = ["--model", "lenet_300_100", "--iterations", "5", "--n-train", "300", "--rounds", "1", "--quiet"]
 

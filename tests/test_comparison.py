@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 from ramanujan_lth import comparison, findings
-from ramanujan_lth.params import RunParams, RunResult
+from ramanujan_lth.storage.params import RunParams, RunResult
 
 
 def run(densities, accuracies, layers=None, decisions=False):

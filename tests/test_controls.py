@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 from ramanujan_lth import controls, plans
-from ramanujan_lth.models import build_model
-from ramanujan_lth.runs import RunParams, identity, load_run, run
-from ramanujan_lth.spectral import biadjacency
+from ramanujan_lth.maths.spectral import biadjacency
+from ramanujan_lth.networks.models import build_model
+from ramanujan_lth.storage.runs import RunParams, identity, load_run, run
 
 SIZES = [(784, 300, 2352), (784, 300, 120_000), (300, 100, 30_000 - 7), (100, 10, 890), (576, 128, 5), (7, 5, 35)]
 

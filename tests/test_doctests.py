@@ -10,15 +10,15 @@ import importlib
 import pytest
 
 MODULES = [
-    "ramanujan_lth.spectral",
-    "ramanujan_lth.metrics",
-    "ramanujan_lth.graphs",
-    "ramanujan_lth.controls",
-    "ramanujan_lth.network_spectra",
-    "ramanujan_lth.stats",
-    "ramanujan_lth.analyse",
-    "ramanujan_lth.mask_file",
-    "ramanujan_lth.oneshot",
+    "ramanujan_lth.maths.spectral",
+    "ramanujan_lth.maths.metrics",
+    "ramanujan_lth.maths.graphs",
+    "ramanujan_lth.networks.controls",
+    "ramanujan_lth.networks.network_spectra",
+    "ramanujan_lth.maths.stats",
+    "ramanujan_lth.your_network.analyse",
+    "ramanujan_lth.your_network.mask_file",
+    "ramanujan_lth.networks.oneshot",
     "ramanujan_lth.labels",
 ]
 

@@ -3,8 +3,8 @@
 import torch
 from ramanujan_lth import estimates as E
 from ramanujan_lth import reproduce as R
-from ramanujan_lth.params import RunParams
-from ramanujan_lth.studies import Task
+from ramanujan_lth.evidence.studies import Task
+from ramanujan_lth.storage.params import RunParams
 
 
 def test_bf16_note_gives_both_measured_steps_and_the_choices(monkeypatch):

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from ramanujan_lth import executor
-from ramanujan_lth.runs import RunParams, load_run
-from ramanujan_lth.studies import Task
+from ramanujan_lth.evidence.studies import Task
+from ramanujan_lth.storage.runs import RunParams, load_run
 
 TINY = dict(model="lenet_300_100", iterations=30, n_train=600, n_test=300, noise_sigmas=())
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse.csgraph
 from ramanujan_lth import graphs, plots, spectral, sweeps
-from ramanujan_lth.models import build_model
+from ramanujan_lth.networks.models import build_model
 
 
 def test_singular_value_grid_matches_the_spectral_report_of_the_same_mask():

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 from ramanujan_lth import graphs
-from ramanujan_lth.spectral import bipartite_spectrum
+from ramanujan_lth.maths.spectral import bipartite_spectrum
 
 
 @pytest.mark.parametrize("n,d", [(10, 3), (50, 4), (200, 7)])

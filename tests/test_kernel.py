@@ -7,7 +7,7 @@ from queue import Empty
 import pytest
 from jupyter_client.channels import AsyncZMQSocketChannel
 from jupyter_client.session import Session
-from ramanujan_lth.kernel import SLICE, KernelManager, SlicedChannel
+from ramanujan_lth.batch.kernel import SLICE, KernelManager, SlicedChannel
 
 
 class MissedWakeUpSocket:

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from ramanujan_lth import answer, claims, methods, plans, predict, tables
 from ramanujan_lth.catalog import ONESHOT_METHODS
-from ramanujan_lth.params import load_run
+from ramanujan_lth.storage.params import load_run
 from test_claims import spectral_rows, write_run
 
 LAYERS = ["fc1", "fc2", "fc3"]

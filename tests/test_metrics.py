@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 import torch
 from ramanujan_lth import metrics
-from ramanujan_lth.models import build_model
-from ramanujan_lth.network_spectra import layer_report
-from ramanujan_lth.runs import RunParams, run
+from ramanujan_lth.networks.models import build_model
+from ramanujan_lth.networks.network_spectra import layer_report
+from ramanujan_lth.storage.runs import RunParams, run
 
 
 def blocks(*shapes, extra_cols=0):

@@ -7,9 +7,9 @@ import pytest
 import torch
 from ramanujan_lth import oneshot
 from ramanujan_lth import prune as P
-from ramanujan_lth.models import build_model
-from ramanujan_lth.params import RunParams
-from ramanujan_lth.runs import _prepare_data, run
+from ramanujan_lth.networks.models import build_model
+from ramanujan_lth.storage.params import RunParams
+from ramanujan_lth.storage.runs import _prepare_data, run
 from torch import nn
 
 LENET = {"fc1": (300, 784), "fc2": (100, 300), "fc3": (10, 100)}
@@ -111,7 +111,7 @@ def test_one_shot_parameters_are_checked_and_existing_names_unchanged():
     # the new schedule and scores leave every stored run's folder name as it was
     from pathlib import Path
 
-    from ramanujan_lth.params import run_dir
+    from ramanujan_lth.storage.params import run_dir
 
     stored = sorted((Path(__file__).resolve().parents[1] / "book" / "results").glob("*/params.json"))[:40]
     assert stored

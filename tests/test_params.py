@@ -34,7 +34,8 @@ def test_reading_stored_results_imports_no_torch():
 def test_the_graph_mathematics_imports_no_torch():
     # spectra and later measures of matrices; the layers of a network (which need torch) load on first use
     code = (
-        "import sys, json, ramanujan_lth, ramanujan_lth.spectral, ramanujan_lth.metrics, ramanujan_lth.graphs;"
+        "import sys, json, ramanujan_lth, ramanujan_lth.maths.spectral,"
+        " ramanujan_lth.maths.metrics, ramanujan_lth.maths.graphs;"
         "print(json.dumps('torch' in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -49,7 +50,7 @@ def test_commands_that_read_start_without_torch(tmp_path, command):
     )
     assert out.returncode == 0, out.stderr[-2000:]
     imported = {line.split("|")[-1].strip() for line in out.stderr.splitlines() if line.startswith("import time:")}
-    assert "ramanujan_lth.params" in imported  # the report of imports is there
+    assert "ramanujan_lth.storage.params" in imported  # the report of imports is there
     assert "torch" not in imported
 
 

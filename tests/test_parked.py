@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import torch
 from ramanujan_lth import parked, paths, stored_masks
-from ramanujan_lth.export import export_run
-from ramanujan_lth.parked import parking
-from ramanujan_lth.runs import RunInUse, RunParams, run
+from ramanujan_lth.storage.export import export_run
+from ramanujan_lth.storage.parked import parking
+from ramanujan_lth.storage.runs import RunInUse, RunParams, run
 
 QUICK = dict(model="lenet_300_100", iterations=30, n_train=2000, n_test=500, noise_sigmas=(0.2,))
 
@@ -198,8 +198,8 @@ def test_a_run_parks_itself_after_every_round_and_a_lost_machine_resumes_there(m
 
 
 def test_the_executor_parks_the_runs_it_trains(mnist, tmp_path):
-    from ramanujan_lth.executor import execute_tasks
-    from ramanujan_lth.studies import Task
+    from ramanujan_lth.batch.executor import execute_tasks
+    from ramanujan_lth.evidence.studies import Task
 
     p = RunParams(rounds=2, **dict(QUICK, n_train=500, n_test=200))
     book = tmp_path / "book" / "parked"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from ramanujan_lth import plans, runs, stored_runs, studies
-from ramanujan_lth.params import RunParams, RunResult
+from ramanujan_lth.storage.params import RunParams, RunResult
 
 ROOT = Path(__file__).resolve().parents[1]
 STORED = ROOT / "book" / "results"

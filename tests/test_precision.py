@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 import torch
 from ramanujan_lth import plans
-from ramanujan_lth.models import build_model
-from ramanujan_lth.runs import RunParams, identity, run, run_dir
-from ramanujan_lth.train import train
+from ramanujan_lth.networks.models import build_model
+from ramanujan_lth.networks.train import train
+from ramanujan_lth.storage.runs import RunParams, identity, run, run_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 CONV = dict(model="conv4", iterations=4, n_train=300, n_test=200, noise_sigmas=(0.2,), precision="bf16")

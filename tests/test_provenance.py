@@ -8,9 +8,9 @@ import shutil
 import pytest
 import torch
 from ramanujan_lth import parked, paths, provenance
-from ramanujan_lth.export import export_run
-from ramanujan_lth.runs import RunParams, run, run_dir
-from ramanujan_lth.status import run_status
+from ramanujan_lth.storage.export import export_run
+from ramanujan_lth.storage.runs import RunParams, run, run_dir
+from ramanujan_lth.storage.status import run_status
 
 TINY = dict(model="lenet_300_100", iterations=10, n_train=600, n_test=500, noise_sigmas=())
 #: the folder names these runs had before provenance existed: recording it must not rename a run

@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.nn as nn
 from ramanujan_lth import prune as P
-from ramanujan_lth.models import build_model, prunable_layers
+from ramanujan_lth.networks.models import build_model, prunable_layers
 
 W1 = np.array([[1.0, -2.0, 0.5], [3.0, 1.0, -1.0]])  # (2 hidden, 3 inputs)
 W2 = np.array([[2.0, -1.0], [0.5, 4.0]])  # (2 outputs, 2 hidden)

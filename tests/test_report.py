@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from ramanujan_lth import paper as paper_numbers
 from ramanujan_lth import plans, report
-from ramanujan_lth.runs import RunParams, identity
+from ramanujan_lth.storage.runs import RunParams, identity
 
 
 def fake_stored_run(root, params, crossings, accuracy=0.97, subset=True, layer_decay=None, n_records=22):
@@ -434,7 +434,7 @@ def test_the_bound_density_row_says_where_each_layer_was_held(tmp_path):
 
 
 def test_iclr_table4_reads_the_last_round_of_the_stored_synflow_bound_run(tmp_path):
-    from ramanujan_lth.spectral import biadjacency, bipartite_spectrum
+    from ramanujan_lth.maths.spectral import biadjacency, bipartite_spectrum
 
     base = plans.comparison_base("lenet_300_100", "paper")
     fake_stored_run(tmp_path, RunParams(score="synflow", bound=True, rounds=60, **base), {"fc1": None})

@@ -14,10 +14,10 @@ from ramanujan_lth import estimates as E
 from ramanujan_lth import parked, plans
 from ramanujan_lth import reproduce as R
 from ramanujan_lth import studies as T
-from ramanujan_lth.export import export_run
-from ramanujan_lth.params import run_dir
-from ramanujan_lth.runs import RunParams, run
-from ramanujan_lth.stored_runs import book_root
+from ramanujan_lth.storage.export import export_run
+from ramanujan_lth.storage.params import run_dir
+from ramanujan_lth.storage.runs import RunParams, run
+from ramanujan_lth.storage.stored_runs import book_root
 
 HEADER = """---
 jupytext:
@@ -95,7 +95,7 @@ def test_execute_injects_the_profile_and_names_the_failing_chapter(toy_book):
 def test_execute_runs_chapters_with_the_sliced_kernel_client(toy_book, monkeypatch):
     import nbformat
     import papermill as pm
-    from ramanujan_lth.kernel import KernelManager
+    from ramanujan_lth.batch.kernel import KernelManager
 
     seen = {}
 
@@ -358,7 +358,7 @@ def test_dry_run_says_when_reproduce_would_refuse_the_data(tmp_path, monkeypatch
 def test_reproduce_stores_each_run_as_it_finishes(toy_book, mnist, monkeypatch):
     """A batch of many hours keeps each finished run in book/results at once,
     not only when the last run is done."""
-    from ramanujan_lth.executor import Outcome
+    from ramanujan_lth.batch.executor import Outcome
 
     p = RunParams(rounds=1, model="lenet_300_100", iterations=30, n_train=2000, n_test=500, noise_sigmas=())
     monkeypatch.setattr(R.T, "tasks", lambda name, profile, stored_root: [T.Task("tiny", p)])

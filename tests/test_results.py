@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from ramanujan_lth import plans, results, runs, studies
-from ramanujan_lth.params import RunParams, RunResult
+from ramanujan_lth.storage.params import RunParams, RunResult
 
 
 def spec():

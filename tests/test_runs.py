@@ -10,9 +10,9 @@ import pytest
 import torch
 from ramanujan_lth import export, paths, runs, stored_runs
 from ramanujan_lth import prune as P
-from ramanujan_lth.models import build_model
-from ramanujan_lth.runs import RunParams, run
-from ramanujan_lth.train import evaluate
+from ramanujan_lth.networks.models import build_model
+from ramanujan_lth.networks.train import evaluate
+from ramanujan_lth.storage.runs import RunParams, run
 
 QUICK = dict(model="lenet_300_100", iterations=40, n_train=3000, noise_sigmas=(0.2,))
 
@@ -408,7 +408,7 @@ def test_a_run_that_differs_only_in_noise_levels_is_copied_whole(mnist, tmp_path
 
 
 def test_seeds_trained_together_take_their_forks_too(mnist, tmp_path):
-    from ramanujan_lth.runs import run_seeds
+    from ramanujan_lth.storage.runs import run_seeds
 
     run(RunParams(alpha=0.5, noise_sigmas=(), seed=0, **FORK), runs_dir=tmp_path, data=mnist, progress=False)
     both = run_seeds(

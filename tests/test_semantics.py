@@ -11,8 +11,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from ramanujan_lth import prune as P
 from ramanujan_lth import runs, stats
-from ramanujan_lth.models import build_model
-from ramanujan_lth.runs import RunParams, run
+from ramanujan_lth.networks.models import build_model
+from ramanujan_lth.storage.runs import RunParams, run
 
 
 # ------------------------------------------------------------------ SNIP

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import torch
 from ramanujan_lth import graphs, spectral
-from ramanujan_lth.models import build_model
-from ramanujan_lth.network_spectra import layer_report, regime
-from ramanujan_lth.spectral import biadjacency, bipartite_spectrum
+from ramanujan_lth.maths.spectral import biadjacency, bipartite_spectrum
+from ramanujan_lth.networks.models import build_model
+from ramanujan_lth.networks.network_spectra import layer_report, regime
 
 METHODS = ["auto", "svd", "gram", "arpack"]
 

@@ -6,8 +6,8 @@ import socket
 
 import pytest
 from ramanujan_lth.__main__ import main
-from ramanujan_lth.runs import RunParams
-from ramanujan_lth.status import describe_params, run_status
+from ramanujan_lth.storage.runs import RunParams
+from ramanujan_lth.storage.status import describe_params, run_status
 
 
 def fake_run(root, name, params, n_records, planned, complete=False, seconds=(), lock_pid=None):
@@ -83,6 +83,6 @@ def test_status_reads_run_folders_without_torch():
     import subprocess
     import sys
 
-    code = "import sys, ramanujan_lth.status, ramanujan_lth.paths; print('torch' in sys.modules)"
+    code = "import sys, ramanujan_lth.storage.status, ramanujan_lth.storage.paths; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

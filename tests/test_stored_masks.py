@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 from ramanujan_lth import export, stored_masks
-from ramanujan_lth.runs import RunParams, load_run, run
+from ramanujan_lth.storage.runs import RunParams, load_run, run
 
 
 def nested(seed=0, rounds=4, shape=(30, 20)):

@@ -8,8 +8,8 @@ import pytest
 import torch
 from ramanujan_lth import data as D
 from ramanujan_lth import prune as P
-from ramanujan_lth.models import build_model
-from ramanujan_lth.train import evaluate, train
+from ramanujan_lth.networks.models import build_model
+from ramanujan_lth.networks.train import evaluate, train
 
 
 def test_mnist_subset_loads_and_says_so(mnist, capsys):

@@ -2,7 +2,7 @@
 through a reply, and a chapter whose execution stalls anyway is executed
 again, once.
 
-Every execution uses :class:`ramanujan_lth.kernel.KernelManager`, whose
+Every execution uses :class:`ramanujan_lth.batch.kernel.KernelManager`, whose
 clients poll the kernel in short slices: nbclient's single long poll now and
 then misses the reply to a cell (jupyter/nbclient#312), most often one that
 draws an ``ipywidgets.interact``.
@@ -29,7 +29,7 @@ import traceback
 import psutil
 from jupyter_cache.executors.utils import ExecutionResult
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from ramanujan_lth.kernel import KernelManager
+from ramanujan_lth.batch.kernel import KernelManager
 from sphinx.util import logging
 
 LOG = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ At build time it writes, into a static folder of the build:
 * ``vega/vega-bundle.js``: vega, vega-lite and vega-embed in one script that
   sets ``window.vegaEmbed`` (from the ``vl-convert-python`` package, at the
   Vega-Lite version the installed altair writes), loaded in every page's
-  head, so the chart outputs (``ramanujan_lth.plots``' renderer) draw with it;
+  head, so the chart outputs (``ramanujan_lth.pages.plots``' renderer) draw with it;
 * ``mathjax/tex-svg.js``: MathJax 3 with SVG output (from the
   ``django-static-mathjax`` package), used as Sphinx's ``mathjax_path``;
 * ``NOTICE.txt``: the versions and licences of both;

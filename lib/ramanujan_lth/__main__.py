@@ -12,8 +12,8 @@ import json
 import sys
 from pathlib import Path
 
-from .catalog import PROFILES
-from .params import RunParams, default_runs_dir, load_run
+from ramanujan_lth.catalog import PROFILES
+from ramanujan_lth.storage.params import RunParams, default_runs_dir, load_run
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -234,7 +234,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _reproduce(ap, a) -> int:
-    from .reproduce import reproduce
+    from ramanujan_lth.batch.reproduce import reproduce
 
     try:
         return reproduce(
@@ -256,8 +256,8 @@ def _reproduce(ap, a) -> int:
 
 
 def _export(a) -> int:
-    from .export import export_run
-    from .parked import discard
+    from ramanujan_lth.storage.export import export_run
+    from ramanujan_lth.storage.parked import discard
 
     if a.mask_round is not None:
         return _export_masks(a)
@@ -279,7 +279,7 @@ def _export(a) -> int:
 def _export_masks(a) -> int:
     import numpy as np
 
-    from . import mask_file
+    from ramanujan_lth.your_network import mask_file
 
     if a.mask_file and len(a.folders) > 1:
         sys.stderr.write("ramanujan_lth: error: --mask-file names one file: export one folder at a time\n")
@@ -299,7 +299,7 @@ def _export_masks(a) -> int:
 
 
 def _analyse(ap, a) -> int:
-    from . import analyse, checkpoints, mask_file
+    from ramanujan_lth.your_network import analyse, checkpoints, mask_file
 
     if a.checkpoint is None and a.masks is None:
         ap.error("give a CHECKPOINT (with --model SPEC), or --masks FILE.mask.npz to measure masks alone")
@@ -335,7 +335,7 @@ def _analyse(ap, a) -> int:
 
 
 def _park(a) -> int:
-    from .parked import park, parked_rounds
+    from ramanujan_lth.storage.parked import park, parked_rounds
 
     for folder in a.folders:
         try:
@@ -349,7 +349,7 @@ def _park(a) -> int:
 
 
 def _unpark(a) -> int:
-    from .parked import parked_rounds, unpark
+    from ramanujan_lth.storage.parked import parked_rounds, unpark
 
     return _write_back(
         a,
@@ -360,14 +360,14 @@ def _unpark(a) -> int:
 
 
 def _restore(a) -> int:
-    from .parked import restore
+    from ramanujan_lth.storage.parked import restore
 
     return _write_back(a, restore, "finished under the runs dir already", lambda folder: "")
 
 
 def _write_back(a, write, unchanged: str, detail) -> int:
     """Write each of ``a.folders`` back under the runs dir with ``write`` (unpark or restore)."""
-    from .runs import RunInUse
+    from ramanujan_lth.storage.runs import RunInUse
 
     for folder in a.folders:
         try:
@@ -382,7 +382,7 @@ def _write_back(a, write, unchanged: str, detail) -> int:
 def _status(a) -> int:
     import pandas as pd
 
-    from .status import run_status
+    from ramanujan_lth.storage.status import run_status
 
     folder = a.runs_dir or default_runs_dir()
     table = run_status(folder, unfinished_only=a.unfinished)
@@ -421,8 +421,8 @@ def main(argv=None) -> int:
 
 
 def _run(ap, a) -> int:
-    from .data import DatasetNotFound, DeviceUnavailable
-    from .runs import DamagedRun, RunInUse, run, run_seeds
+    from ramanujan_lth.networks.data import DatasetNotFound, DeviceUnavailable
+    from ramanujan_lth.storage.runs import DamagedRun, RunInUse, run, run_seeds
 
     try:
         params = _run_params(a)
@@ -433,7 +433,7 @@ def _run(ap, a) -> int:
         ap.error("--seeds trains seeds together and records no history: leave --eval-every at 0")
     kw = dict(runs_dir=a.runs_dir, data_root=a.data_root, download=a.download, device=a.device, progress=not a.quiet)
     if a.park_to:
-        from .parked import parking
+        from ramanujan_lth.storage.parked import parking
 
         kw["after_round"] = parking(a.park_to)
     try:

@@ -4,7 +4,7 @@ The models and their paper hyper-parameters, the datasets and where their
 files live, the pruning scores, schedules, Algorithm 1's guards and single
 criteria, the training precisions and the control kinds. The modules that
 implement them (``models``, ``prune``, ``train``, ``data``, ``bound_pruner``,
-``controls``) register under these names; :mod:`ramanujan_lth.params`
+``controls``) register under these names; :mod:`ramanujan_lth.storage.params`
 validates run parameters against them, so reading stored results needs no
 torch.
 """
@@ -144,7 +144,7 @@ def count_train_images(name: str, root=None) -> int:
     return n
 
 
-#: the pruning scores (``magnitude`` is IMP's; :mod:`ramanujan_lth.prune` implements them)
+#: the pruning scores (``magnitude`` is IMP's; :mod:`ramanujan_lth.networks.prune` implements them)
 PRUNING_SCORES = ("magnitude", "snip", "synflow", "grasp", "erk", "uniform")
 
 
@@ -170,13 +170,13 @@ def is_subset_run(params) -> bool:
 
 #: the paper's three scores, which prune round after round (Table 3, Algorithm 1)
 PAPER_SCORES = PRUNING_SCORES[:3]
-#: layer-wise rates, one global threshold, or once at initialisation (:mod:`ramanujan_lth.oneshot`)
+#: layer-wise rates, one global threshold, or once at initialisation (:mod:`ramanujan_lth.networks.oneshot`)
 SCHEDULES = ("layerwise", "global", "oneshot")
 #: the scores that prune once at initialisation only (GraSP, and ERK and uniform random placement)
 ONESHOT_ONLY = ("grasp", "erk", "uniform")
-#: every method of one-shot pruning at initialisation (:mod:`ramanujan_lth.oneshot`)
+#: every method of one-shot pruning at initialisation (:mod:`ramanujan_lth.networks.oneshot`)
 ONESHOT_METHODS = ("snip", "synflow", "grasp", "erk", "uniform")
-#: Algorithm 1's layer-collapse guards (:mod:`ramanujan_lth.bound_pruner`)
+#: Algorithm 1's layer-collapse guards (:mod:`ramanujan_lth.networks.bound_pruner`)
 GUARDS = ("average", "minimum")
 #: single criteria of the paper's Table 1: (graph, bound)
 CRITERIA = {
@@ -185,7 +185,7 @@ CRITERIA = {
     "WE": ("weighted", "eigenvalue"),
     "WD": ("weighted", "degree"),
 }
-#: the masks a control run trains (:mod:`ramanujan_lth.controls`)
+#: the masks a control run trains (:mod:`ramanujan_lth.networks.controls`)
 CONTROLS = ("random", "biregular")
 
 

@@ -50,7 +50,7 @@ SCORE_LABELS = {
     "erk": "ERK",
     "uniform": "uniform random",
 }
-#: a score's key in the paper's tables (:mod:`ramanujan_lth.paper`)
+#: a score's key in the paper's tables (:mod:`ramanujan_lth.evidence.paper`)
 SCORE_PAPER_KEYS = {"magnitude": "imp", "snip": "snip", "synflow": "synflow"}
 
 #: a model with the data it is trained on

@@ -1,0 +1,215 @@
+"""The later literature's question: do graph measures rank pruning methods by accuracy?
+
+Hoang et al. (ICLR 2023) report that the Ramanujan property does not rank
+pruning-at-initialisation methods by accuracy while their IMDB and NaRC do;
+Cunegatti et al. (TMLR 2024) find such measures only as good as the layers'
+densities. The book trains five such methods (:mod:`ramanujan_lth.networks.oneshot`)
+at the overall densities of the LeNet-300-100 controls and tests the claim
+with a rule fixed here, before any run is read (:data:`RULE`):
+
+* at every matched density and seed, each kind of mask (tickets, random and
+  biregular controls, the five methods) is one network; a quantity's value
+  for it is its mean over the studied layers (the share of Ramanujan layers
+  as it is);
+* Spearman's ρ between the quantity and clean accuracy across the kinds,
+  with accuracies within the seed noise of each other tied (the noise: the
+  median over kinds of the standard deviation over seeds at that density;
+  accuracies are ranked after rounding to multiples of it);
+* a quantity ranks the methods when the mean ρ over densities (each the mean
+  over seeds) is at least :data:`MIN_RHO` and ρ > 0 in at least
+  :data:`MIN_SHARE` of (density, seed) cells; it ranks them the wrong way
+  round when the mirror holds.
+
+The verdict reads IMDB and NaRC, the claim's measures: reproduced when both
+rank the methods, partly when one does, contradicted when both rank them the
+wrong way round, not reproduced otherwise; not tested yet with fewer than
+:data:`MIN_KINDS` kinds at two densities or more. It does not enter the
+book's answer, which is about the paper's claims.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from ramanujan_lth.catalog import ONESHOT_METHODS
+from ramanujan_lth.evidence import claims, plans, predict
+from ramanujan_lth.storage import stored_runs
+
+__all__ = [
+    "QUANTITIES",
+    "CLAIM_QUANTITIES",
+    "MIN_RHO",
+    "MIN_SHARE",
+    "MIN_KINDS",
+    "RULE",
+    "methods_data",
+    "coverage",
+    "network_values",
+    "rank_correlations",
+    "rank_summary",
+    "claim_ranking",
+]
+
+#: the quantities whose ranking is measured (column prefixes of the network table)
+QUANTITIES = ("delta", "share", "r", "imdb", "narc", "gap")
+#: the claim's measures
+CLAIM_QUANTITIES = ("imdb", "narc")
+MIN_RHO = 0.5
+MIN_SHARE = 0.8
+#: kinds of mask a density needs for a ranking (of the eight)
+MIN_KINDS = 5
+
+RULE = (
+    "At each matched density and seed, Spearman's ρ across the kinds of mask (tickets, random, biregular and "
+    "the five one-shot methods) between a quantity's mean over the studied layers and clean accuracy, "
+    "accuracies within the seed noise tied (rounded to the median over kinds of their standard deviation over "
+    f"seeds). A quantity ranks the methods when the mean ρ over densities is at least {MIN_RHO:g} and ρ > 0 in "
+    f"at least {MIN_SHARE:.0%} of (density, seed) cells; the wrong way round when the mirror holds. "
+    "Reproduced: IMDB and NaRC both rank them; partly: one does; contradicted: both the wrong way round; "
+    "not reproduced otherwise. Fixed before the runs were read; not part of the answer."
+)
+claims.METHOD_RULES["6"] = RULE
+
+
+def stored_oneshot(tickets: list, stored_root) -> list:
+    """The stored one-shot runs matched to ``tickets`` (:func:`ramanujan_lth.evidence.plans.oneshot_plan`)."""
+    return stored_runs.stored_some(plans.oneshot_plan(tickets), stored_root) or []
+
+
+def methods_data(model: str, stored_root) -> tuple[pd.DataFrame, list]:
+    """Every network of the comparison: the tickets of the seeds that have
+    one-shot runs, their controls and the one-shot runs, with the studied layers."""
+    lth, _ = plans.stored_lth(model, stored_root)
+    layers = plans.STUDIED_LAYERS[model]
+    if not lth:
+        return pd.DataFrame(), layers
+    found = stored_oneshot(lth, stored_root)
+    seeds = {r.params.seed for r in found}
+    tickets = [t for t in lth if t.params.seed in seeds]
+    if not tickets:
+        return pd.DataFrame(), layers
+    controls = claims.stored_controls(tickets, stored_root)
+    return predict.network_table(tickets, controls, layers, oneshot=found), layers
+
+
+def coverage(model: str, stored_root) -> dict:
+    """How many of the planned one-shot runs are stored."""
+    lth, _ = plans.stored_lth(model, stored_root)
+    tickets = [t for t in lth if t.params.seed in range(plans.chapter_seeds("06_verdict", model, "paper"))]
+    plan = plans.oneshot_plan(tickets) if model in plans.ONESHOT_MODELS else []
+    found = stored_runs.stored_some(plan, stored_root) or [] if plan else []
+    return {"planned": len(plan), "stored": len(found), "methods": list(ONESHOT_METHODS)}
+
+
+def network_values(table: pd.DataFrame, layers, quantity: str) -> pd.Series:
+    """One value per network: ``share`` as it is, another quantity's mean over ``layers`` (NaN ignored)."""
+    if quantity == "share":
+        return table["share"].astype(float)
+    return table[[f"{quantity}_{layer}" for layer in layers]].astype(float).mean(axis=1, skipna=True)
+
+
+def _matched(table: pd.DataFrame) -> pd.DataFrame:
+    """The rounds where masks other than the ticket were trained."""
+    return table[table["round"].isin(table.loc[table["kind"] != "ticket", "round"])]
+
+
+def rank_correlations(table: pd.DataFrame, layers, quantities=QUANTITIES, target: str = "accuracy") -> pd.DataFrame:
+    """Spearman's ρ per (round, seed, quantity) across the kinds of mask, with
+    accuracies within the seed noise tied (see the module's text)."""
+    rows = []
+    df = _matched(table)
+    for rnd, at in df.groupby("round"):
+        spread = at.groupby("kind")[target].std(ddof=1).dropna()
+        noise = float(spread.median()) if len(spread) else 0.0
+        for seed, g in at.groupby("seed"):
+            g = g.drop_duplicates("kind")
+            if g["kind"].nunique() < MIN_KINDS:
+                continue
+            acc = g[target].to_numpy(float)
+            ranked = np.round(acc / noise) if noise > 0 else acc
+            for q in quantities:
+                v = network_values(g, layers, q).to_numpy(float)
+                ok = np.isfinite(v)
+                rho = math.nan
+                if ok.sum() >= 3 and np.ptp(v[ok]) > 0 and np.ptp(ranked[ok]) > 0:
+                    rho = float(sps.spearmanr(v[ok], ranked[ok]).statistic)
+                rows.append(
+                    {
+                        "round": int(rnd),
+                        "density": float(g["density"].mean()),
+                        "seed": int(seed),
+                        "quantity": q,
+                        "kinds": int(ok.sum()),
+                        "noise": noise,
+                        "rho": rho,
+                    }
+                )
+    return pd.DataFrame(rows, columns=["round", "density", "seed", "quantity", "kinds", "noise", "rho"])
+
+
+def rank_summary(rhos: pd.DataFrame) -> pd.DataFrame:
+    """Per quantity: mean ρ over densities (each the mean over seeds), share
+    of cells with ρ > 0 and < 0, densities and cells, and what the rule says."""
+    rows = []
+    for q, g in rhos.dropna(subset=["rho"]).groupby("quantity", sort=False):
+        per_density = g.groupby("round")["rho"].mean()
+        mean, pos, neg = float(per_density.mean()), float((g["rho"] > 0).mean()), float((g["rho"] < 0).mean())
+        call = (
+            "ranks"
+            if mean >= MIN_RHO and pos >= MIN_SHARE
+            else "reversed"
+            if mean <= -MIN_RHO and neg >= MIN_SHARE
+            else "no ranking"
+        )
+        rows.append(
+            {
+                "quantity": q,
+                "mean rho": mean,
+                "rho > 0": pos,
+                "rho < 0": neg,
+                "densities": int(per_density.size),
+                "cells": int(len(g)),
+                "call": call,
+            }
+        )
+    return pd.DataFrame(rows, columns=["quantity", "mean rho", "rho > 0", "rho < 0", "densities", "cells", "call"])
+
+
+def claim_ranking(model: str, stored_root=None, table=None) -> claims.Verdict:
+    """The later literature's claim (IMDB and NaRC rank pruning methods by
+    accuracy) by :data:`RULE`; ``table``: (network table, layers), else the stored runs."""
+    df, layers = table if table is not None else methods_data(model, stored_root)
+    if df.empty or not df["kind"].isin(ONESHOT_METHODS).any():
+        return claims.Verdict("6", model, "not tested yet", "no_oneshot", kind="methods")
+    rhos = rank_correlations(df, layers)
+    summary = rank_summary(rhos)
+    if summary.empty or summary["densities"].max() < 2:
+        return claims.Verdict("6", model, "not tested yet", "few_densities", kind="methods")
+    calls = dict(zip(summary["quantity"], summary["call"]))
+    claim = [calls.get(q, "no ranking") for q in CLAIM_QUANTITIES]
+    if all(c == "ranks" for c in claim):
+        verdict = "reproduced"
+    elif all(c == "reversed" for c in claim):
+        verdict = "contradicted"
+    elif any(c == "ranks" for c in claim):
+        verdict = "partly"
+    else:
+        verdict = "not reproduced"
+    kinds = sorted(df.loc[df["round"].isin(rhos["round"]), "kind"].unique())
+    return claims.Verdict(
+        "6",
+        model,
+        verdict,
+        "ranking",
+        {
+            "summary": summary.to_dict("records"),
+            "kinds": kinds,
+            "seeds": sorted(int(s) for s in rhos["seed"].unique()),
+            "densities": sorted(float(d) for d in rhos.groupby("round")["density"].mean()),
+        },
+        kind="methods",
+    )

@@ -1,0 +1,1 @@
+"""What a reader sees: altair charts and HTML tables."""

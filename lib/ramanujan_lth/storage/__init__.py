@@ -1,0 +1,3 @@
+"""Runs on disk: parameters and identity, file names, running and resuming runs,
+parking, export, stored masks, status, provenance.
+"""

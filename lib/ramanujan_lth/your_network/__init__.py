@@ -1,0 +1,3 @@
+"""Bring your own network: the spectral report of any PyTorch model, its
+checkpoint, portable mask files.
+"""
