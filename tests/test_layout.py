@@ -73,3 +73,10 @@ def test_a_flat_name_still_reaches_its_module():
     assert studies.__name__ == "ramanujan_lth.evidence.studies"
     with pytest.raises(AttributeError):
         ramanujan_lth.no_such_module  # noqa: B018
+
+
+def test_the_book_is_found_from_outside_it(tmp_path):
+    from ramanujan_lth.storage.stored_runs import book_root
+
+    assert book_root(tmp_path) == PACKAGE.parents[1]
+    assert (book_root(tmp_path) / "_toc.yml").is_file()

@@ -39,6 +39,7 @@ __all__ = [
     "TOLERANCES",
     "Verdict",
     "regimes",
+    "regime_rules",
     "stored_controls",
     "lth_tables",
     "claim_coupling",
@@ -198,6 +199,18 @@ def regimes(spec: pd.DataFrame, layers, rule: str = "t-test") -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows).sort_values("round").reset_index(drop=True)
+
+
+def regime_rules(spec: pd.DataFrame, layers) -> pd.DataFrame:
+    """:func:`regimes` by both rules, one frame: the t-test's rows (``rule`` ``"t-test (A.5)"``),
+    then the mean rule's (``rule`` ``"mean Δ > 0 (chapter 3)"``)."""
+    return pd.concat(
+        [
+            regimes(spec, layers, "t-test").assign(rule="t-test (A.5)"),
+            regimes(spec, layers, "mean").assign(rule="mean Δ > 0 (chapter 3)"),
+        ],
+        ignore_index=True,
+    )
 
 
 def _last_of_first_stretch(flags: pd.Series):

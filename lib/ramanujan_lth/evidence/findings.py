@@ -13,8 +13,17 @@ import pandas as pd
 
 from ramanujan_lth import labels
 from ramanujan_lth.evidence import results
+from ramanujan_lth.maths import stats
 
-__all__ = ["random_masks", "regime_events", "pipeline_check", "appendix_losses", "bound_pruner"]
+__all__ = [
+    "random_masks",
+    "regime_events",
+    "pipeline_check",
+    "appendix_losses",
+    "bound_pruner",
+    "never_lost",
+    "criterion_effect",
+]
 
 
 def _pct(x: float) -> str:
@@ -173,3 +182,36 @@ def bound_pruner(runs: dict, names: dict, paper: dict) -> str:
         if parts:
             lines.append(f"* **{name}**: " + "; ".join(parts) + ".")
     return "\n".join(lines)
+
+
+def never_lost(experiments: dict) -> str:
+    """Chapter 5: per model, the studied layers whose Δ is never significantly below zero within
+    its rounds (or that every studied layer loses the property), as Markdown bullets.
+    ``experiments``: model -> ``{"tests": ...}`` (:func:`ramanujan_lth.maths.stats.delta_tests`)."""
+    lines = []
+    for model, ex in experiments.items():
+        lost = stats.loss_points(ex["tests"])
+        never = lost.loc[lost["round"].isna(), "layer"].tolist()
+        lines.append(
+            f"* {labels.MODEL_NAMES.get(model, model)}: "
+            + (f"{', '.join(never)} never loses it" if never else "every studied layer loses it")
+        )
+    return "\n".join(lines)
+
+
+def criterion_effect(against: pd.DataFrame) -> str:
+    """Chapter 7: where the unweighted (UE, UD) and the weighted (WE, WD) single criteria stop, and
+    how much the bound changes accuracy against the plain run at that density on each test set
+    (``against``: :func:`ramanujan_lth.evidence.results.criterion_against_plain`), in one sentence."""
+    unweighted = against[against["criterion"].isin(["UE", "UD"])]
+    weighted = against[against["criterion"].isin(["WE", "WD"])]
+    diffs = [c for c in against if c.endswith("-Bound minus plain")]  # clean, then the noisiest test set
+    changes = " and ".join(
+        f"{against[c].min():+.2f} to {against[c].max():+.2f} points on the {c.split(':')[0]} set" for c in diffs
+    )
+    return (
+        f"The unweighted criteria stop at {unweighted['density %'].min():.3g}–{unweighted['density %'].max():.3g} % "
+        f"density, the weighted ones at {weighted['density %'].min():.3g}–{weighted['density %'].max():.3g} %. "
+        f"At the density each reached, the bound changes accuracy against the plain run by {changes} "
+        "(one seed each)."
+    )

@@ -33,6 +33,7 @@ __all__ = [
     "table3_rows",
     "table3_grid",
     "iclr_table4_rows",
+    "iclr_table4_grid",
     "seed_crossings",
 ]
 
@@ -662,6 +663,20 @@ def iclr_table4_rows(stored_root) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def iclr_table4_grid(iclr: pd.DataFrame) -> pd.DataFrame:
+    """:func:`iclr_table4_rows` side by side: one row per (layer, field), in the paper's order, and
+    per graph (unweighted, weighted, score) two columns, the paper's number and ours; NaN where a
+    graph has no such field or ours is not stored."""
+    wide = iclr.pivot_table(
+        index=["layer", "field"], columns="graph", values=["paper", "reproduced"], sort=False, dropna=False
+    )
+    wide.columns = pd.MultiIndex.from_tuples(
+        [(graph, "paper" if src == "paper" else "ours") for src, graph in wide.columns]
+    )
+    order = [(g, s) for g in ("unweighted", "weighted", "score") for s in ("paper", "ours")]
+    return wide[[c for c in order if c in wide.columns]]
 
 
 # ------------------------------------------------------------------ Table 3 as the paper prints it

@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 
 from ramanujan_lth.catalog import CRITERIA
+from ramanujan_lth.evidence.paper import PAPER_LOSS
 from ramanujan_lth.labels import regime_of
+from ramanujan_lth.maths import stats
 from ramanujan_lth.storage.params import RunResult
 
 __all__ = [
@@ -24,6 +26,11 @@ __all__ = [
     "criterion_stops",
     "criterion_against_plain",
     "candidate_frame",
+    "PAPER_LOSS_ROUNDS",
+    "paper_density_frame",
+    "alignment_frame",
+    "schedule_ends",
+    "study_losses",
 ]
 
 
@@ -336,3 +343,85 @@ def candidate_frame(bound_runs: dict) -> pd.DataFrame:
         for name, key in quantities
     ]
     return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------ chapter 5: the significance tests
+#: the rounds of our LeNet-300-100 schedule (p_fc = 0.2, p_out = 0.1) whose overall density the
+#: paper's Table 4 gives as each layer's "density" (:data:`ramanujan_lth.evidence.paper.PAPER_LOSS`)
+PAPER_LOSS_ROUNDS = {"fc1": 6, "fc2": 10, "fc3": 18}
+
+
+def paper_density_frame(tests: pd.DataFrame) -> pd.DataFrame:
+    """The paper's LeNet-300-100 "density" column of Table 4 beside our network's and layer's
+    density (percent) at the same rounds (:data:`PAPER_LOSS_ROUNDS`): one row per layer with
+    ``layer``, ``round``, ``paper %``, ``ours: network %`` and ``ours: layer %`` (NaN where our
+    runs did not reach that round). ``tests``: :func:`ramanujan_lth.maths.stats.delta_tests` of
+    the LeNet runs."""
+    t = tests.set_index(["layer", "round"])
+    return pd.DataFrame(
+        [
+            {
+                "layer": layer,
+                "round": r,
+                "paper %": PAPER_LOSS["lenet_300_100"][layer][0],
+                "ours: network %": 100 * t["overall_density"].get((layer, r), float("nan")),
+                "ours: layer %": 100 * t["layer_density"].get((layer, r), float("nan")),
+            }
+            for layer, r in PAPER_LOSS_ROUNDS.items()
+        ]
+    )
+
+
+def alignment_frame(experiments: dict) -> pd.DataFrame:
+    """The two tests of chapter 5 side by side, one row per model (``experiments``: model ->
+    ``{"tests": delta tests, "drops": accuracy-drop tests}``, from
+    :func:`ramanujan_lth.maths.stats.delta_tests` and
+    :func:`ramanujan_lth.maths.stats.accuracy_drop_tests`): the overall density (percent) at which
+    the first studied layer loses the property, the one at which all of them have (NaN when one
+    never does), and per tolerance k the highest density at which the drop test rejects
+    (``drop > k from %``; NaN: never)."""
+    rows = []
+    for model, ex in experiments.items():
+        lost = stats.loss_points(ex["tests"])["overall density %"]
+        # all layers have lost it only if every one of them has (NaN = one never does)
+        row = {
+            "model": model,
+            "first layer lost at %": lost.max(),
+            "all layers lost at %": lost.min() if lost.notna().all() else float("nan"),
+        }
+        for k, g in ex["drops"].groupby("k"):
+            rej = g[g["rejected"]]
+            row[f"drop > {k:g} from %"] = 100 * rej["density"].max() if len(rej) else float("nan")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------ chapter 7: the appendix's studies
+def schedule_ends(studied: dict, labels) -> pd.DataFrame:
+    """Where each layer ends in each study of ``labels`` (``"LeNet-300-100, global"``; ``studied``:
+    label -> ``{"results": runs}``): one row per study, named by the part of its label after the
+    first ", ", with the ``overall`` density and each layer's density at the last round (means over
+    the runs), and ``fc3 weights kept`` (LeNet's output layer: 100 inputs x 10 outputs)."""
+    ends = pd.DataFrame(
+        {
+            s.split(", ", 1)[1]: pd.DataFrame([r.records[-1]["layers"] for r in studied[s]["results"]]).mean()
+            for s in labels
+        }
+    ).T
+    overall = [pd.Series([r.records[-1]["density"] for r in studied[s]["results"]]).mean() for s in labels]
+    ends.insert(0, "overall", overall)
+    ends["fc3 weights kept"] = ends["fc3"] * 100 * 10  # fc3: 100 inputs x 10 outputs
+    return ends
+
+
+def study_losses(studied: dict, layers: dict | None = None, key: str = "study") -> pd.DataFrame:
+    """:func:`loss_table` of every study (or model) in ``studied`` (label -> ``{"results": runs,
+    "layers": studied layers}``), one frame with the label in a last column named ``key``.
+    ``layers``: label -> studied layers, for studies whose entry has no ``"layers"``."""
+    return pd.concat(
+        [
+            loss_table(spectral_table(s["results"]), (layers or {}).get(label, s.get("layers"))).assign(**{key: label})
+            for label, s in studied.items()
+        ],
+        ignore_index=True,
+    )

@@ -30,14 +30,23 @@ __all__ = [
     "random_masks",
     "random_mask_sweep",
     "random_mask_sweeps",
+    "dense_layer_table",
     "loss_density",
+    "loss_density_table",
+    "t1_below_one_table",
     "singular_value_grid",
     "arpack_agreement",
+    "arpack_line",
     "cheeger_sample",
+    "cheeger_summary",
+    "cheeger_gap_line",
     "random_regular_sweep",
     "biregular_sweep",
     "random_bipartite_sweep",
+    "random_bipartite_summary",
+    "figure1_table",
     "two_regular_reach",
+    "two_regular_line",
 ]
 
 
@@ -89,26 +98,66 @@ def random_mask_sweeps(models: dict, densities, seeds=(0,), graphs=("unweighted"
     )
 
 
+def dense_layer_table(models: dict) -> pd.DataFrame:
+    """The graph of every prunable layer of each unpruned network in ``models`` (name -> model):
+    one row per (network, layer) with ``model``, ``layer``, ``kind``, the weight ``shape`` written
+    ``"300 × 784"``, the vertex counts ``n_left`` and ``n_right``, the ``edges`` and the singular
+    values ``t1`` and ``t2`` of its 0/1 bi-adjacency (:func:`layer_report` without a mask)."""
+    dense = pd.concat([layer_report(m).assign(model=name) for name, m in models.items()], ignore_index=True)
+    dense["shape"] = dense["shape"].map(lambda t: " × ".join(map(str, t)))
+    return dense[["model", "layer", "kind", "shape", "n_left", "n_right", "edges", "t1", "t2"]]
+
+
 def loss_density(sweep: pd.DataFrame) -> pd.DataFrame:
     """Per layer (and graph, seed): the highest density at which the layer no
     longer has the Ramanujan property, scanning from dense to sparse, and the
-    lowest density above it that still had it.  NaN when it never loses it."""
+    lowest density above it that still had it.  NaN when it never loses it.
+    A sweep of several networks (a ``model`` column, :func:`random_mask_sweeps`)
+    is read network by network, its name kept in a last column ``model``."""
+    keys = ["model", "graph", "seed", "layer"] if "model" in sweep else ["graph", "seed", "layer"]
     rows = []
-    for key, df in sweep.groupby(["graph", "seed", "layer"], sort=False):
+    for key, df in sweep.groupby(keys, sort=False):
         df = df.sort_values("target_density", ascending=False)
         lost = df[~df["ramanujan"].astype(bool)]
         first = lost["target_density"].iloc[0] if len(lost) else np.nan
         kept = df[df["target_density"] > first]["target_density"] if len(lost) else df["target_density"]
+        named = dict(zip(keys, key))
         rows.append(
             {
-                "graph": key[0],
-                "seed": key[1],
-                "layer": key[2],
+                "graph": named["graph"],
+                "seed": named["seed"],
+                "layer": named["layer"],
                 "last_ramanujan_density": kept.min() if len(kept) else np.nan,
                 "first_lost_density": first,
             }
+            | ({"model": named["model"]} if "model" in named else {})
         )
     return pd.DataFrame(rows)
+
+
+def loss_density_table(lost: pd.DataFrame) -> pd.DataFrame:
+    """Per network and layer, the median over masks (and graphs) of :func:`loss_density`'s two
+    densities, in percent: ``last density with the property`` and ``first density without`` (NaN:
+    the layer never lost it). ``lost`` needs the ``model`` column of a several-network sweep."""
+    table = (
+        100 * lost.groupby(["model", "layer"], sort=False)[["last_ramanujan_density", "first_lost_density"]].median()
+    )
+    table.columns = ["last density with the property", "first density without"]
+    return table
+
+
+def t1_below_one_table(weighted: pd.DataFrame) -> pd.DataFrame:
+    """Where the weighted graph's eigenvalue bound stops existing: per network and layer (rows) and
+    density of the random mask (columns, from dense to sparse, written ``"10 %"``), ``"t1 < 1"``
+    where the weighted ``t1`` is below 1 and ``""`` where it is not. ``weighted``: a
+    :func:`random_mask_sweeps` frame with the weighted graph (its first seed read per cell)."""
+    w = weighted[weighted["graph"] == "weighted"]
+    below = w.assign(t1_below_1=w["t1"] < 1).pivot_table(
+        index=["model", "layer"], columns="target_density", values="t1_below_1", aggfunc="first"
+    )
+    below = below.iloc[:, ::-1]
+    below.columns = [f"{100 * d:.3g} %" for d in below.columns]
+    return below.replace({True: "t1 < 1", False: ""})
 
 
 def singular_value_grid(models: dict, densities, seeds=(0,), layers=None, bins: int = 40) -> tuple:
@@ -181,6 +230,12 @@ def arpack_agreement(models: dict, densities, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def arpack_line(agree: pd.DataFrame) -> str:
+    """The largest relative differences of :func:`arpack_agreement`'s rows, in one line:
+    ``"largest relative difference: t1 1.2e-15, t2 3.4e-14"``."""
+    return f"largest relative difference: t1 {agree['rel. diff t1'].max():.1e}, t2 {agree['rel. diff t2'].max():.1e}"
+
+
 # ------------------------------------------------------------------ small random graphs (chapter 1)
 def cheeger_sample(n_graphs: int, rng: np.random.Generator, degrees=(3, 4, 5), sizes=(10, 12, 14, 16)):
     """``n_graphs`` random regular graphs small enough for the exact vertex Cheeger constant, each
@@ -198,6 +253,22 @@ def cheeger_sample(n_graphs: int, rng: np.random.Generator, degrees=(3, 4, 5), s
         gap = spectral_gap(A)
         rows.append({"d": d, "n": n, "gap": gap, "h": cheeger_constant(A), "lower": alon_milman_lower(gap, d)})
     return pd.DataFrame(rows)
+
+
+def cheeger_summary(cheeger: pd.DataFrame) -> pd.DataFrame:
+    """Per degree ``d`` of :func:`cheeger_sample`'s graphs (rows, ascending), the mean spectral
+    ``gap`` and the mean exact ``h``, rounded to three decimals."""
+    return cheeger.groupby("d")[["gap", "h"]].mean().round(3)
+
+
+def cheeger_gap_line(cheeger: pd.DataFrame) -> str:
+    """How many of :func:`cheeger_sample`'s graphs have a spectral gap below 1/2 (the only ones the
+    Cheeger–Buser upper bound constrains), and the range of the gaps, in one sentence."""
+    small = int((cheeger["gap"] < 0.5).sum())
+    return (
+        f"{small} of the {len(cheeger)} graphs drawn here have a gap below 1/2; for the others the grey curve "
+        f"sets no limit (their gaps run from {cheeger['gap'].min():.2f} to {cheeger['gap'].max():.2f})."
+    )
 
 
 def random_regular_sweep(degrees, sizes, reps: int) -> tuple:
@@ -293,6 +364,28 @@ def random_bipartite_sweep(avg_degrees, reps: int, rng: np.random.Generator, sha
     return pd.DataFrame(rows)
 
 
+def random_bipartite_summary(er: pd.DataFrame) -> pd.DataFrame:
+    """Per average left degree of :func:`random_bipartite_sweep`'s graphs (rows, ascending), the
+    median ``ΔR``, ``ΔS`` and number of ``components``, rounded to three decimals."""
+    return er.groupby("average left degree")[["ΔR", "ΔS", "components"]].median().round(3)
+
+
+def figure1_table(nets: dict) -> pd.DataFrame:
+    """The spectrum of every layer of the paper's Figure 1 networks
+    (:func:`ramanujan_lth.maths.graphs.figure1_networks`: name -> bi-adjacencies): one row per
+    (``network``, ``layer`` from 1) with its number of ``components``, ``t1``, ``t2``, the bounds
+    ``eb`` and ``db`` and the margins ``ΔS``, ``ΔR``."""
+    rows = []
+    for name, layers in nets.items():
+        for i, B in enumerate(layers, start=1):
+            rec = bipartite_spectrum(B)
+            rows.append(
+                {"network": name, "layer": i, "components": n_components(B)}
+                | {"t1": rec.t1, "t2": rec.t2, "eb": rec.eb, "db": rec.db, "ΔS": rec.delta_s, "ΔR": rec.delta_r}
+            )
+    return pd.DataFrame(rows)
+
+
 def two_regular_reach(n: int = 4, d: int = 2) -> tuple:
     """Every d-regular ``n x n`` bi-adjacency (each row and column with ``d`` ones), and of every
     two-layer network built from two of them the most (input, output) pairs joined.
@@ -313,3 +406,13 @@ def two_regular_reach(n: int = 4, d: int = 2) -> tuple:
         both = a_conn and b_conn
         best[both] = max(best.get(both, 0), reachable_pairs(A, B))
     return len(layers), best
+
+
+def two_regular_line(count: int, best: dict, n: int = 4) -> str:
+    """:func:`two_regular_reach`'s answer for ``n x n`` layers in one line: how many two-regular
+    layers there are, and the most of the ``n²`` input→output pairs reached with both layers
+    connected and with a disconnected one."""
+    return (
+        f"{count} two-regular layers; most input→output pairs reached: "
+        f"{best[True]} of {n * n} with both layers connected, {best[False]} with a disconnected one"
+    )

@@ -28,6 +28,13 @@ __all__ = [
     "pair_table",
     "kind_quantity_table",
     "prediction_table",
+    "report_table",
+    "table3_table",
+    "loss_points_table",
+    "schedule_ends_table",
+    "criterion_stops_table",
+    "criterion_against_table",
+    "study_loss_table",
 ]
 
 
@@ -208,6 +215,23 @@ def answer_html(headlines: list, question: str, link: str = "", short: dict | No
     return Html("".join(blocks) + more)
 
 
+def report_table(rows: pd.DataFrame, caption: str) -> Html:
+    """The report's rows (:func:`ramanujan_lth.evidence.report.loss_rows` or
+    :func:`ramanujan_lth.evidence.report.table3_rows`) as a :func:`compact_table`: quantity, the
+    paper's number, ours and the spread, each row's explanation, runs and data folded under "why";
+    the data the rows saw (each different one once, sorted) end the caption."""
+    data = sorted({d for d in rows["data"] if d})
+    if data:
+        caption += " — data: " + "; ".join(data)
+    return compact_table(
+        rows.rename(columns={"reproduced": "ours"}),
+        ["quantity", "paper", "ours", "spread"],
+        details=["explanation", "runs", "data"],
+        caption=caption,
+        formats={"paper": ".4g", "ours": ".4g"},
+    )
+
+
 # ------------------------------------------------------------------ the graph chapters' tables
 def ramanujan_share_table(graphs: pd.DataFrame):
     """The share of Ramanujan graphs per degree (rows) and size (columns) among random d-regular
@@ -303,3 +327,62 @@ def prediction_table(test: pd.DataFrame, caption: str = ""):
             "sign +": f"{r.positive_share:.0%}{flag}" if np.isfinite(r.gain) else "—",
         }
     return pd.DataFrame(rows).T.style.set_caption(caption)
+
+
+def table3_table(table3: pd.DataFrame, caption: str = ""):
+    """Table 3 beside the paper's (:func:`ramanujan_lth.evidence.comparison.table3_frame`):
+    densities and accuracies to two decimals, rounds as whole numbers, "–" where a number is
+    missing, styled."""
+    columns = ("density %", "accuracy %", "paper density %", "paper accuracy %")
+    formats = {c: "{:.2f}" for c in columns} | {"rounds": "{:.0f}"}
+    return table3.style.format(formats, na_rep="–").hide(axis="index").set_caption(caption)
+
+
+def loss_points_table(points: pd.DataFrame, caption: str = ""):
+    """Where each layer loses the property (:func:`ramanujan_lth.maths.stats.loss_points`): numbers
+    to four decimals, the round and the number of runs whole, "—" where a layer never loses it,
+    styled."""
+    return (
+        points.style.format(precision=4, na_rep="—")
+        .format("{:.0f}", subset=["round", "runs"], na_rep="—")
+        .set_caption(caption)
+        .hide(axis="index")
+    )
+
+
+def schedule_ends_table(ends: pd.DataFrame):
+    """Each schedule's layer densities at its last round
+    (:func:`ramanujan_lth.evidence.results.schedule_ends`) as percentages, the output layer's kept
+    weights as a whole number, styled."""
+    return (
+        ends.style.format("{:.2%}")
+        .format("{:.0f}", subset=["fc3 weights kept"])
+        .set_caption("density of each layer at the last round")
+    )
+
+
+def criterion_stops_table(stops: pd.DataFrame):
+    """Where each single criterion stopped (:func:`ramanujan_lth.evidence.results.criterion_stops`):
+    numbers to two decimals, "—" where missing, the long text escaped and aligned left and top,
+    styled."""
+    return (
+        stops.style.format(precision=2, na_rep="—", escape="html")
+        .hide(axis="index")
+        .set_properties(**{"text-align": "left", "vertical-align": "top"})
+    )
+
+
+def criterion_against_table(against: pd.DataFrame):
+    """Each criterion's -Bound run against the plain run
+    (:func:`ramanujan_lth.evidence.results.criterion_against_plain`): numbers to two decimals, the
+    plain round whole, styled."""
+    return against.style.format(precision=2).format("{:.0f}", subset=["plain round"]).hide(axis="index")
+
+
+def study_loss_table(loss: pd.DataFrame):
+    """Per study and layer (rows), the unweighted graph's last density with the property and first
+    density without it (:func:`ramanujan_lth.evidence.results.study_losses`), to four decimals,
+    styled; "not within the runs" where a layer never loses it."""
+    unweighted = loss[loss["graph"] == "unweighted"].set_index(["study", "layer"])
+    table = unweighted[["last density with the property", "first density without"]]
+    return table.style.format("{:.4f}", na_rep="not within the runs")

@@ -19,6 +19,7 @@ __all__ = [
     "regime_rules_chart",
     "rejection_chart",
     "loss_test_chart",
+    "drop_test_chart",
 ]
 
 
@@ -237,5 +238,31 @@ def loss_test_chart(tests: pd.DataFrame, layers, title: str = "", note: str = ""
             "n",
         ],
         title=alt.TitleParams(title, subtitle=subtitle(note)),
+        width=width,
+    )
+
+
+def drop_test_chart(drops: pd.DataFrame, ks, title: str = "", width: int = 460):
+    """:func:`rejection_chart` of the t-tests of H0 ``(a0 - at) / a0 <= k`` on the relative drop of
+    clean test accuracy (:func:`ramanujan_lth.maths.stats.accuracy_drop_tests`), one line per
+    tolerance of ``ks`` (labelled ``"k = 0.01"``), red where accuracy has dropped significantly by
+    more than k; the tooltip gives k, the round, the density, the mean drop and the p-value."""
+
+    def label(k) -> str:
+        return f"k = {k:g}"
+
+    return rejection_chart(
+        drops.assign(k=drops["k"].map(label)),
+        "k",
+        [label(k) for k in ks],
+        "rejected: dropped by more than k",
+        tooltip=[
+            "k",
+            "round",
+            alt.Tooltip("density:Q", format=".4f"),
+            alt.Tooltip("mean_drop:Q", format=".4f"),
+            alt.Tooltip("p:Q", format=".3g"),
+        ],
+        title=title,
         width=width,
     )

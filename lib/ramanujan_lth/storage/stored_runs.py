@@ -35,11 +35,11 @@ def book_root(start=None) -> Path:
     working directory, that holds ``_toc.yml``); chapters run from several
     places (Jupyter, the book build, nbval, papermill)."""
     here = Path(start or Path.cwd()).resolve()
-    package_home = Path(__file__).resolve().parents[2]  # an editable install lives in the book
-    for d in (here, *here.parents, package_home):
+    package = Path(__file__).resolve().parents  # an editable install lives in the book
+    for d in (here, *here.parents, *package):
         if (d / "_toc.yml").is_file() and (d / "lib" / "ramanujan_lth").is_dir():
             return d
-    raise FileNotFoundError(f"no book folder (with _toc.yml) above {here} or at {package_home}")
+    raise FileNotFoundError(f"no book folder (with _toc.yml) above {here} or above the library")
 
 
 def find_stored(params: RunParams, root, complete_only: bool = True) -> RunResult | None:
