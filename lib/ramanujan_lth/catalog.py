@@ -71,7 +71,7 @@ MODEL_DATASET = {
 
 #: learning rate and iterations per round: the paper's (LeNet, Conv4), Frankle
 #: & Carbin's (Conv2, Conv6; the paper gives none), ours for VGG19 (the paper
-#: gives only lr 0.01, set by its appendix plan); book/methods.md §3
+#: gives lr 0.01 and no optimizer; with Adam 0.01 stays near chance, chapter 7); book/methods.md §3
 DEFAULTS = {
     "lenet_300_100": {"lr": 1.2e-3, "iterations": 50_000},
     "conv2": {"lr": 2e-4, "iterations": 20_000},
