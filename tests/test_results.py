@@ -150,7 +150,8 @@ def test_run_all_computes_then_reuses(tmp_path, monkeypatch):
 def test_appendix_profiles():
     paper = plans.appendix_params("VGG19, global", "paper", range(2))
     assert [p.seed for p in paper] == [0, 1]
-    assert all(p.schedule == "global" and p.lr == 0.01 and p.alpha == 2.0 for p in paper)
+    # Adam at the paper's 0.01 stays near chance on VGG19: it trains at Adam's 3e-4 (chapter 7)
+    assert all(p.schedule == "global" and p.resolved().lr == 3e-4 and p.alpha == 2.0 for p in paper)
     assert plans.is_paper_scale(paper[0])
     quick = plans.appendix_params("Conv6, layer-wise", "quick", [0], noise_sigmas=(0.1, 0.3))
     assert quick[0].noise_sigmas == (0.3,) and not plans.is_paper_scale(quick[0])
