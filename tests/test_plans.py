@@ -51,10 +51,10 @@ def test_a_stored_appendix_group_names_its_seeds_not_its_runs(tmp_path):
 
 def test_chapter_seeds_come_from_one_table():
     assert plans.chapter_seeds("03_regimes", "lenet_300_100", "paper") == 10
-    assert plans.chapter_seeds("03_regimes", "conv4", "subset") == 5
+    assert plans.chapter_seeds("03_regimes", "conv4", "subset") == 10
     assert plans.chapter_seeds("03_regimes", "conv4", "quick") == 1
     assert plans.chapter_seeds("05_significance", "lenet_300_100", "quick") == 3
-    assert plans.chapter_seeds("05_significance", "conv4", "paper") == 5  # another model: chapter 3's count
+    assert plans.chapter_seeds("06_verdict", "conv4", "paper") == 5  # the controls of five tickets
     assert plans.chapter_seeds("07_appendix", "every study", "paper") == 2
     with pytest.raises(ValueError, match="runs no 'vgg19'"):
         plans.chapter_seeds("06_verdict", "vgg19", "paper")

@@ -222,7 +222,7 @@ def test_dry_run_counts_a_shared_run_once(tmp_path, monkeypatch):
     text = out.getvalue()
     assert "in 03_regimes" in text  # LeNet seeds 0-9 belong to both chapters
     lenet = 10 * 22 * 50_000 * 0.001  # ten distinct LeNet seeds
-    conv4 = 5 * 27 * 25_000 * 0.1
+    conv4 = 10 * 27 * 25_000 * 0.1  # ten Conv4 seeds (Table 5)
     assert seconds == pytest.approx(lenet + conv4)
     assert "training on this machine now" not in text
 
@@ -231,10 +231,10 @@ def test_dry_run_gives_the_wall_clock_time_of_runs_in_parallel(tmp_path, monkeyp
     monkeypatch.setattr(E, "_SPEED", {("lenet_300_100", "cpu", "fp32"): 0.001, ("conv4", "cpu", "fp32"): 0.1})
     out = io.StringIO()
     seconds = R.dry_run(["03_regimes"], "paper", tmp_path, device="cpu", out=out, jobs=2)
-    # five Conv4 runs of 67,500 s: three on one worker; the ten LeNet runs (1,100 s each) fill the other
-    assert seconds == pytest.approx(5 * 67_500 + 10 * 1_100)
+    # ten Conv4 runs of 67,500 s, five on each worker; then the ten LeNet runs (1,100 s each), five each
+    assert seconds == pytest.approx(10 * 67_500 + 10 * 1_100)
     last = out.getvalue().splitlines()[-1]
-    assert "~96.8 h of training on one core" in last and "~56.2 h with 2 at once" in last
+    assert "~190.6 h of training on one core" in last and "~95.3 h with 2 at once" in last
 
 
 def test_wall_clock_starts_the_longest_runs_first():

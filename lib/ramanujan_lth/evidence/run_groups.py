@@ -46,7 +46,8 @@ def group_params(group: str, stored_root) -> list:
     if group == "Conv4 at the 20 % output rate":
         return [plans.output_rate_params("conv4", "subset", s)[1] for s in PAPER_SCORES]
     if group == "Conv4 IMP-Bound and IMP*, seeds 1-2":
-        return [plans.table3_params("magnitude", plans.comparison_base("conv4", "subset", s), "bound") for s in (1, 2)]
+        bases = [plans.comparison_base("conv4", "subset", s) for s in plans.BOUND_SEEDS[1:]]
+        return [plans.table3_params("magnitude", base, "bound") for base in bases]
     raise ValueError(f"group {group!r} has derived runs only, or is unknown; choose from {list(GROUPS)}")
 
 
