@@ -5,11 +5,12 @@ import json
 from ramanujan_lth import plans, run_groups
 
 
-def store(root, params, name, records=None):
+def store(root, params, name, records=None, rounds=None):
     folder = root / name
     folder.mkdir(parents=True)
     data = {"n_train": 5085, "n_test": 1017, "subset": True, "note": ""}
-    (folder / "params.json").write_text(json.dumps({"params": params.resolved().as_dict(), "data": data}))
+    meta = {"params": params.resolved().as_dict(), "data": data, **({"rounds": rounds} if rounds else {})}
+    (folder / "params.json").write_text(json.dumps(meta))
     recs = records or [{"round": 0, "density": 1.0, "accuracy": 0.5}]
     (folder / "records.json").write_text(json.dumps({"complete": True, "records": recs, "data": data}))
 
@@ -67,3 +68,21 @@ def test_reproduce_plans_every_group_it_lists(tmp_path):
             continue  # derived from stored tickets: chapter 6's plan, tested with the controls
         missing = [p for p in run_groups.group_params(group, tmp_path) if p.key() not in planned]
         assert missing == [], group
+
+
+def test_a_parked_run_says_how_far_it_has_come(tmp_path):
+    stored_root = tmp_path / "book" / "results"
+    stored_root.mkdir(parents=True)
+    conv6 = run_groups.group_params("Conv6 layer-wise, seeds 0-1", stored_root)[1]
+    parked = tmp_path / "book" / "parked"
+    recs = [{"round": r, "density": 0.9**r, "accuracy": 0.5} for r in range(3)]
+    store(parked, conv6, "conv6-s1", recs, rounds=38)  # α = 2 at p = 0.2 and 0.1: 38 rounds, not the default 10
+    (parked / "conv6-s1" / "records.json").write_text(json.dumps({"complete": False, "records": recs, "data": {}}))
+    bound = run_groups.group_params("Conv4 IMP-Bound and IMP*, seeds 1-2", stored_root)[1]
+    store(parked, bound, "bound-s2", recs[:2], rounds=60)
+    (parked / "bound-s2" / "records.json").write_text(json.dumps({"complete": False, "records": recs[:2], "data": {}}))
+    table = run_groups.run_groups(stored_root).set_index("group")
+    assert table.loc["Conv6 layer-wise, seeds 0-1", "parked, unfinished"] == "seed 1: 3 of 39 trainings"
+    assert table.loc["Conv6 layer-wise, seeds 0-1", "stored"] == "0 of 2"
+    assert table.loc["Conv4 IMP-Bound and IMP*, seeds 1-2", "parked, unfinished"] == "seed 2: 2 of at most 61 trainings"
+    assert table.loc["VGG19 global, seeds 0-1", "parked, unfinished"] == "–"

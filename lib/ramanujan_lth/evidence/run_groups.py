@@ -10,13 +10,16 @@ records only (no torch).
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pandas as pd
 
 from ramanujan_lth.catalog import PAPER_SCORES
 from ramanujan_lth.evidence import plans
-from ramanujan_lth.storage import stored_runs
+from ramanujan_lth.storage import paths, stored_runs
 
-__all__ = ["GROUPS", "group_params", "run_groups"]
+__all__ = ["GROUPS", "group_params", "parked", "run_groups"]
 
 #: group -> (what it reproduces, where the book shows it)
 GROUPS = {
@@ -69,18 +72,36 @@ def _derived(group: str, stored_root) -> tuple[list, int]:
     return found + stars, 4
 
 
+def parked(params_list, stored_root) -> str:
+    """How far each unfinished run of ``params_list`` parked beside the stored
+    runs (``book/parked``, committed so that a fresh machine resumes it) has
+    come: "seed 0: 21 of 39 trainings"; "–" when none is parked."""
+    root = Path(stored_root).parent / paths.PARKED
+    out = []
+    for p in params_list:
+        run = stored_runs.find_stored(p, root, complete_only=False)
+        if run is not None and not run.complete:
+            meta = json.loads((run.folder / paths.PARAMS).read_text())  # the rounds an α or density run takes
+            cap = "at most " if run.params.bound else ""  # Algorithm 1 stops when no layer changes
+            out.append(f"seed {p.seed}: {len(run.records)} of {cap}{meta.get('rounds', p.rounds) + 1} trainings")
+    return "; ".join(out) or "–"
+
+
 def run_groups(stored_root) -> pd.DataFrame:
     """One row per group: what it reproduces, where it is shown, runs stored
-    of planned, and the runs as the book names them (data, iterations,
-    precision: what differs from the paper)."""
+    of planned, how far its parked runs have come, and the runs as the book
+    names them (data, iterations, precision: what differs from the paper)."""
     rows = []
     for group, (reproduces, shown) in GROUPS.items():
+        wanted = []
         try:
             if group in DERIVED:
                 found, planned = _derived(group, stored_root)
             else:
                 wanted = group_params(group, stored_root)
                 found, planned = stored_runs.stored_some(wanted, stored_root) or [], len(wanted)
+            if group == "Conv4 IMP-Bound and IMP*, seeds 1-2":
+                wanted = group_params(group, stored_root)
         except FileNotFoundError:  # the subset profile counts the CIFAR-10 images present: none here
             found, planned = [], None
         rows.append(
@@ -89,6 +110,7 @@ def run_groups(stored_root) -> pd.DataFrame:
                 "reproduces": reproduces,
                 "shown in": shown,
                 "stored": f"{len(found)} of {planned}" if planned else "no CIFAR-10 data to plan it",
+                "parked, unfinished": parked(wanted, stored_root),
                 "runs": stored_runs.describe(found) if found else "none stored yet",
             }
         )
