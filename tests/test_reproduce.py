@@ -400,6 +400,21 @@ def test_the_batch_starts_the_longest_chain_of_training_first(tmp_path, monkeypa
     assert R.wall_clock([2 + 10, 6], 2) == 12  # what the dry run assumes for the three
 
 
+def test_the_batch_can_start_the_shortest_run_first(tmp_path, monkeypatch):
+    """Shortest first: the 2 (then the 10 it frees waits behind the 6 and the
+    derived run's 7): each run is stored as early as it can be."""
+    monkeypatch.setattr(E, "_SPEED", {("lenet_300_100", "cpu", "fp32"): 0.001})
+    s, lg, t, c = _order_tasks()
+    order = lambda tasks: [  # noqa: E731
+        x.label for x in R.start_order(tasks, tmp_path / "results", tmp_path / "runs", "cpu", first="shortest")
+    ]
+    assert order([lg, s]) == ["short", "long"]
+    assert order([s, lg, t, c]) == ["short", "long", "control", "tail"]
+    assert R.wall_clock([2, 3, 5, 2, 3], 2, first="shortest") == 10  # 2+3+5 | 2+3, against 8 longest first
+    with pytest.raises(ValueError, match="first must be one of longest, shortest"):
+        R.start_order([s], tmp_path / "results", tmp_path / "runs", "cpu", first="soonest")
+
+
 def test_reproduce_hands_the_executor_the_longest_chain_first(toy_book, monkeypatch):
     monkeypatch.setattr(E, "_SPEED", {("lenet_300_100", "cpu", "fp32"): 0.001})
     s, lg, t, _ = _order_tasks()

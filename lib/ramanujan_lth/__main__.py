@@ -224,6 +224,13 @@ def _parser() -> argparse.ArgumentParser:
         help="join a running Ray cluster ('auto', or ray://host:port) instead of starting a local one; "
         "the runs folder (and book/parked, unless --no-park) must be on a filesystem every node shares",
     )
+    x.add_argument(
+        "--first",
+        default="longest",
+        choices=["longest", "shortest"],
+        help="which ready runs start first: longest (default; the whole batch done soonest) or shortest "
+        "(each run stored sooner: for sessions shorter than the batch)",
+    )
     x.add_argument("--runs-only", action="store_true", help="compute and store the runs; do not execute the chapters")
     x.add_argument(
         "--no-park",
@@ -250,6 +257,7 @@ def _reproduce(ap, a) -> int:
             address=a.address,
             runs_only=a.runs_only,
             park=not a.no_park,
+            first=a.first,
         )
     except (ValueError, FileNotFoundError, RuntimeError) as e:
         ap.error(str(e))

@@ -45,6 +45,7 @@ __all__ = [
     "seconds_per_iteration",
     "wall_clock",
     "dry_run",
+    "FIRST",
     "check_subset_data",
     "reproduce",
 ]
@@ -273,11 +274,15 @@ def _left(q: Planned) -> str:
     return "nothing to train (the rounds of the run it comes after)" if q.status == "to copy" else "nothing to do"
 
 
-def dry_run(names, profile: str, root, device=None, out=sys.stdout, jobs: int | None = None) -> float:
+def dry_run(
+    names, profile: str, root, device=None, out=sys.stdout, jobs: int | None = None, first: str = "longest"
+) -> float:
     """Print what ``reproduce`` would run and roughly how long (training time
     measured on ``device``; on a CPU, per core, and the wall-clock time with
-    ``jobs`` runs at once, default one per core); returns the estimated
-    seconds of training, all runs one after another."""
+    ``jobs`` runs at once, default one per core, started ``first`` as the
+    batch would); returns the estimated seconds of training, all runs one
+    after another."""
+    _check_first(first)
     root = Path(root)
     device = pick_device(device)
     stored_root, runs_dir = paths.stored_root(root), root / "runs"
@@ -323,10 +328,8 @@ def dry_run(names, profile: str, root, device=None, out=sys.stdout, jobs: int | 
         print(f"total: ~{_hms(total)} of training", file=out)
         return total
     jobs = jobs or os.cpu_count() or 1
-    print(
-        f"total: ~{_hms(total)} of training on one core; ~{_hms(wall_clock(each, jobs))} with {jobs} at once (--jobs)",
-        file=out,
-    )
+    wall = wall_clock(each, jobs, first)
+    print(f"total: ~{_hms(total)} of training on one core; ~{_hms(wall)} with {jobs} at once (--jobs)", file=out)
     return total
 
 
@@ -336,25 +339,41 @@ def _training_seconds(trainings: int, p: RunParams, device) -> float:
     return trainings * p.iterations * seconds_per_iteration(p.model, device, precision=p.precision)
 
 
-def wall_clock(durations, jobs: int) -> float:
+#: which ready runs a batch starts first: ``"longest"`` (the whole batch done
+#: soonest) or ``"shortest"`` (each run stored sooner: for sessions shorter
+#: than the batch, where the long runs are parked anyway)
+FIRST = ("longest", "shortest")
+
+
+def _check_first(first: str) -> None:
+    if first not in FIRST:
+        raise ValueError(f"first must be one of {', '.join(FIRST)}, got {first!r}")
+
+
+def wall_clock(durations, jobs: int, first: str = "longest") -> float:
     """Seconds until ``jobs`` workers finish runs of the given ``durations``,
-    each run on one worker, the longest started first (a run's rounds cannot
-    be split, so one long run bounds the time however many workers there are)."""
+    each run on one worker, the longest (or with ``first="shortest"`` the
+    shortest) started first (a run's rounds cannot be split, so one long run
+    bounds the time however many workers there are)."""
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
+    _check_first(first)
     loads = [0.0] * jobs
-    for d in sorted(durations, reverse=True):
+    for d in sorted(durations, reverse=first == "longest"):
         loads[loads.index(min(loads))] += d
     return max(loads)
 
 
-def start_order(tasks, stored_root, runs_dir, device=None) -> list:
+def start_order(tasks, stored_root, runs_dir, device=None, first: str = "longest") -> list:
     """``tasks`` in the order a batch starts them: each after the runs it
     needs and, among the runs ready, first the one heading the longest chain
     of training left (its own and that of the runs waiting for it), timed by
     :func:`seconds_per_iteration` on ``device``. With several workers the
     long runs then start at once instead of after the short ones listed
-    before them, the schedule :func:`wall_clock` (the dry run) assumes."""
+    before them, the schedule :func:`wall_clock` (the dry run) assumes.
+    ``first="shortest"``: among the runs ready, the one with the least
+    training left of its own, so that runs are stored one by one soonest."""
+    _check_first(first)
     tasks = T.unique(tasks)
     by_key = {t.key: t for t in tasks}
     device = pick_device(device)
@@ -375,10 +394,13 @@ def start_order(tasks, stored_root, runs_dir, device=None) -> list:
         ready = [t for t in left if all(k in placed or k not in by_key for k in t.after)]
         if not ready:  # a cycle cannot be planned; keep the plan's order
             return order + left
-        first = max(ready, key=lambda t: length(t.key))  # the earliest of equals (max keeps the first)
-        order.append(first)
-        placed.add(first.key)
-        left.remove(first)
+        if first == "longest":
+            chosen = max(ready, key=lambda t: length(t.key))  # the earliest of equals (max keeps the first)
+        else:
+            chosen = min(ready, key=lambda t: own[t.key])  # min keeps the first of equals too
+        order.append(chosen)
+        placed.add(chosen.key)
+        left.remove(chosen)
     return order
 
 
@@ -469,18 +491,21 @@ def reproduce(
     address: str | None = None,
     runs_only: bool = False,
     park: bool = True,
+    first: str = "longest",
 ) -> int:
     """Compute the runs the chosen chapters need (each a Ray task, or
     ``executor="inline"``), store the finished full-scale ones, then execute
     the chapters under ``profile`` over the finished runs; returns the exit
     status (0, or 1 when a run or a chapter failed: each is named on ``stderr``).
     With ``park`` (paper and subset profiles), every unfinished run is parked
-    in ``book/parked`` after each round, to commit."""
+    in ``book/parked`` after each round, to commit. ``first``: which ready
+    runs start first (:data:`FIRST`)."""
     check_profile(profile)
+    _check_first(first)
     root = Path(root) if root else stored_runs.book_root()
     names = select(names, chapters(root))
     if dry:
-        dry_run(names, profile, root, device, out=stdout, jobs=jobs)
+        dry_run(names, profile, root, device, out=stdout, jobs=jobs, first=first)
         return 0
     stored_root, runs_dir = paths.stored_root(root), root / "runs"
     tasks = T.unique(t for name in names for t in T.tasks(name, profile, stored_root))
@@ -500,7 +525,7 @@ def reproduce(
 
         try:
             outcomes = execute_tasks(
-                start_order(tasks, stored_root, runs_dir, device),
+                start_order(tasks, stored_root, runs_dir, device, first),
                 runs_dir,
                 stored_root,
                 executor=executor,
