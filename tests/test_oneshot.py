@@ -29,11 +29,21 @@ def test_erk_densities_by_hand():
     assert d["conv"] == pytest.approx(eps * 18 / 288) and d["fc"] == pytest.approx(eps * 210 / 2000)
 
 
+def test_erk_at_full_density_is_dense_everywhere():
+    assert oneshot.erk_densities(LENET, 1.0) == {"fc1": 1.0, "fc2": 1.0, "fc3": 1.0}
+    with pytest.raises(ValueError, match="density must be in"):
+        oneshot.erk_densities(LENET, 0.0)
+
+
 def test_exact_counts_add_up_to_the_target():
     sizes = {"a": 10, "b": 7, "c": 3}
     counts = oneshot.exact_counts(sizes, {"a": 0.55, "b": 0.55, "c": 0.55}, 11)
     assert sum(counts.values()) == 11 and all(0 <= counts[n] <= sizes[n] for n in sizes)
     assert counts == {"a": 5, "b": 4, "c": 2}  # floors 5, 3, 1 and the two largest remainders (b .85, c .65)
+    with pytest.raises(ValueError, match="cannot keep exactly 8"):  # the floors alone keep 9
+        oneshot.exact_counts(sizes, {"a": 0.55, "b": 0.55, "c": 0.55}, 8)
+    with pytest.raises(ValueError, match="cannot keep exactly 21"):  # more than the 20 weights there are
+        oneshot.exact_counts(sizes, {"a": 1.0, "b": 1.0, "c": 1.0}, 21)
 
 
 @pytest.mark.parametrize("method", oneshot.METHODS)
@@ -85,6 +95,53 @@ def test_grasp_score_is_w_times_the_hessian_gradient_product():
     got = oneshot.grasp_scores(net, None, (x, y), temperature=T)
     flat = torch.cat([got["0"].flatten(), got["2"].flatten()]).double()
     assert torch.allclose(flat, expected, rtol=1e-4, atol=1e-7)
+
+
+def test_grasp_scores_at_its_papers_temperature_by_default():
+    """The one-shot path calls ``grasp_scores`` without a temperature: the
+    default must be the paper's 200, and the scores' pattern depends on it."""
+    net, (x, y) = _tiny()
+    w1, w2 = net[0].weight.detach(), net[2].weight.detach()
+    theta = torch.cat([w1.flatten(), w2.flatten()]).double()
+
+    def expected(T):
+        def loss(v):
+            a, b = v[:12].reshape(3, 4), v[12:].reshape(2, 3)
+            return nn.functional.cross_entropy(torch.tanh(x.double() @ a.T) @ b.T / T, y)
+
+        v = theta.clone().requires_grad_()
+        g = torch.autograd.grad(loss(v), v)[0]
+        s = theta * (torch.autograd.functional.hessian(loss, theta) @ g)
+        return s / s.abs().max()
+
+    got = oneshot.grasp_scores(net, None, (x, y))
+    flat = torch.cat([got["0"].flatten(), got["2"].flatten()]).double()
+    flat = flat / flat.abs().max()
+    assert torch.allclose(flat, expected(200.0), atol=1e-3)
+    assert (expected(1.0) - expected(200.0)).abs().max() > 0.05  # at T = 1 the test would fail
+
+
+def test_synflow_one_shot_follows_its_papers_schedule(monkeypatch):
+    """100 rounds of scoring and global pruning, the density falling as
+    ``density^(k/100)``, each round rescored on the masks so far."""
+    model = build_model("lenet_300_100", seed=0)
+    seen, scored = [], []
+    prune_global, synflow = P.prune_global, P.synflow
+
+    def spy_prune(masks, scores, density):
+        seen.append(density)
+        return prune_global(masks, scores, density)
+
+    def spy_score(model, masks):
+        scored.append(sum(int(m.sum()) for m in masks.values()))
+        return synflow(model, masks)
+
+    monkeypatch.setattr(oneshot.P, "prune_global", spy_prune)
+    monkeypatch.setattr(oneshot.P, "synflow", spy_score)
+    masks = oneshot.oneshot_masks(model, "synflow", 0.01, None, seed=0)
+    assert seen == pytest.approx([0.01 ** (k / 100) for k in range(1, 101)])
+    assert scored[0] == 266_200 and scored[1] == round(0.01 ** (1 / 100) * 266_200)  # rescored after each round
+    assert sum(int(m.sum()) for m in masks.values()) == 2_662
 
 
 def test_grasp_removes_the_largest_minus_w_hg_as_its_paper_does(mnist):

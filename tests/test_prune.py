@@ -87,6 +87,21 @@ def test_snip_by_hand():
     assert s["fc1"][0].abs().sum() == 0  # hidden unit 0 is inactive: no sensitivity
 
 
+def test_snip_takes_the_absolute_value_of_mixed_signs():
+    x = np.array([2.0, -1.0, 1.0])  # both hidden units active: z1 = [4.5, 4.0]
+    y = 1
+    z1 = W1 @ x
+    h = np.maximum(z1, 0)
+    z = W2 @ h
+    p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+    dz = p - np.eye(2)[y]
+    g1, g2 = np.outer((W2.T @ dz) * (z1 > 0), x), np.outer(dz, h)
+    assert (W1 * g1).min() < 0 < (W1 * g1).max() and (W2 * g2).min() < 0 < (W2 * g2).max()
+    s = P.snip(tiny(), batch=(torch.tensor(x[None], dtype=torch.float32), torch.tensor([y])))
+    assert np.allclose(s["fc1"].numpy(), np.abs(W1 * g1), atol=1e-5)
+    assert np.allclose(s["fc2"].numpy(), np.abs(W2 * g2), atol=1e-5)
+
+
 def test_magnitude():
     masks = P.ones_masks(tiny())
     masks["fc2"][0, 0] = 0

@@ -111,9 +111,12 @@ def erk_densities(shapes: dict, density: float) -> dict:
     raw = {n: sum(s) / size[n] for n, s in shapes.items()}
     total = sum(size.values())
     dense: set = set()
+    eps = 0.0
     while True:
         budget = density * total - sum(size[n] for n in dense)
         free = [n for n in shapes if n not in dense]
+        if not free:  # density 1 (or within rounding of it): every layer dense
+            break
         eps = budget / sum(raw[n] * size[n] for n in free)
         over = [n for n in free if eps * raw[n] > 1]
         if not over:
@@ -128,6 +131,8 @@ def exact_counts(sizes: dict, densities: dict, keep: int) -> dict:
     want = {n: densities[n] * sizes[n] for n in sizes}
     counts = {n: min(sizes[n], math.floor(v)) for n, v in want.items()}
     left = keep - sum(counts.values())
+    if left < 0 or keep > sum(sizes.values()):
+        raise ValueError(f"cannot keep exactly {keep} weights at these densities (their floors keep {keep - left})")
     order = sorted(sizes, key=lambda n: (-(want[n] - counts[n]), n))
     i = 0
     while left > 0:
