@@ -52,6 +52,39 @@ def test_reversed_measures_contradict_and_one_measure_alone_is_partly():
     assert verdict(table(imdb_sign=-1.0, narc_sign=-1.0)).verdict == "contradicted"
     assert verdict(table(imdb_sign=1.0, narc_sign=0.0)).verdict == "partly"
     assert verdict(table(imdb_sign=0.0, narc_sign=0.0, seed=3)).verdict == "not reproduced"
+    assert verdict(table(imdb_sign=1.0, narc_sign=-1.0)).verdict == "not reproduced"  # the measures disagree
+
+
+def test_a_measure_never_measured_leaves_the_claim_untested():
+    df = table()
+    imdb = [f"imdb_{layer}" for layer in LAYERS]
+    v = verdict(df.assign(**{c: np.nan for c in imdb}))  # NaRC alone ranks: not "partly"
+    assert (v.verdict, v.reason) == ("not tested yet", "few_densities")
+    one = df.copy()
+    one.loc[one["round"] != 3, imdb] = np.nan  # IMDB at one density, NaRC at three
+    assert verdict(one).verdict == "not tested yet"
+    few = df.copy()
+    few.loc[few["kind"].isin(["ticket", "random", "biregular", "snip"]), imdb] = np.nan  # 4 kinds left: too few
+    assert verdict(few).verdict == "not tested yet"
+    assert verdict(df[df["seed"] == 0]).verdict == "not tested yet"  # one seed: no noise to tie with
+
+
+def test_tickets_without_imdb_are_left_out_of_its_ranking_and_named():
+    df = table()
+    df.loc[df["kind"] == "ticket", [f"imdb_{layer}" for layer in LAYERS]] = np.nan  # stored before IMDB
+    v = verdict(df)
+    s = {r["quantity"]: r for r in v.numbers["summary"]}
+    assert v.verdict == "reproduced"
+    assert (s["imdb"]["kinds"], s["imdb"]["without"]) == ("7", "ticket")
+    assert (s["narc"]["kinds"], s["narc"]["without"]) == ("8", "–")
+    assert "without ticket" in claims.sentence(v)
+
+
+def test_a_quantity_equal_for_every_kind_cannot_rank_them():
+    rhos = methods.rank_correlations(table(), LAYERS, quantities=("share",))  # share 1.0 for every network
+    assert rhos["rho"].tolist() == [0.0] * 9
+    s = methods.rank_summary(rhos).iloc[0]
+    assert (s["mean rho"], s["rho > 0"], s["call"]) == (0.0, 0.0, "no ranking")
 
 
 def test_kinds_within_the_seed_noise_are_ties():
@@ -67,12 +100,16 @@ def test_kinds_within_the_seed_noise_are_ties():
     rhos = methods.rank_correlations(pd.DataFrame(rows), LAYERS, quantities=("imdb",))
     assert rhos["noise"].iloc[0] == pytest.approx(1.0)
     assert rhos["rho"].tolist() == pytest.approx([9.5 / np.sqrt(95)] * 3)
-    # kinds all within the noise of each other: no ranking
-    assert verdict(table(gap=0.01, noise=1.0)).verdict == "not reproduced"
+    # accuracies 0.01 apart by kind, seeds a point apart: every kind ties, nothing is ranked (without the
+    # ties IMDB and NaRC, which follow the kind exactly, would rank them perfectly: "reproduced")
+    flat = table(gap=0.01, noise=0.0)
+    flat["accuracy"] = 50 + 0.01 * flat["kind"].map({k: i for i, k in enumerate(KINDS)}) + flat["seed"]
+    v = verdict(flat)
+    assert (v.verdict, v.reason) == ("not tested yet", "few_densities")
 
 
 def test_rank_correlation_by_hand():
-    # four kinds: accuracies 1, 2, 3, 4 (no noise), IMDB 1, 3, 2, 4 -> Spearman 1 - 6 * 2 / (4 * 15) = 0.8
+    # five kinds: accuracies 1, 2, 3, 4, 5 (no noise), IMDB 1, 3, 2, 4, 5 -> Spearman 1 - 6 * 2 / (5 * 24) = 0.9
     rows = []
     for s in range(2):
         for kind, acc, q in zip(("ticket", "random", "biregular", "snip", "erk"), (1, 2, 3, 4, 5), (1, 3, 2, 4, 5)):
@@ -81,7 +118,7 @@ def test_rank_correlation_by_hand():
             rows.append(row)
     rhos = methods.rank_correlations(pd.DataFrame(rows), LAYERS, quantities=("imdb",))
     assert rhos["noise"].iloc[0] == 0.0  # the same accuracies in both seeds
-    assert rhos["rho"].tolist() == pytest.approx([0.9, 0.9])  # 1 - 6 * 2 / (5 * 24)
+    assert rhos["rho"].tolist() == pytest.approx([0.9, 0.9])
 
 
 def test_not_tested_without_one_shot_runs_and_outside_the_answer(tmp_path):

@@ -573,7 +573,8 @@ _PLAIN = {
     "no_controls": "no controls of this model stored yet",
     "few_control_seeds": "controls of fewer than three seeds stored: no seed can be held out against two others",
     "not_a_controls_claim": "Table 3 compares pruners with each other; controls do not enter",
-    "few_densities": "one-shot runs at fewer than two matched densities stored",
+    "few_densities": "IMDB and NaRC not both ranked at two matched densities or more yet (a density needs "
+    "two seeds, five kinds of mask with the measure, and accuracies that do not all tie)",
     "no_oneshot": "no one-shot runs of this model stored yet",
 }
 
@@ -683,7 +684,9 @@ def scope(v: Verdict) -> str:
 def _ranking_sentence(v: Verdict) -> str:
     parts = [
         f"{QUANTITY_NAMES.get(r['quantity'], r['quantity'])}: mean ρ {r['mean rho']:+.2f}, ρ > 0 in "
-        f"{r['rho > 0']:.0%} of {r['cells']} cells ({r['call']})"
+        f"{r['rho > 0']:.0%} of {r['cells']} cells ({r['call']}"
+        + (f"; without {r['without']}" if r.get("without", "–") != "–" else "")
+        + ")"
         for r in v.numbers["summary"]
     ]
     return "; ".join(parts)
@@ -793,7 +796,7 @@ def evidence_table(v: Verdict) -> pd.DataFrame:
         t.index = [QUANTITY_NAMES.get(q, q) for q in t.index]
         return t.assign(
             **{"mean rho": t["mean rho"].map("{:+.2f}".format), "rho > 0": t["rho > 0"].map("{:.0%}".format)}
-        )[["mean rho", "rho > 0", "densities", "cells", "call"]]
+        )[["mean rho", "rho > 0", "densities", "cells", "kinds", "without", "call"]]
     if v.reason == "controls_coupling":
         t = n["table"]
         if t.empty:
