@@ -86,3 +86,23 @@ def test_a_parked_run_says_how_far_it_has_come(tmp_path):
     assert table.loc["Conv6 layer-wise, seeds 0-1", "stored"] == "0 of 2"
     assert table.loc["Conv4 IMP-Bound and IMP*, seeds 1-2", "parked, unfinished"] == "seed 2: 2 of at most 61 trainings"
     assert table.loc["VGG19 global, seeds 0-1", "parked, unfinished"] == "–"
+
+
+def test_the_appendix_shows_a_parked_run_as_far_as_it_has_come(tmp_path):
+    from ramanujan_lth import studies
+
+    stored_root = tmp_path / "book" / "results"
+    stored_root.mkdir(parents=True)
+    parked = tmp_path / "book" / "parked"
+    conv6 = run_groups.group_params("Conv6 layer-wise, seeds 0-1", stored_root)[0]
+    recs = [{"round": r, "density": 0.9**r, "accuracy": 0.5} for r in range(3)]
+    store(parked, conv6, "conv6-s0", recs, rounds=38)
+    (parked / "conv6-s0" / "records.json").write_text(json.dumps({"complete": False, "records": recs, "data": {}}))
+    plan = studies.appendix(["Conv6, layer-wise"], "quick", stored_root)["Conv6, layer-wise"]
+    assert isinstance(plan, studies.Unfinished) and all(t.stored for t in plan.tasks)  # nothing to train
+    runs, source = plan.load(tmp_path / "runs")
+    assert [len(r.records) for r in runs] == [3] and not runs[0].complete
+    assert source == "unfinished subset-profile runs, parked (seed 0: 3 of 39 trainings)"
+    (parked / "conv6-s0" / "records.json").write_text(json.dumps({"complete": False, "records": recs[:1], "data": {}}))
+    plan = studies.appendix(["Conv6, layer-wise"], "quick", stored_root)["Conv6, layer-wise"]
+    assert plan.source == "quick profile"  # one round is no path yet: the pipeline check

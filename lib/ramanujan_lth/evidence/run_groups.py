@@ -10,7 +10,6 @@ records only (no torch).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -77,14 +76,8 @@ def parked(params_list, stored_root) -> str:
     runs (``book/parked``, committed so that a fresh machine resumes it) has
     come: "seed 0: 21 of 39 trainings"; "–" when none is parked."""
     root = Path(stored_root).parent / paths.PARKED
-    out = []
-    for p in params_list:
-        run = stored_runs.find_stored(p, root, complete_only=False)
-        if run is not None and not run.complete:
-            meta = json.loads((run.folder / paths.PARAMS).read_text())  # the rounds an α or density run takes
-            cap = "at most " if run.params.bound else ""  # Algorithm 1 stops when no layer changes
-            out.append(f"seed {p.seed}: {len(run.records)} of {cap}{meta.get('rounds', p.rounds) + 1} trainings")
-    return "; ".join(out) or "–"
+    runs = [stored_runs.find_stored(p, root, complete_only=False) for p in params_list]
+    return "; ".join(stored_runs.progress(r) for r in runs if r is not None and not r.complete) or "–"
 
 
 def run_groups(stored_root) -> pd.DataFrame:

@@ -32,17 +32,19 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from ramanujan_lth.catalog import MODEL_DATASET, NOISE_SIGMAS, PAPER_SCORES, check_profile
 from ramanujan_lth.evidence import plans
 from ramanujan_lth.labels import SCORE_LABELS
 from ramanujan_lth.networks.controls import control_params, rounds_nearest
-from ramanujan_lth.storage import stored_runs
+from ramanujan_lth.storage import paths, stored_runs
 from ramanujan_lth.storage.params import RunParams, RunResult
 
 __all__ = [
     "Task",
     "Plan",
+    "Unfinished",
     "regimes",
     "table3",
     "output_rates",
@@ -141,6 +143,28 @@ class Plan:
         ``progress``, ``batched`` (:func:`ramanujan_lth.storage.runs.run_all`)."""
         results, src = execute(self.tasks, self.stored_root, runs_dir, **run_kw)
         return self.shape(results), self.source(src) if callable(self.source) else self.source
+
+
+@dataclass
+class Unfinished(Plan):
+    """Runs still training elsewhere, shown as far as they have come from
+    their copies parked beside the stored runs (``stored_root`` is
+    ``book/parked``); nothing is computed (their tasks are marked stored)."""
+
+    def load(self, runs_dir, **run_kw):
+        found = [stored_runs.find_stored(t.params, self.stored_root, complete_only=False) for t in self.tasks]
+        return self.shape(found), self.source
+
+
+def _parked(label: str, params: list, stored_root) -> Unfinished | None:
+    """The unfinished runs among ``params`` parked beside ``stored_root``, with at least two rounds."""
+    root = Path(stored_root).parent / paths.PARKED
+    found = [stored_runs.find_stored(p, root, complete_only=False) for p in params]
+    found = [r for r in found if r is not None and not r.complete and len(r.records) >= 2]
+    if not found:
+        return None
+    source = f"unfinished subset-profile runs, parked ({'; '.join(stored_runs.progress(r) for r in found)})"
+    return Unfinished(_shown(label, [r.params for r in found], "unfinished run, parked"), list, source, root)
 
 
 def execute(tasks, stored_root, runs_dir, progress=None, batched=None, **run_kw) -> tuple[list[RunResult], str]:
@@ -416,6 +440,9 @@ def _appendix_group(chosen, profile, stored_root, seeds, full_n, noise_sigmas) -
                 label = f"stored subset-profile runs ({stored_runs.seed_count(found)}{of})"
                 shown = _shown(chosen[0], [r.params for r in found], "subset-profile run")
                 return {chosen[0]: Plan(shown, list, label, stored_root)}
+            unfinished = _parked(chosen[0], subset, stored_root)  # still training: as far as they have come
+            if unfinished is not None:
+                return {chosen[0]: unfinished}
     n = range(seeds or plans.chapter_seeds("07_appendix", "every study", "quick"))
     quick = {label: plans.appendix_params(label, "quick", n, noise_sigmas) for label in chosen}
     return {

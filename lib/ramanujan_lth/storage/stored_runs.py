@@ -26,6 +26,7 @@ __all__ = [
     "stored_some",
     "seed_count",
     "describe",
+    "progress",
     "is_pipeline_check",
 ]
 
@@ -120,7 +121,20 @@ def describe(results: list[RunResult]) -> str:
             f"{p.model}, subset profile: the paper's hyper-parameters with {p.iterations:,} iterations per round "
             f"(its passes over {images}), bfloat16"
         )
-    return f"{what}; {tail}{_failures(results)}"
+    unfinished = "; ".join(progress(r) for r in results if not r.complete)
+    return f"{what}; {tail}{_failures(results)}" + (f"; unfinished, {unfinished}" if unfinished else "")
+
+
+def progress(run: RunResult) -> str:
+    """How far a run has come: "seed 0: 21 of 39 trainings" (of at most N
+    for Algorithm 1, which stops when no layer changes)."""
+    try:
+        meta = json.loads((Path(run.folder) / paths.PARAMS).read_text())
+    except (OSError, ValueError):
+        meta = {}
+    rounds = meta.get("rounds", run.params.rounds)  # an α or density run's rounds are derived
+    cap = "at most " if run.params.bound else ""
+    return f"seed {run.params.seed}: {len(run.records)} of {cap}{rounds + 1} trainings"
 
 
 def _failures(results: list[RunResult]) -> str:
