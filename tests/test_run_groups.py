@@ -89,7 +89,7 @@ def test_a_parked_run_says_how_far_it_has_come(tmp_path):
 
 
 def test_the_appendix_shows_a_parked_run_as_far_as_it_has_come(tmp_path):
-    from ramanujan_lth import studies
+    from ramanujan_lth import stored_runs, studies
 
     stored_root = tmp_path / "book" / "results"
     stored_root.mkdir(parents=True)
@@ -102,7 +102,8 @@ def test_the_appendix_shows_a_parked_run_as_far_as_it_has_come(tmp_path):
     assert isinstance(plan, studies.Unfinished) and all(t.stored for t in plan.tasks)  # nothing to train
     runs, source = plan.load(tmp_path / "runs")
     assert [len(r.records) for r in runs] == [3] and not runs[0].complete
-    assert source == "unfinished subset-profile runs, parked (seed 0: 3 of 39 trainings)"
+    assert source == "unfinished subset-profile runs, parked (1 seed)"
+    assert stored_runs.describe(runs).endswith("; unfinished, seed 0: 3 of 39 trainings")  # the chart's subtitle
     (parked / "conv6-s0" / "records.json").write_text(json.dumps({"complete": False, "records": recs[:1], "data": {}}))
     plan = studies.appendix(["Conv6, layer-wise"], "quick", stored_root)["Conv6, layer-wise"]
     assert plan.source == "quick profile"  # one round is no path yet: the pipeline check

@@ -163,7 +163,7 @@ def _parked(label: str, params: list, stored_root) -> Unfinished | None:
     found = [r for r in found if r is not None and not r.complete and len(r.records) >= 2]
     if not found:
         return None
-    source = f"unfinished subset-profile runs, parked ({'; '.join(stored_runs.progress(r) for r in found)})"
+    source = f"unfinished subset-profile runs, parked ({stored_runs.seed_count(found)})"  # how far: describe()
     return Unfinished(_shown(label, [r.params for r in found], "unfinished run, parked"), list, source, root)
 
 
