@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from ramanujan_lth import plans, run_groups
 
 
@@ -25,10 +26,10 @@ def test_nothing_stored_counts_zero_of_each_plan(tmp_path):
 
 
 def test_a_stored_output_rate_run_and_a_bound_run_with_its_star_are_counted(tmp_path):
-    imp, snip, _ = run_groups.group_params("Conv4 at the 20 % output rate", tmp_path)
+    imp, snip, _ = run_groups.group_params("Conv4 at the 20 % output rate")
     assert (imp.p_out, snip.score, imp.precision) == (0.2, "snip", "bf16")
     store(tmp_path, imp, "rate-imp")
-    bound = run_groups.group_params("Conv4 IMP-Bound and IMP*, seeds 1-2", tmp_path)[0]
+    bound = run_groups.group_params("Conv4 IMP-Bound and IMP*, seeds 1-2")[0]
     store(tmp_path, bound, "bound-s1", [{"round": 0, "density": 1.0}, {"round": 1, "density": 0.0321}])
     table = run_groups.run_groups(tmp_path).set_index("group")
     assert table.loc["Conv4 at the 20 % output rate", "stored"] == "1 of 3"
@@ -57,28 +58,33 @@ def test_the_report_counts_the_numbers_it_lacks_by_their_first_code():
     assert got == {("conv4", "not_run_output_rate"): 2, ("lenet_300_100", "never_rejected"): 1}
 
 
+def test_only_derived_groups_know_no_run_in_advance():
+    unknown = [group for group in run_groups.GROUPS if not run_groups.group_params(group)]
+    assert unknown == list(run_groups.DERIVED)
+    with pytest.raises(ValueError, match="unknown group"):
+        run_groups.group_params("ResNet seeds")
+
+
 def test_reproduce_plans_every_group_it_lists(tmp_path):
     """A group the report lists as still training is one that ``reproduce``
     runs: its runs are in some chapter's subset-profile plan."""
     from ramanujan_lth import studies
 
     planned = {t.key for c in ("03_regimes", "07_appendix", "08_report") for t in studies.tasks(c, "subset", tmp_path)}
-    for group in run_groups.GROUPS:
-        if group in run_groups.DERIVED and group != "Conv4 IMP-Bound and IMP*, seeds 1-2":
-            continue  # derived from stored tickets: chapter 6's plan, tested with the controls
-        missing = [p for p in run_groups.group_params(group, tmp_path) if p.key() not in planned]
+    for group in run_groups.GROUPS:  # a derived group knows none: chapter 6's plan, tested with the controls
+        missing = [p for p in run_groups.group_params(group) if p.key() not in planned]
         assert missing == [], group
 
 
 def test_a_parked_run_says_how_far_it_has_come(tmp_path):
     stored_root = tmp_path / "book" / "results"
     stored_root.mkdir(parents=True)
-    conv6 = run_groups.group_params("Conv6 layer-wise, seeds 0-1", stored_root)[1]
+    conv6 = run_groups.group_params("Conv6 layer-wise, seeds 0-1")[1]
     parked = tmp_path / "book" / "parked"
     recs = [{"round": r, "density": 0.9**r, "accuracy": 0.5} for r in range(3)]
     store(parked, conv6, "conv6-s1", recs, rounds=38)  # α = 2 at p = 0.2 and 0.1: 38 rounds, not the default 10
     (parked / "conv6-s1" / "records.json").write_text(json.dumps({"complete": False, "records": recs, "data": {}}))
-    bound = run_groups.group_params("Conv4 IMP-Bound and IMP*, seeds 1-2", stored_root)[1]
+    bound = run_groups.group_params("Conv4 IMP-Bound and IMP*, seeds 1-2")[1]
     store(parked, bound, "bound-s2", recs[:2], rounds=60)
     (parked / "bound-s2" / "records.json").write_text(json.dumps({"complete": False, "records": recs[:2], "data": {}}))
     table = run_groups.run_groups(stored_root).set_index("group")
@@ -94,7 +100,7 @@ def test_the_appendix_shows_a_parked_run_as_far_as_it_has_come(tmp_path):
     stored_root = tmp_path / "book" / "results"
     stored_root.mkdir(parents=True)
     parked = tmp_path / "book" / "parked"
-    conv6 = run_groups.group_params("Conv6 layer-wise, seeds 0-1", stored_root)[0]
+    conv6 = run_groups.group_params("Conv6 layer-wise, seeds 0-1")[0]
     recs = [{"round": r, "density": 0.9**r, "accuracy": 0.5} for r in range(3)]
     store(parked, conv6, "conv6-s0", recs, rounds=38)
     (parked / "conv6-s0" / "records.json").write_text(json.dumps({"complete": False, "records": recs, "data": {}}))

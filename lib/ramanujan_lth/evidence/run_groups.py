@@ -18,7 +18,7 @@ from ramanujan_lth.catalog import PAPER_SCORES
 from ramanujan_lth.evidence import plans
 from ramanujan_lth.storage import paths, stored_runs
 
-__all__ = ["GROUPS", "group_params", "parked", "run_groups"]
+__all__ = ["BOUND_GROUP", "DERIVED", "GROUPS", "group_params", "parked", "run_groups", "stored"]
 
 #: group -> (what it reproduces, where the book shows it)
 GROUPS = {
@@ -31,14 +31,19 @@ GROUPS = {
     "LeNet one-shot masks, seeds 0-4": ("Hoang et al. (ICLR 2023): methods ranked by graph measures", "chapter 6"),
 }
 
-#: the groups with runs derived from stored ones (controls, one-shot masks, ``*`` runs)
-DERIVED = ("Conv4 controls, seeds 0-4", "LeNet one-shot masks, seeds 0-4", "Conv4 IMP-Bound and IMP*, seeds 1-2")
+#: the groups whose runs all derive from stored ones (controls at a ticket's
+#: rounds, one-shot masks at its densities): none is known in advance
+DERIVED = ("Conv4 controls, seeds 0-4", "LeNet one-shot masks, seeds 0-4")
+BOUND_GROUP = "Conv4 IMP-Bound and IMP*, seeds 1-2"
 
 
-def group_params(group: str, stored_root) -> list:
-    """The parameter records of a group's runs whose parameters are known in
-    advance (a ``*`` run and a control are derived from stored runs: counted
-    by :func:`run_groups` from those)."""
+def group_params(group: str) -> list:
+    """The parameter records of a group's runs that are known in advance:
+    none for a :data:`DERIVED` group; the -Bound runs only for
+    :data:`BOUND_GROUP` (each ``*`` run prunes to the density its -Bound run
+    reaches)."""
+    if group in DERIVED:
+        return []
     if group == "Conv4 regime runs, seeds 0-9":
         return plans.lth_params("conv4", "subset", range(10))
     if group == "Conv6 layer-wise, seeds 0-1":
@@ -47,28 +52,30 @@ def group_params(group: str, stored_root) -> list:
         return plans.appendix_subset_params("VGG19, global", range(2))
     if group == "Conv4 at the 20 % output rate":
         return [plans.output_rate_params("conv4", "subset", s)[1] for s in PAPER_SCORES]
-    if group == "Conv4 IMP-Bound and IMP*, seeds 1-2":
+    if group == BOUND_GROUP:
         bases = [plans.comparison_base("conv4", "subset", s) for s in plans.BOUND_SEEDS[1:]]
         return [plans.table3_params("magnitude", base, "bound") for base in bases]
-    raise ValueError(f"group {group!r} has derived runs only, or is unknown; choose from {list(GROUPS)}")
+    raise ValueError(f"unknown group {group!r}; choose from {list(GROUPS)}")
 
 
-def _derived(group: str, stored_root) -> tuple[list, int]:
-    """Stored runs and planned count of a group whose runs derive from stored ones."""
+def stored(group: str, stored_root) -> tuple[list, int]:
+    """A group's stored runs and how many runs it plans."""
     if group == "Conv4 controls, seeds 0-4":
         tickets = stored_runs.stored_some(plans.lth_params("conv4", "subset", range(5)), stored_root) or []
-        planned = plans.control_plan(tickets)
-        return stored_runs.stored_some(planned, stored_root) or [], 60
+        return stored_runs.stored_some(plans.control_plan(tickets), stored_root) or [], 60
     if group == "LeNet one-shot masks, seeds 0-4":
         tickets = stored_runs.stored_some(plans.lth_params("lenet_300_100", "paper", range(5)), stored_root) or []
         return stored_runs.stored_some(plans.oneshot_plan(tickets), stored_root) or [], 150
-    found = stored_runs.stored_some(group_params(group, stored_root), stored_root) or []
+    known = group_params(group)
+    found = stored_runs.stored_some(known, stored_root) or []
+    if group != BOUND_GROUP:
+        return found, len(known)
     stars = []
     for bound in found:  # each IMP-Bound's * run: IMP pruned to exactly the density it reached
         base = plans.comparison_base("conv4", "subset", bound.params.seed)
         star = ("star", bound.records[-1]["density"])
         stars += stored_runs.stored_some([plans.table3_params("magnitude", base, star)], stored_root) or []
-    return found + stars, 4
+    return found + stars, 2 * len(known)
 
 
 def parked(params_list, stored_root) -> str:
@@ -86,24 +93,18 @@ def run_groups(stored_root) -> pd.DataFrame:
     names them (data, iterations, precision: what differs from the paper)."""
     rows = []
     for group, (reproduces, shown) in GROUPS.items():
-        wanted = []
         try:
-            if group in DERIVED:
-                found, planned = _derived(group, stored_root)
-            else:
-                wanted = group_params(group, stored_root)
-                found, planned = stored_runs.stored_some(wanted, stored_root) or [], len(wanted)
-            if group == "Conv4 IMP-Bound and IMP*, seeds 1-2":
-                wanted = group_params(group, stored_root)
+            known = group_params(group)
+            found, planned = stored(group, stored_root)
         except FileNotFoundError:  # the subset profile counts the CIFAR-10 images present: none here
-            found, planned = [], None
+            known, found, planned = [], [], None
         rows.append(
             {
                 "group": group,
                 "reproduces": reproduces,
                 "shown in": shown,
                 "stored": f"{len(found)} of {planned}" if planned else "no CIFAR-10 data to plan it",
-                "parked, unfinished": parked(wanted, stored_root),
+                "parked, unfinished": parked(known, stored_root),
                 "runs": stored_runs.describe(found) if found else "none stored yet",
             }
         )
