@@ -58,24 +58,25 @@ def group_params(group: str) -> list:
     raise ValueError(f"unknown group {group!r}; choose from {list(GROUPS)}")
 
 
-def stored(group: str, stored_root) -> tuple[list, int]:
-    """A group's stored runs and how many runs it plans."""
+def stored(group: str, stored_root) -> tuple[list, list, int]:
+    """A group's runs known in advance (:func:`group_params`), its stored
+    runs, and how many runs it plans."""
     if group == "Conv4 controls, seeds 0-4":
         tickets = stored_runs.stored_some(plans.lth_params("conv4", "subset", range(5)), stored_root) or []
-        return stored_runs.stored_some(plans.control_plan(tickets), stored_root) or [], 60
+        return [], stored_runs.stored_some(plans.control_plan(tickets), stored_root) or [], 60
     if group == "LeNet one-shot masks, seeds 0-4":
         tickets = stored_runs.stored_some(plans.lth_params("lenet_300_100", "paper", range(5)), stored_root) or []
-        return stored_runs.stored_some(plans.oneshot_plan(tickets), stored_root) or [], 150
+        return [], stored_runs.stored_some(plans.oneshot_plan(tickets), stored_root) or [], 150
     known = group_params(group)
     found = stored_runs.stored_some(known, stored_root) or []
     if group != BOUND_GROUP:
-        return found, len(known)
+        return known, found, len(known)
     stars = []
     for bound in found:  # each IMP-Bound's * run: IMP pruned to exactly the density it reached
         base = plans.comparison_base("conv4", "subset", bound.params.seed)
         star = ("star", bound.records[-1]["density"])
         stars += stored_runs.stored_some([plans.table3_params("magnitude", base, star)], stored_root) or []
-    return found + stars, 2 * len(known)
+    return known, found + stars, 2 * len(known)
 
 
 def parked(params_list, stored_root) -> str:
@@ -94,8 +95,7 @@ def run_groups(stored_root) -> pd.DataFrame:
     rows = []
     for group, (reproduces, shown) in GROUPS.items():
         try:
-            known = group_params(group)
-            found, planned = stored(group, stored_root)
+            known, found, planned = stored(group, stored_root)
         except FileNotFoundError:  # the subset profile counts the CIFAR-10 images present: none here
             known, found, planned = [], [], None
         rows.append(
