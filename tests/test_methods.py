@@ -168,3 +168,20 @@ def test_one_shot_runs_join_the_network_table_at_their_tickets_round(tmp_path):
     assert row["round"] == 2 and row["run"] == "shot"
     assert json.loads((shot.folder / "params.json").read_text())["params"]["schedule"] == "oneshot"
     assert len(plans.oneshot_plan([ticket], densities=(0.5, 0.05))) == 2 * len(ONESHOT_METHODS)
+
+
+def test_coverage_lists_the_tickets_that_kept_no_masks_and_how_long_they_took(tmp_path):
+    sizes = {"fc1": 235_200, "fc2": 30_000, "fc3": 1_000}
+    folders = []
+    for p, seconds in zip(plans.lth_params("lenet_300_100", "paper", [0, 1, 7]), (600.0, 900.0, 50.0)):
+        folder = write_run(tmp_path, f"ticket{p.seed}", p, _records([1.0, 0.5], sizes))
+        (folder / "timings.json").write_text(json.dumps({"seconds_per_round": [seconds, seconds]}))
+        folders.append(folder)
+    (folders[1] / "masks.npz").write_bytes(b"")  # seed 1 kept its masks
+    cov = methods.coverage("lenet_300_100", tmp_path)
+    assert (cov["planned"], cov["stored"], cov["tickets"]) == (2 * len(ONESHOT_METHODS), 0, 2)  # not seed 7
+    assert [f.name for f in cov["unmasked"]] == ["ticket0"]
+    assert cov["unmasked_hours"] == pytest.approx(1200 / 3600)
+    line = methods.coverage_line(cov, compared=False)
+    assert "0 of the 10 one-shot runs" in line and "1 of the 2 tickets" in line and "about 0.3 h" in line
+    assert "tickets" not in methods.coverage_line({**cov, "unmasked": []}, compared=True)

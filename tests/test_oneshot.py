@@ -9,7 +9,7 @@ from ramanujan_lth import oneshot
 from ramanujan_lth import prune as P
 from ramanujan_lth.networks.models import build_model
 from ramanujan_lth.storage.params import RunParams
-from ramanujan_lth.storage.runs import _prepare_data, run
+from ramanujan_lth.storage.runs import prepare_data, run
 from torch import nn
 
 LENET = {"fc1": (300, 784), "fc2": (100, 300), "fc3": (10, 100)}
@@ -185,7 +185,7 @@ def test_a_one_shot_run_trains_its_mask_once(mnist, tmp_path):
     total = 266_200
     assert round(res.records[0]["density"] * total) == round(0.0358 * total)  # 9,530 weights
     masks = P.ones_masks(build_model("lenet_300_100"))
-    data = _prepare_data(p.resolved(), mnist)  # the run's 600 training images: GraSP's batch comes from them
+    data = prepare_data(p.resolved(), mnist)  # the run's 600 training images: GraSP's batch comes from them
     want = oneshot.oneshot_masks(build_model("lenet_300_100", seed=0), "grasp", 0.0358, data, seed=0)
     assert res.records[0]["layers"] == pytest.approx({n: float(want[n].mean()) for n in masks})
     again = run(p, runs_dir=tmp_path, data=mnist, progress=False)  # loaded, not retrained

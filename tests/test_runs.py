@@ -161,7 +161,7 @@ def test_global_run_to_exact_alpha(mnist, tmp_path, score):
     assert len(res.records) == 7
     # each round's new mask keeps the globally highest scores of this score on the weights the round trained
     # to (SNIP: a batch of 256 of the run's 3000 training images), not IMP's largest magnitudes
-    data = runs._prepare_data(p.resolved(), mnist)
+    data = runs.prepare_data(p.resolved(), mnist)
     targets = [0.8**t for t in range(1, 6)] + [10**-0.5]
     for t, target in enumerate(targets):
         masks = {n: m.float() for n, m in runs.read_masks(res.folder / "rounds" / f"{t}.pt").items()}
@@ -465,7 +465,7 @@ def _write_lock(folder, pid, host=None):
 
 def test_a_run_in_use_by_a_live_process_is_not_trained_twice(mnist, tmp_path, monkeypatch):
     p = RunParams(rounds=2, **QUICK)
-    folder = runs.run_dir(p, runs._prepare_data(p, mnist).sizes, tmp_path)
+    folder = runs.run_dir(p, runs.prepare_data(p, mnist).sizes, tmp_path)
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         _write_lock(folder, other.pid)
@@ -510,7 +510,7 @@ def test_a_stale_or_own_or_foreign_lock_is_taken_over_and_released(mnist, tmp_pa
     try:
         for i, (pid, host) in enumerate([(gone.pid, None), (os.getpid(), None), (live.pid, "another-machine")]):
             p = RunParams(rounds=1, seed=i, **QUICK)
-            folder = runs.run_dir(p, runs._prepare_data(p, mnist).sizes, tmp_path)
+            folder = runs.run_dir(p, runs.prepare_data(p, mnist).sizes, tmp_path)
             _write_lock(folder, pid, host)
             part = run(p, runs_dir=tmp_path, data=mnist, progress=False, stop_after=1)
             assert not part.complete and not (folder / paths.LOCK).exists()  # released when it stops
@@ -530,7 +530,7 @@ def test_the_lock_is_released_when_a_round_fails(mnist, tmp_path, monkeypatch):
     monkeypatch.setattr(runs, "train", interrupted)
     with pytest.raises(KeyboardInterrupt):
         run(p, runs_dir=tmp_path, data=mnist, progress=False)
-    assert not (runs.run_dir(p, runs._prepare_data(p, mnist).sizes, tmp_path) / paths.LOCK).exists()
+    assert not (runs.run_dir(p, runs.prepare_data(p, mnist).sizes, tmp_path) / paths.LOCK).exists()
 
 
 def test_single_criterion_bound_runs_replay_the_plain_run_and_record_the_criterion(mnist, tmp_path):

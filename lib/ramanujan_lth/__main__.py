@@ -142,6 +142,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     r.add_argument("folders", nargs="+", help="stored run folders (book/results/<run>)")
     r.add_argument("--runs-dir", default=None, help=f"default: $RAMANUJAN_LTH_RUNS or {default_runs_dir()}")
+    rm = sub.add_parser(
+        "recover-masks",
+        help="train stored runs that kept no masks again, and store their masks when every stored value comes back",
+        description="The first stored runs were exported before runs kept their masks, so their records lack "
+        "r, IMDB and NaRC. Each run is trained again under the runs dir (a killed one resumes there) and "
+        "compared with its stored records round by round; at the first value that differs it stops and the "
+        "stored copy is left as it was. A run that repeats every stored value is stored again with every "
+        "round's masks and the measures computed from them.",
+    )
+    rm.add_argument("folders", nargs="+", help="stored run folders (book/results/<run>)")
+    rm.add_argument("--runs-dir", default=None, help=f"default: $RAMANUJAN_LTH_RUNS or {default_runs_dir()}")
+    rm.add_argument("--data-root", default=None, help="dataset folder (default: $RAMANUJAN_LTH_DATA)")
+    rm.add_argument("--device", default=None, help="cuda, mps or cpu (default: the first available)")
+    rm.add_argument("--quiet", action="store_true", help="no progress bars")
     st = sub.add_parser(
         "status",
         help="where the runs under the runs dir stand",
@@ -387,6 +401,26 @@ def _write_back(a, write, unchanged: str, detail) -> int:
     return 0
 
 
+def _recover_masks(a) -> int:
+    from ramanujan_lth.storage.recover_masks import recover
+    from ramanujan_lth.storage.runs import RunInUse
+
+    failed = 0
+    for folder in a.folders:
+        try:
+            dest = recover(folder, a.runs_dir, data_root=a.data_root, device=a.device, progress=not a.quiet)
+        except (FileNotFoundError, ValueError, RunInUse) as err:  # NotRepeated too: one line, then the next
+            sys.stderr.write(f"ramanujan_lth: error: {folder}: {err}\n")
+            failed += 1
+            continue
+        if dest is None:
+            print(f"{folder}: has its masks already; left as it is")
+        else:
+            n = len(json.loads((dest / "records.json").read_text())["records"])
+            print(f"{folder}: all {n} rounds came back exactly; stored again with their masks -> {dest}")
+    return 1 if failed else 0
+
+
 def _status(a) -> int:
     import pandas as pd
 
@@ -421,6 +455,8 @@ def main(argv=None) -> int:
         return _restore(a)
     if a.command == "status":
         return _status(a)
+    if a.command == "recover-masks":
+        return _recover_masks(a)
     if a.command == "reproduce":
         return _reproduce(ap, a)
     if a.command == "analyse":

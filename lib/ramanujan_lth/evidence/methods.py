@@ -30,22 +30,26 @@ rank the methods, partly when one does and the other shows no ranking,
 contradicted when both rank them the wrong way round, not reproduced
 otherwise (one the wrong way round included); not tested yet unless each
 was ranked at two densities or more. The tickets stored before IMDB was
-recorded kept no masks, so IMDB ranks the other kinds only; each measure's
-kinds are named with the verdict. It does not enter the book's answer,
+recorded kept no masks, so IMDB ranks the other kinds only until
+``recover-masks`` gives them back (:func:`coverage` lists them); each
+measure's kinds are named with the verdict. It does not enter the book's answer,
 which is about the paper's claims.
 """
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from ramanujan_lth import labels
 from ramanujan_lth.catalog import ONESHOT_METHODS
 from ramanujan_lth.evidence import claims, plans, predict
-from ramanujan_lth.storage import stored_runs
+from ramanujan_lth.storage import paths, stored_masks, stored_runs
 
 __all__ = [
     "QUANTITIES",
@@ -57,6 +61,7 @@ __all__ = [
     "RULE",
     "methods_data",
     "coverage",
+    "coverage_line",
     "network_values",
     "rank_correlations",
     "rank_summary",
@@ -111,12 +116,47 @@ def methods_data(model: str, stored_root) -> tuple[pd.DataFrame, list]:
 
 
 def coverage(model: str, stored_root) -> dict:
-    """How many of the planned one-shot runs are stored."""
+    """How many of the planned one-shot runs are stored, and the tickets beside
+    them that kept no masks (``unmasked``: their stored folders; ``unmasked_hours``:
+    how long they first trained), which :mod:`ramanujan_lth.storage.recover_masks`
+    can give their masks back."""
     lth, _ = plans.stored_lth(model, stored_root)
     tickets = [t for t in lth if t.params.seed in range(plans.chapter_seeds("06_verdict", model, "paper"))]
     plan = plans.oneshot_plan(tickets) if model in plans.ONESHOT_MODELS else []
     found = stored_runs.stored_some(plan, stored_root) or [] if plan else []
-    return {"planned": len(plan), "stored": len(found), "methods": list(ONESHOT_METHODS)}
+    unmasked = [t.folder for t in tickets if not stored_masks.has_masks(t.folder)] if plan else []
+    seconds = sum(sum(json.loads((Path(f) / paths.TIMINGS).read_text())["seconds_per_round"]) for f in unmasked)
+    return {
+        "planned": len(plan),
+        "stored": len(found),
+        "methods": list(ONESHOT_METHODS),
+        "tickets": len(tickets) if plan else 0,
+        "unmasked": unmasked,
+        "unmasked_hours": seconds / 3600,
+    }
+
+
+def coverage_line(cov: dict, compared: bool) -> str:
+    """What :func:`coverage` found, in words, with the commands that compute what is missing."""
+    line = (
+        f"{cov['stored']} of the {cov['planned']} one-shot runs are stored "
+        f"({', '.join(labels.SCORE_LABELS[m] for m in cov['methods'])}; five seeds, six densities)."
+    )
+    if not compared:
+        line += (
+            " Until they are, the comparison below is empty and the claim reads 'not tested yet'; "
+            "`python -m ramanujan_lth reproduce --profile paper --chapters 06 --runs-only` trains them "
+            "(about four minutes each on one core)."
+        )
+    n = len(cov["unmasked"])
+    if n:
+        line += (
+            f" {'All' if n == cov['tickets'] else f'{n} of'} the {cov['tickets']} tickets beside them were stored "
+            "before runs kept their masks, so IMDB ranks the other kinds only; `python -m ramanujan_lth "
+            "recover-masks` with their folders trains them again and stores their masks if every stored value "
+            f"comes back exactly (about {cov['unmasked_hours']:.1f} h on one core, as long as they first took)."
+        )
+    return line
 
 
 def network_values(table: pd.DataFrame, layers, quantity: str) -> pd.Series:

@@ -94,6 +94,7 @@ __all__ = [
     "run",
     "run_seeds",
     "run_all",
+    "prepare_data",
     "run_dir",
     "identity",
     "load_run",
@@ -154,7 +155,8 @@ def _measure(model, masks, data, p: RunParams, t: int, history) -> dict:
 
 
 # ------------------------------------------------------------------ the run
-def _prepare_data(p: RunParams, data=None, data_root=None, download=False, device=None):
+def prepare_data(p: RunParams, data=None, data_root=None, download=False, device=None):
+    """The data a run of ``p`` trains on: ``data`` (else loaded from ``data_root``), cut to its sizes."""
     if data is None:
         data = load_dataset(p.dataset, root=data_root, download=download, device=device, n_train=p.n_train)
     elif p.n_train is not None and len(data.y_train) != p.n_train:
@@ -631,7 +633,7 @@ def run(
     written (:func:`ramanujan_lth.storage.parked.parking` parks the run there).
     """
     p = params.resolved()
-    data = _prepare_data(p, data, data_root, download, device)
+    data = prepare_data(p, data, data_root, download, device)
     r = _Run(p, data, runs_dir, after_round)
     if r.provenance_note:
         print(f"warning: {r.provenance_note}", file=sys.stderr, flush=True)
@@ -701,7 +703,7 @@ def run_seeds(
     if ps[0].eval_every:
         raise ValueError("run_seeds does not record a training history: use eval_every=0 or run()")
     p0 = ps[0]
-    data = _prepare_data(p0, data, data_root, download, device)
+    data = prepare_data(p0, data, data_root, download, device)
     if not supports_batching(build_model(p0.model)):
         return [
             run(q, runs_dir, data=data, progress=progress, stop_after=stop_after, after_round=after_round) for q in ps
