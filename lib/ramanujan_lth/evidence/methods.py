@@ -151,7 +151,7 @@ def coverage_line(cov: dict, compared: bool) -> str:
     n = len(cov["unmasked"])
     if n:
         line += (
-            f" {'All' if n == cov['tickets'] else f'{n} of'} the {cov['tickets']} tickets beside them were stored "
+            f" {'All' if n == cov['tickets'] else f'{n} of the'} {cov['tickets']} tickets beside them were stored "
             "before runs kept their masks, so IMDB ranks the other kinds only; `python -m ramanujan_lth "
             "recover-masks` with their folders trains them again and stores their masks if every stored value "
             f"comes back exactly (about {cov['unmasked_hours']:.1f} h on one core, as long as they first took)."
