@@ -580,3 +580,19 @@ def test_table3_grid_places_each_row_as_the_paper_prints_it():
     assert grid.loc[("IMP", "paper"), "α = 2"] == "45.39" and grid.loc[("IMP", "ours"), "α = 2"] == "96.06"
     assert grid.loc[("IMP", "ours"), "*"] == "—" and grid.loc[("IMP", "paper"), "-Bound density %"] == "3.60"
     assert grid.loc[("IMP", "ours"), "-Bound − *"] == "0.06"
+
+
+def test_a_plain_cell_is_the_mean_over_the_table3_seeds_stored(tmp_path):
+    base = plans.comparison_base("lenet_300_100", "paper")
+    for seed, acc in ((0, 0.871), (1, 0.851), (5, 0.101)):  # seed 5 is not one of Table 3's seeds
+        p = RunParams(score="snip", alpha=1.5, **{**base, "seed": seed})
+        fake_stored_run(tmp_path, p, {"fc1": None}, accuracy=acc)
+    row = (
+        report.table3_rows("lenet_300_100", tmp_path).set_index("quantity").loc["lenet_300_100 SNIP α=1.5: accuracy %"]
+    )
+    assert row["reproduced"] == pytest.approx(84.0)  # fake runs end at accuracy - 0.021: 85.0 and 83.0
+    assert row["spread"] == "83.00–85.00 over 2 seeds" and row["runs"] == "2 stored runs (seeds 0, 1)"
+    alone = (
+        report.table3_rows("lenet_300_100", tmp_path).set_index("quantity").loc["lenet_300_100 SNIP α=1.0: accuracy %"]
+    )
+    assert np.isnan(alone["reproduced"])  # no seed-0 run at α = 1: seeds 1-2 alone do not fill the cell
