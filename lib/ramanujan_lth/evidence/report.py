@@ -359,8 +359,8 @@ def _score_rows(model: str, score: str, paper: dict, base: dict, lth: list, stor
         if score == "magnitude" and a == 2.0 and lth:
             rows.append(_regime_row(model, label, paper[a], lth, base))
         else:
-            more = [_other_seed(score, base, a, seed, stored_root) for seed in plans.BOUND_SEEDS[1:]]
-            more = [r for r in more if r is not None] if runs[a] is not None else []
+            others = [plans.table3_params(score, {**base, "seed": s}, a) for s in plans.BOUND_SEEDS[1:]]
+            more = (stored_runs.stored_some(others, stored_root) or []) if runs[a] is not None else []
             rows.append(_cell_row(model, label, f" α={a}", paper[a], runs[a], paper, lth, base, more))
     plain = 100 * runs[2.0].records[-1]["accuracy"] if runs[2.0] else rows[-1]["reproduced"]
     rows.append(_output_rate_row(model, score, label, stored_root, paper[2.0], None if np.isnan(plain) else plain))
@@ -398,11 +398,6 @@ def _regime_row(model: str, label: str, paper_acc: float, lth: list, base: dict)
         runs=f"{len(lth)} regime runs (chapter 3)",
         data=_describe_data(lth),
     )
-
-
-def _other_seed(score: str, base: dict, alpha: float, seed: int, stored_root):
-    """The stored plain run at ``alpha`` of another Table 3 seed, or None."""
-    return stored_runs.find_stored(plans.table3_params(score, {**base, "seed": seed}, alpha), stored_root)
 
 
 def _cell_row(
